@@ -1,0 +1,279 @@
+"""The ``delphi`` command: database, studies, panel, rounds, mail, accounts, demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.errors import DomainError
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_cli = typer.Typer(no_args_is_help=True, help="Database schema migrations.")
+survey_cli = typer.Typer(no_args_is_help=True, help="Study definitions.")
+panel_cli = typer.Typer(no_args_is_help=True, help="The panel of invited stakeholders.")
+round_cli = typer.Typer(no_args_is_help=True, help="Launch, watch, remind and close rounds.")
+mail_cli = typer.Typer(no_args_is_help=True, help="The outbox worker.")
+facilitator_cli = typer.Typer(no_args_is_help=True, help="Facilitator accounts.")
+apikey_cli = typer.Typer(no_args_is_help=True, help="Analyst API keys.")
+for name, sub in [
+    ("db", db_cli),
+    ("survey", survey_cli),
+    ("panel", panel_cli),
+    ("round", round_cli),
+    ("mail", mail_cli),
+    ("facilitator", facilitator_cli),
+    ("apikey", apikey_cli),
+]:
+    cli.add_typer(sub, name=name)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fail(exc: DomainError) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+def alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["configure_logging"] = False
+    return config
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' for an empty database)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@survey_cli.command("import")
+def survey_import(file: Path) -> None:
+    """Validate a study YAML file and import it; nothing is written on error."""
+    from app.db import unit_of_work
+    from app.studies import service
+
+    try:
+        with unit_of_work() as session:
+            survey = service.import_file(session, file)
+            typer.echo(
+                f"imported {survey.key!r}: {len(survey.topics)} topics, "
+                f"{len(survey.statements)} statements, {len(survey.criteria)} criteria"
+            )
+    except DomainError as exc:
+        _fail(exc)
+
+
+@survey_cli.command("list")
+def survey_list() -> None:
+    """List the studies."""
+    from app.db import unit_of_work
+    from app.studies import service
+
+    with unit_of_work() as session:
+        for survey in service.list_all(session):
+            typer.echo(f"{survey.key}\t{survey.state.value}\t{survey.text(survey.title)}")
+
+
+@panel_cli.command("import")
+def panel_import(survey: str, file: Path) -> None:
+    """Import panelists from CSV (email,name,stakeholder_group[,language]): all or nothing."""
+    from app.db import unit_of_work
+    from app.panel import service as panel
+    from app.studies import service
+
+    try:
+        with unit_of_work() as session:
+            count = panel.import_file(session, service.get_by_key_or_raise(session, survey), file)
+            typer.echo(f"added {count} panelists to {survey!r}")
+    except DomainError as exc:
+        _fail(exc)
+
+
+@round_cli.command("launch")
+def round_launch(
+    survey: str,
+    deadline: Annotated[
+        dt.datetime | None, typer.Option(help="When the round closes (UTC), e.g. 2027-03-01")
+    ] = None,
+) -> None:
+    """Open the next round and queue one invitation per panelist."""
+    from app.db import unit_of_work
+    from app.rounds import service as rounds
+    from app.studies import service
+
+    try:
+        with unit_of_work() as session:
+            study = service.get_by_key_or_raise(session, survey)
+            when = deadline.replace(tzinfo=dt.UTC) if deadline else None
+            round_ = rounds.launch(session, study, deadline=when, actor="cli")
+            typer.echo(
+                f"round {round_.number} of {survey!r} is open with {len(round_.items)} "
+                "statements; invitations are queued (run `delphi mail send`)"
+            )
+    except DomainError as exc:
+        _fail(exc)
+
+
+@round_cli.command("close")
+def round_close(survey: str) -> None:
+    """Close the open round and compute its snapshot."""
+    from app.db import unit_of_work
+    from app.rounds import repository
+    from app.rounds import service as rounds
+    from app.studies import service
+
+    try:
+        with unit_of_work() as session:
+            study = service.get_by_key_or_raise(session, survey)
+            round_ = repository.open_round(session, study)
+            if round_ is None:
+                raise DomainError(f"study {survey!r} has no open round")
+            snap = rounds.close(session, study, round_, actor="cli")
+            outcomes = [s["outcome"] for s in snap.results["statements"]]
+            typer.echo(
+                f"round {round_.number} closed: {snap.responded} of {snap.invited} responded; "
+                f"{outcomes.count('consensus')} consensus, {outcomes.count('stable')} stable, "
+                f"{outcomes.count('carried')} carried forward"
+            )
+    except DomainError as exc:
+        _fail(exc)
+
+
+@round_cli.command("remind")
+def round_remind(survey: str) -> None:
+    """Queue reminders to panelists who have not submitted the open round."""
+    from app.db import unit_of_work
+    from app.rounds import repository
+    from app.rounds import service as rounds
+    from app.studies import service
+
+    try:
+        with unit_of_work() as session:
+            study = service.get_by_key_or_raise(session, survey)
+            round_ = repository.open_round(session, study)
+            if round_ is None:
+                raise DomainError(f"study {survey!r} has no open round")
+            typer.echo(f"queued {rounds.remind(session, study, round_, actor='cli')} reminders")
+    except DomainError as exc:
+        _fail(exc)
+
+
+@round_cli.command("status")
+def round_status(survey: str) -> None:
+    """Show every round of a study with its response rate."""
+    from app.db import unit_of_work
+    from app.rounds import repository
+    from app.rounds import service as rounds
+    from app.studies import service
+
+    try:
+        with unit_of_work() as session:
+            study = service.get_by_key_or_raise(session, survey)
+            all_rounds = repository.rounds_of(session, study)
+            if not all_rounds:
+                typer.echo(f"{survey!r} has no rounds yet")
+            for round_ in all_rounds:
+                st = rounds.status(session, round_)
+                typer.echo(
+                    f"round {round_.number}: {round_.state.value}, {len(round_.items)} statements, "
+                    f"{st.submitted}/{st.invited} submitted ({st.response_rate:.0%}), "
+                    f"{st.started} started"
+                )
+    except DomainError as exc:
+        _fail(exc)
+
+
+@mail_cli.command("send")
+def mail_send(
+    once: Annotated[bool, typer.Option("--once", help="Send what is due, then exit")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between polls")] = 5.0,
+) -> None:
+    """Deliver queued emails (a worker loop; --once for a single pass)."""
+    from app.mail import worker
+
+    if once:
+        result = worker.send_due()
+        typer.echo(f"sent {result.sent}, failed {result.failed}, will retry {result.retrying}")
+    else:
+        worker.run_forever(interval=interval)
+
+
+@facilitator_cli.command("create")
+def facilitator_create(
+    email: str,
+    name: Annotated[str, typer.Option(help="Display name")] = "Facilitator",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a facilitator account (password asked interactively)."""
+    from app.console import accounts
+    from app.db import unit_of_work
+
+    try:
+        with unit_of_work() as session:
+            accounts.create(session, email=email, name=name, password=password)
+            typer.echo(f"facilitator {email} created")
+    except DomainError as exc:
+        _fail(exc)
+
+
+@apikey_cli.command("create")
+def apikey_create(name: str) -> None:
+    """Create an analyst API key; it is shown once and stored only hashed."""
+    from app.api import keys
+    from app.db import unit_of_work
+
+    with unit_of_work() as session:
+        full = keys.create(session, name=name)
+    typer.echo(full)
+
+
+@cli.command("serve")
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the web application with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@cli.command("demo")
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    port: int = 8000,
+) -> None:
+    """Set up the demo study (migrate, import, simulate round 1, open round 2) and serve it."""
+    from app import demo as demo_module
+
+    demo_module.run(port=port)
+    if serve_after:
+        serve(host="127.0.0.1", port=port, workers=1)
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,56 @@
+"""ORM models, one module per aggregate, re-exported here."""
+
+from app.models.access import ApiKey, AuditLog, Facilitator
+from app.models.base import Base
+from app.models.outbox import Outbox, OutboxState
+from app.models.panel import Panelist, Respondent
+from app.models.round import (
+    AccessLink,
+    AnswerKind,
+    Reason,
+    Response,
+    Round,
+    RoundItem,
+    RoundSnapshot,
+    RoundState,
+    Submission,
+)
+from app.models.suggestion import Suggestion, SuggestionState
+from app.models.survey import (
+    Criterion,
+    Statement,
+    StatementOrigin,
+    StatementState,
+    Survey,
+    SurveyState,
+    Topic,
+)
+
+__all__ = [
+    "AccessLink",
+    "AnswerKind",
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "Criterion",
+    "Facilitator",
+    "Outbox",
+    "OutboxState",
+    "Panelist",
+    "Reason",
+    "Respondent",
+    "Response",
+    "Round",
+    "RoundItem",
+    "RoundSnapshot",
+    "RoundState",
+    "Statement",
+    "StatementOrigin",
+    "StatementState",
+    "Submission",
+    "Suggestion",
+    "SuggestionState",
+    "Survey",
+    "SurveyState",
+    "Topic",
+]

@@ -1,0 +1,41 @@
+"""Statements proposed by panelists, curated by a facilitator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, Enum, ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, IdMixin, today
+
+
+class SuggestionState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    MERGED = "merged"
+    REJECTED = "rejected"
+
+
+class Suggestion(IdMixin, Base):
+    __tablename__ = "suggestion"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    respondent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("respondent.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[SuggestionState] = mapped_column(
+        Enum(
+            SuggestionState,
+            name="suggestion_state",
+            native_enum=False,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=SuggestionState.PENDING,
+    )
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id"))
+    proposed_on: Mapped[dt.date] = mapped_column(Date, default=today)

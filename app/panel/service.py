@@ -1,0 +1,141 @@
+"""Import the panel (who is invited) from CSV: all rows or none."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit import record
+from app.errors import Invalid
+from app.models import Panelist, Survey
+
+REQUIRED_COLUMNS = ("email", "name", "stakeholder_group")
+OPTIONAL_COLUMNS = ("language",)
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    email: str
+    name: str
+    stakeholder_group: str
+    language: str
+
+
+def parse(text: str, survey: Survey, filename: str = "<panel>") -> list[PanelRow]:
+    """Validate every row; raise ``Invalid`` listing each bad row by line number."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise Invalid(
+            f"{filename}: missing column(s) {', '.join(missing)}; "
+            f"expected a header line with {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
+        )
+    unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise Invalid(f"{filename}: unknown column(s) {', '.join(unknown)}")
+    reader.fieldnames = header
+    groups = [g["key"] for g in survey.stakeholder_groups]
+    problems: list[str] = []
+    rows: list[PanelRow] = []
+    first_line: dict[str, int] = {}
+    for record_ in reader:
+        line = reader.line_num
+        values = {k: (v or "").strip() for k, v in record_.items() if k is not None}
+        if None in record_:
+            problems.append(f"line {line}: more fields than columns in the header")
+            continue
+        row_problems, row = _check_row(values, survey, groups)
+        if row is not None:
+            if row.email in first_line:
+                row_problems.append(
+                    f"duplicate email (first on line {first_line[row.email]})"
+                )
+            else:
+                first_line[row.email] = line
+        problems += [f"line {line}: {p}" for p in row_problems]
+        if row is not None and not row_problems:
+            rows.append(row)
+    if not rows and not problems:
+        raise Invalid(f"{filename}: no panelists in the file")
+    if problems:
+        raise Invalid(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
+    return rows
+
+
+def _check_row(
+    values: dict[str, str], survey: Survey, groups: list[str]
+) -> tuple[list[str], PanelRow | None]:
+    problems: list[str] = []
+    email = values.get("email", "")
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        problems.append(f"email: {exc}" if email else "email: missing")
+    name = values.get("name", "")
+    if not name:
+        problems.append("name: missing")
+    group = values.get("stakeholder_group", "")
+    if group not in groups:
+        problems.append(
+            f"stakeholder_group: {group!r} is not one of {', '.join(groups)}"
+            if group
+            else "stakeholder_group: missing"
+        )
+    language = values.get("language") or survey.default_language
+    if language not in survey.languages:
+        problems.append(
+            f"language: {language!r} is not one of the study's ({', '.join(survey.languages)})"
+        )
+    row = PanelRow(email=email, name=name, stakeholder_group=group, language=language)
+    return problems, row if "@" in email else None
+
+
+def import_rows(session: Session, survey: Survey, rows: list[PanelRow], *, actor: str) -> int:
+    """Insert ``rows``; an email already on the panel is an error for the whole import."""
+    existing = set(
+        session.scalars(
+            select(func.lower(Panelist.email)).where(Panelist.survey_id == survey.id)
+        )
+    )
+    clashes = [r.email for r in rows if r.email in existing]
+    if clashes:
+        raise Invalid(
+            f"{len(clashes)} email(s) already on the panel of {survey.key!r}; nothing was imported",
+            [f"already on the panel: {email}" for email in clashes],
+        )
+    session.add_all(
+        Panelist(
+            survey_id=survey.id,
+            email=r.email,
+            name=r.name,
+            stakeholder_group=r.stakeholder_group,
+            language=r.language,
+        )
+        for r in rows
+    )
+    session.flush()
+    record(session, actor, "panel.import", survey.id, {"added": len(rows)})
+    return len(rows)
+
+
+def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "cli") -> int:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Invalid(f"{path}: cannot read the file ({exc})") from None
+    return import_rows(session, survey, parse(text, survey, str(path)), actor=actor)
+
+
+def list_for(session: Session, survey: Survey) -> list[Panelist]:
+    return list(
+        session.scalars(
+            select(Panelist).where(Panelist.survey_id == survey.id).order_by(Panelist.id)
+        )
+    )

@@ -1,0 +1,262 @@
+"""Turn a closed round's submitted answers into the engine's immutable snapshot."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import engine
+from app.models import (
+    AnswerKind,
+    Criterion,
+    Respondent,
+    Response,
+    Round,
+    RoundSnapshot,
+    Submission,
+    Survey,
+)
+from app.rounds import repository
+
+STABILITY_ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class RoundRatings:
+    """Submitted ratings of one round: one (respondents x statements) matrix per criterion."""
+
+    respondent_ids: list[int]
+    groups: list[str]
+    statement_ids: list[int]
+    ratings: dict[int, np.ndarray]  # criterion id -> float matrix, NaN = no rating
+    cannot_judge: dict[int, np.ndarray]  # criterion id -> per-statement count
+
+
+def load_ratings(session: Session, survey: Survey, round_: Round) -> RoundRatings:
+    """The submitted answers of ``round_``, rows ordered by respondent id."""
+    rows = session.execute(
+        select(Respondent.id, Respondent.stakeholder_group)
+        .join(Submission, Submission.respondent_id == Respondent.id)
+        .where(Submission.round_id == round_.id, Submission.submitted_on.is_not(None))
+        .order_by(Respondent.id)
+    ).all()
+    respondent_ids = [r.id for r in rows]
+    row_of = {rid: i for i, rid in enumerate(respondent_ids)}
+    statement_ids = [item.statement_id for item in round_.items]
+    col_of = {sid: j for j, sid in enumerate(statement_ids)}
+    shape = (len(respondent_ids), len(statement_ids))
+    ratings = {c.id: np.full(shape, np.nan) for c in survey.criteria}
+    cannot_judge = {c.id: np.zeros(len(statement_ids), dtype=np.int64) for c in survey.criteria}
+    answers = session.execute(
+        select(
+            Response.respondent_id,
+            Response.statement_id,
+            Response.criterion_id,
+            Response.rating,
+            Response.cannot_judge,
+        ).where(Response.round_id == round_.id, Response.kind == AnswerKind.SUBMITTED)
+    )
+    for respondent_id, statement_id, criterion_id, rating, cj in answers:
+        i, j = row_of.get(respondent_id), col_of.get(statement_id)
+        if i is None or j is None or criterion_id not in ratings:
+            continue
+        if cj:
+            cannot_judge[criterion_id][j] += 1
+        elif rating is not None:
+            ratings[criterion_id][i, j] = rating
+    return RoundRatings(
+        respondent_ids=respondent_ids,
+        groups=[r.stakeholder_group for r in rows],
+        statement_ids=statement_ids,
+        ratings=ratings,
+        cannot_judge=cannot_judge,
+    )
+
+
+def summarize(survey: Survey, criterion: Criterion, matrix: np.ndarray, cj: np.ndarray) -> Any:
+    """The engine summary of one criterion with the study's method settings."""
+    return engine.summarize(
+        matrix,
+        engine.Scale(criterion.scale_low, criterion.scale_high),
+        quantile_method=survey.method.get("quantile_method", "weibull"),
+        agree=(criterion.agree_low, criterion.agree_high),
+        disagree=(criterion.disagree_low, criterion.disagree_high),
+        cannot_judge=cj,
+        cannot_judge_counts=bool(survey.method.get("cannot_judge_counts", False)),
+    )
+
+
+def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
+    """Compute the snapshot of a closed round (not yet added to the session)."""
+    data = load_ratings(session, survey, round_)
+    previous_round = repository.previous(session, round_)
+    previous = load_ratings(session, survey, previous_round) if previous_round else None
+    threshold = float(survey.stopping.get("stability_threshold", 0.15))
+    statements = {item.statement_id: item.statement for item in round_.items}
+    per_statement: list[dict[str, Any]] = [
+        {
+            "statement_id": sid,
+            "key": statements[sid].key,
+            "topic": statements[sid].topic.key,
+            "criteria": {},
+            "groups": {},
+            "divergence": {},
+            "change": {},
+        }
+        for sid in data.statement_ids
+    ]
+    criteria_meta = []
+    consensus = np.ones(len(data.statement_ids), dtype=bool)
+    stable = np.ones(len(data.statement_ids), dtype=bool)
+    any_rule = False
+    for criterion in survey.criteria:
+        matrix = data.ratings[criterion.id]
+        summary = summarize(survey, criterion, matrix, data.cannot_judge[criterion.id])
+        records = summary.records()
+        rule = (
+            engine.ConsensusRule.from_dict(criterion.consensus_rule)
+            if criterion.consensus_rule
+            else None
+        )
+        passed = engine.evaluate(summary, rule) if rule else None
+        if passed is not None:
+            any_rule = True
+            consensus &= passed
+        breakdown = _groups(survey, criterion, matrix, data)
+        divergence = _divergence(matrix, data.groups)
+        change = _change(criterion, data, previous, matrix, threshold)
+        for j, entry in enumerate(per_statement):
+            entry["criteria"][criterion.key] = {
+                **records[j],
+                "consensus": None if passed is None else bool(passed[j]),
+            }
+            entry["groups"][criterion.key] = {g: recs[j] if recs else None for g, recs in breakdown.items()}
+            entry["divergence"][criterion.key] = divergence[j]
+            if change is not None:
+                entry["change"][criterion.key] = change[0][j]
+                if rule is not None:
+                    stable &= change[1]
+        criteria_meta.append(
+            {
+                "key": criterion.key,
+                "scale": [criterion.scale_low, criterion.scale_high],
+                "agree": [criterion.agree_low, criterion.agree_high],
+                "disagree": [criterion.disagree_low, criterion.disagree_high],
+                "rule": rule.to_dict() if rule else None,
+                "rule_text": str(rule) if rule else None,
+            }
+        )
+    if not any_rule:
+        consensus[:] = False
+    if previous is None or not any_rule:
+        stable[:] = False
+    for j, entry in enumerate(per_statement):
+        entry["consensus"] = bool(consensus[j])
+        entry["outcome"] = (
+            "consensus" if entry["consensus"] else "stable" if stable[j] else "carried"
+        )
+    return RoundSnapshot(
+        round_id=round_.id,
+        engine_version=engine.__version__,
+        method={
+            **survey.method,
+            "stability_threshold": threshold,
+            "stability_alpha": STABILITY_ALPHA,
+            "min_group_size": survey.min_group_size,
+            "criteria": criteria_meta,
+        },
+        invited=repository.invited_count(session, round_),
+        responded=len(data.respondent_ids),
+        results={"statements": per_statement},
+    )
+
+
+def _groups(
+    survey: Survey, criterion: Criterion, matrix: np.ndarray, data: RoundRatings
+) -> dict[str, list[dict[str, Any]] | None]:
+    """Per stakeholder group records; ``None`` where the group is suppressed."""
+    if not data.respondent_ids:
+        return {g["key"]: None for g in survey.stakeholder_groups}
+    breakdown = engine.by_group(
+        matrix,
+        engine.Scale(criterion.scale_low, criterion.scale_high),
+        np.asarray(data.groups, dtype=object),
+        min_size=survey.min_group_size,
+        quantile_method=survey.method.get("quantile_method", "weibull"),
+        agree=(criterion.agree_low, criterion.agree_high),
+        disagree=(criterion.disagree_low, criterion.disagree_high),
+    )
+    result: dict[str, list[dict[str, Any]] | None] = {}
+    for group in survey.stakeholder_groups:
+        summary = breakdown.summaries.get(group["key"])
+        result[group["key"]] = summary.records() if summary is not None else None
+    return result
+
+
+def _divergence(matrix: np.ndarray, groups: list[str]) -> list[dict[str, float | None]]:
+    if len(set(groups)) < 2:
+        return [{"h": None, "p": None} for _ in range(matrix.shape[1])]
+    result = engine.group_divergence(matrix, np.asarray(groups, dtype=object))
+    return [{"h": _num(h), "p": _num(p)} for h, p in zip(result.h, result.p, strict=True)]
+
+
+def _change(
+    criterion: Criterion,
+    data: RoundRatings,
+    previous: RoundRatings | None,
+    matrix: np.ndarray,
+    threshold: float,
+) -> tuple[list[dict[str, Any] | None], np.ndarray] | None:
+    """Paired change from the previous round for the statements rated in both."""
+    if previous is None:
+        return None
+    respondents = sorted(set(data.respondent_ids) | set(previous.respondent_ids))
+    before = _align(previous, criterion, respondents, data.statement_ids)
+    after = _align(data, criterion, respondents, data.statement_ids)
+    change = engine.paired_change(before, after)
+    records: list[dict[str, Any] | None] = []
+    stable = np.zeros(len(data.statement_ids), dtype=bool)
+    for j, sid in enumerate(data.statement_ids):
+        if sid not in previous.statement_ids or change.pairs[j] == 0:
+            records.append(None)
+            continue
+        p = change.p_value[j]
+        stable[j] = change.net_change[j] < threshold and (math.isnan(p) or p >= STABILITY_ALPHA)
+        records.append(
+            {
+                "pairs": int(change.pairs[j]),
+                "changed": _num(change.changed[j]),
+                "median_shift": _num(change.median_shift[j]),
+                "wilcoxon_statistic": _num(change.statistic[j]),
+                "wilcoxon_p": _num(p),
+                "net_change": _num(change.net_change[j]),
+                "stable": bool(stable[j]),
+            }
+        )
+    return records, stable
+
+
+def _align(
+    data: RoundRatings, criterion: Criterion, respondents: list[int], statement_ids: list[int]
+) -> np.ndarray:
+    out = np.full((len(respondents), len(statement_ids)), np.nan)
+    row_of = {rid: i for i, rid in enumerate(data.respondent_ids)}
+    col_of = {sid: j for j, sid in enumerate(data.statement_ids)}
+    source = data.ratings[criterion.id]
+    for i, rid in enumerate(respondents):
+        if rid not in row_of:
+            continue
+        for j, sid in enumerate(statement_ids):
+            if sid in col_of:
+                out[i, j] = source[row_of[rid], col_of[sid]]
+    return out
+
+
+def _num(value: Any) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value

@@ -1,0 +1,163 @@
+"""The study file format (YAML), validated at the boundary."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Translations = dict[Language, Text]
+
+QUANTILE_METHODS = (
+    "inverted_cdf",
+    "averaged_inverted_cdf",
+    "closest_observation",
+    "interpolated_inverted_cdf",
+    "hazen",
+    "weibull",
+    "linear",
+    "median_unbiased",
+    "normal_unbiased",
+    "lower",
+    "higher",
+    "midpoint",
+    "nearest",
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StakeholderGroupIn(Strict):
+    key: Key
+    label: Translations
+
+
+class ScaleIn(Strict):
+    low: int
+    high: int
+
+    @model_validator(mode="after")
+    def _two_points(self) -> ScaleIn:
+        if self.high <= self.low:
+            raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
+        if self.high - self.low > 100:
+            raise ValueError("a scale may have at most 101 points")
+        return self
+
+
+class CriterionIn(Strict):
+    key: Key
+    label: Translations
+    question: Translations
+    scale: ScaleIn
+    anchors: dict[int, Translations] = Field(default_factory=dict)
+    agree: tuple[int, int] | None = None
+    disagree: tuple[int, int] | None = None
+    consensus: str | None = None
+
+    @field_validator("consensus")
+    @classmethod
+    def _rule_parses(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from engine import ConsensusRule
+
+        ConsensusRule.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _within_scale(self) -> CriterionIn:
+        low, high = self.scale.low, self.scale.high
+        for point in self.anchors:
+            if not low <= point <= high:
+                raise ValueError(f"anchor {point} is outside the scale {low}-{high}")
+        for name in ("agree", "disagree"):
+            band = getattr(self, name)
+            if band is not None and not (low <= band[0] <= band[1] <= high):
+                raise ValueError(f"{name} band {list(band)} must lie within the scale {low}-{high}")
+        return self
+
+    def bands(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Agree and disagree bands; by default the top and bottom third of the scale."""
+        low, high = self.scale.low, self.scale.high
+        third = max(1, (high - low + 1) // 3)
+        agree = self.agree or (high - third + 1, high)
+        disagree = self.disagree or (low, low + third - 1)
+        return agree, disagree
+
+
+class StatementIn(Strict):
+    key: Key
+    text: Translations
+
+
+class TopicIn(Strict):
+    key: Key
+    title: Translations
+    statements: list[StatementIn] = Field(min_length=1)
+
+
+class MethodIn(Strict):
+    quantile_method: Literal[QUANTILE_METHODS] = "weibull"  # type: ignore[valid-type]
+    cannot_judge_counts: bool = False
+
+
+class StoppingIn(Strict):
+    max_rounds: int = Field(default=3, ge=1, le=20)
+    stability_threshold: float = Field(default=0.15, gt=0, lt=1)
+
+
+class SurveyIn(Strict):
+    key: Key
+    title: Translations
+    description: Translations = Field(default_factory=dict)
+    languages: list[Language] = Field(min_length=1)
+    stakeholder_groups: list[StakeholderGroupIn] = Field(min_length=1)
+    min_group_size: int = Field(default=5, ge=1)
+    method: MethodIn = MethodIn()
+    criteria: list[CriterionIn] = Field(min_length=1)
+    stopping: StoppingIn = StoppingIn()
+    topics: list[TopicIn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurveyIn:
+        _unique("stakeholder_groups", [g.key for g in self.stakeholder_groups])
+        _unique("criteria", [c.key for c in self.criteria])
+        _unique("topics", [t.key for t in self.topics])
+        _unique("statements", [s.key for t in self.topics for s in t.statements])
+        default = self.languages[0]
+        for where, translations in self._texts():
+            if default not in translations:
+                raise ValueError(f"{where} has no text in the default language {default!r}")
+            extra = set(translations) - set(self.languages)
+            if extra:
+                raise ValueError(f"{where} has text in undeclared language(s) {sorted(extra)}")
+        return self
+
+    def _texts(self) -> list[tuple[str, dict[str, str]]]:
+        texts: list[tuple[str, dict[str, str]]] = [("title", self.title)]
+        texts += [(f"stakeholder group {g.key!r}", g.label) for g in self.stakeholder_groups]
+        for c in self.criteria:
+            texts += [(f"criterion {c.key!r} label", c.label), (f"criterion {c.key!r}", c.question)]
+        for t in self.topics:
+            texts.append((f"topic {t.key!r}", t.title))
+            texts += [(f"statement {s.key!r}", s.text) for s in t.statements]
+        return texts
+
+
+def _unique(field: str, keys: list[str]) -> None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"{field}: duplicate key {key!r}")
+        seen.add(key)
+
+
+def as_plain(model: BaseModel) -> Any:
+    """JSON-safe plain data for storage."""
+    return model.model_dump(mode="json")

@@ -1,0 +1,140 @@
+"""Import a study definition file into the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import record
+from app.errors import Conflict, Invalid, NotFound
+from app.models import Criterion, Statement, Survey, Topic
+from app.studies.schemas import SurveyIn, as_plain
+
+
+def parse(text: str, filename: str = "<study>") -> SurveyIn:
+    """Validate a study file; errors name the file, line and field."""
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}" if mark else filename
+        raise Invalid(f"{where}: not valid YAML", [str(exc).splitlines()[0]]) from None
+    if not isinstance(data, dict):
+        raise Invalid(f"{filename}: a study file must be a mapping of fields")
+    try:
+        return SurveyIn.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = [p for p in error["loc"] if not (isinstance(p, str) and "[" in p)]
+            field = ".".join(str(p) for p in loc) or "(top level)"
+            line = _line_of(node, loc)
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{filename}:{line}: {field}: {message}")
+        raise Invalid(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
+
+
+def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:
+    """The 1-based line of the deepest YAML node on ``loc`` that exists."""
+    line = node.start_mark.line + 1 if node else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if str(k.value) == str(part)), None)
+            if match is None:
+                key = next((k for k, _ in node.value if str(k.value) == str(part)), None)
+                return key.start_mark.line + 1 if key else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def import_file(session: Session, path: Path, *, actor: str = "cli") -> Survey:
+    """Validate and import ``path``; nothing is written if anything is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Invalid(f"{path}: cannot read the file ({exc})") from None
+    return create(session, parse(text, str(path)), text, actor=actor)
+
+
+def create(session: Session, study: SurveyIn, definition: str, *, actor: str) -> Survey:
+    """Insert a validated study with its criteria, topics and statements."""
+    if session.scalar(select(Survey.id).where(Survey.key == study.key)) is not None:
+        raise Conflict(f"a study with key {study.key!r} already exists")
+    survey = Survey(
+        key=study.key,
+        title=study.title,
+        description=study.description,
+        languages=study.languages,
+        stakeholder_groups=[as_plain(g) for g in study.stakeholder_groups],
+        min_group_size=study.min_group_size,
+        method=as_plain(study.method),
+        stopping=as_plain(study.stopping),
+        definition=definition,
+    )
+    for position, c in enumerate(study.criteria):
+        agree, disagree = c.bands()
+        survey.criteria.append(
+            Criterion(
+                key=c.key,
+                position=position,
+                label=c.label,
+                question=c.question,
+                scale_low=c.scale.low,
+                scale_high=c.scale.high,
+                anchors={str(k): v for k, v in c.anchors.items()},
+                agree_low=agree[0],
+                agree_high=agree[1],
+                disagree_low=disagree[0],
+                disagree_high=disagree[1],
+                consensus_rule=_rule(c.consensus),
+            )
+        )
+    position = 0
+    for topic_position, t in enumerate(study.topics):
+        topic = Topic(key=t.key, position=topic_position, title=t.title)
+        survey.topics.append(topic)
+        for s in t.statements:
+            survey.statements.append(
+                Statement(key=s.key, position=position, text=s.text, topic=topic)
+            )
+            position += 1
+    session.add(survey)
+    session.flush()
+    record(session, actor, "survey.import", survey.id, {"key": survey.key})
+    return survey
+
+
+def _rule(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    from engine import ConsensusRule
+
+    return ConsensusRule.parse(text).to_dict()
+
+
+def get_by_key(session: Session, key: str) -> Survey | None:
+    return session.scalar(select(Survey).where(Survey.key == key))
+
+
+def get_by_key_or_raise(session: Session, key: str) -> Survey:
+    survey = get_by_key(session, key)
+    if survey is None:
+        raise NotFound(f"no study with key {key!r}")
+    return survey
+
+
+def list_all(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.created_at, Survey.id)))
