@@ -11,7 +11,9 @@ import typer
 
 from app.errors import DomainError
 
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+cli = typer.Typer(
+    no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
+)
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema migrations.")
 survey_cli = typer.Typer(no_args_is_help=True, help="Study definitions.")
 panel_cli = typer.Typer(no_args_is_help=True, help="The panel of invited stakeholders.")

@@ -54,9 +54,7 @@ def parse(text: str, survey: Survey, filename: str = "<panel>") -> list[PanelRow
         row_problems, row = _check_row(values, survey, groups)
         if row is not None:
             if row.email in first_line:
-                row_problems.append(
-                    f"duplicate email (first on line {first_line[row.email]})"
-                )
+                row_problems.append(f"duplicate email (first on line {first_line[row.email]})")
             else:
                 first_line[row.email] = line
         problems += [f"line {line}: {p}" for p in row_problems]
@@ -100,9 +98,7 @@ def _check_row(
 def import_rows(session: Session, survey: Survey, rows: list[PanelRow], *, actor: str) -> int:
     """Insert ``rows``; an email already on the panel is an error for the whole import."""
     existing = set(
-        session.scalars(
-            select(func.lower(Panelist.email)).where(Panelist.survey_id == survey.id)
-        )
+        session.scalars(select(func.lower(Panelist.email)).where(Panelist.survey_id == survey.id))
     )
     clashes = [r.email for r in rows if r.email in existing]
     if clashes:

@@ -13,7 +13,9 @@ from app.security import hash_token, new_token
 def mint(session: Session, round_: Round, panelist: Panelist) -> str:
     """Create a link for ``panelist`` on ``round_`` and return its full URL (not stored)."""
     token = new_token()
-    session.add(AccessLink(round_id=round_.id, panelist_id=panelist.id, token_hash=hash_token(token)))
+    session.add(
+        AccessLink(round_id=round_.id, panelist_id=panelist.id, token_hash=hash_token(token))
+    )
     return f"{get_settings().base_url.rstrip('/')}/r/{token}"
 
 

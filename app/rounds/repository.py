@@ -9,7 +9,9 @@ from app.models import AccessLink, Round, RoundState, Submission, Survey
 
 
 def rounds_of(session: Session, survey: Survey) -> list[Round]:
-    return list(session.scalars(select(Round).where(Round.survey_id == survey.id).order_by(Round.number)))
+    return list(
+        session.scalars(select(Round).where(Round.survey_id == survey.id).order_by(Round.number))
+    )
 
 
 def latest(session: Session, survey: Survey) -> Round | None:
@@ -57,6 +59,4 @@ def submitted_count(session: Session, round_: Round) -> int:
 
 
 def started_count(session: Session, round_: Round) -> int:
-    return int(
-        session.scalar(select(func.count()).where(Submission.round_id == round_.id)) or 0
-    )
+    return int(session.scalar(select(func.count()).where(Submission.round_id == round_.id)) or 0)

@@ -101,7 +101,10 @@ def launch(
     for panelist in panel:
         _invite(session, survey, round_, panelist, kind="invitation")
     record(
-        session, actor, "round.launch", survey.id,
+        session,
+        actor,
+        "round.launch",
+        survey.id,
         {"round": number, "statements": len(statements), "invited": len(panel)},
     )
     return round_
@@ -166,7 +169,10 @@ def close(session: Session, survey: Survey, round_: Round, *, actor: str) -> Rou
             item.statement.state = StatementState.DROPPED
     session.flush()
     record(
-        session, actor, "round.close", survey.id,
+        session,
+        actor,
+        "round.close",
+        survey.id,
         {"round": round_.number, "responded": result.responded},
     )
     return result

@@ -80,6 +80,9 @@ def load_ratings(session: Session, survey: Survey, round_: Round) -> RoundRating
 
 def summarize(survey: Survey, criterion: Criterion, matrix: np.ndarray, cj: np.ndarray) -> Any:
     """The engine summary of one criterion with the study's method settings."""
+    if matrix.shape[0] == 0:
+        # Nobody submitted: one all-missing row gives n = 0 and NaN figures per statement.
+        matrix = np.full((1, matrix.shape[1]), np.nan)
     return engine.summarize(
         matrix,
         engine.Scale(criterion.scale_low, criterion.scale_high),
@@ -128,14 +131,16 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
             any_rule = True
             consensus &= passed
         breakdown = _groups(survey, criterion, matrix, data)
-        divergence = _divergence(matrix, data.groups)
+        divergence = _divergence(matrix, data.groups, survey.min_group_size)
         change = _change(criterion, data, previous, matrix, threshold)
         for j, entry in enumerate(per_statement):
             entry["criteria"][criterion.key] = {
                 **records[j],
                 "consensus": None if passed is None else bool(passed[j]),
             }
-            entry["groups"][criterion.key] = {g: recs[j] if recs else None for g, recs in breakdown.items()}
+            entry["groups"][criterion.key] = {
+                g: recs[j] if recs else None for g, recs in breakdown.items()
+            }
             entry["divergence"][criterion.key] = divergence[j]
             if change is not None:
                 entry["change"][criterion.key] = change[0][j]
@@ -198,10 +203,15 @@ def _groups(
     return result
 
 
-def _divergence(matrix: np.ndarray, groups: list[str]) -> list[dict[str, float | None]]:
-    if len(set(groups)) < 2:
+def _divergence(
+    matrix: np.ndarray, groups: list[str], min_size: int
+) -> list[dict[str, float | None]]:
+    """Kruskal-Wallis across stakeholder groups, over the groups big enough to be shown."""
+    sizes = {g: groups.count(g) for g in set(groups)}
+    keep = np.array([sizes[g] >= min_size for g in groups], dtype=bool)
+    if len({g for g in groups if sizes[g] >= min_size}) < 2:
         return [{"h": None, "p": None} for _ in range(matrix.shape[1])]
-    result = engine.group_divergence(matrix, np.asarray(groups, dtype=object))
+    result = engine.group_divergence(matrix[keep], np.asarray(groups, dtype=object)[keep])
     return [{"h": _num(h), "p": _num(p)} for h, p in zip(result.h, result.p, strict=True)]
 
 

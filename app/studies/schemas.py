@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
@@ -70,17 +78,22 @@ class CriterionIn(Strict):
         ConsensusRule.parse(value)
         return value
 
-    @model_validator(mode="after")
-    def _within_scale(self) -> CriterionIn:
-        low, high = self.scale.low, self.scale.high
-        for point in self.anchors:
-            if not low <= point <= high:
-                raise ValueError(f"anchor {point} is outside the scale {low}-{high}")
-        for name in ("agree", "disagree"):
-            band = getattr(self, name)
-            if band is not None and not (low <= band[0] <= band[1] <= high):
-                raise ValueError(f"{name} band {list(band)} must lie within the scale {low}-{high}")
-        return self
+    @field_validator("anchors", "agree", "disagree")
+    @classmethod
+    def _within_scale(cls, value: Any, info: ValidationInfo) -> Any:
+        scale = info.data.get("scale")
+        if value is None or scale is None:
+            return value
+        low, high = scale.low, scale.high
+        if info.field_name == "anchors":
+            outside = [p for p in value if not low <= p <= high]
+            if outside:
+                raise ValueError(f"anchor {outside[0]} is outside the scale {low}-{high}")
+        elif not low <= value[0] <= value[1] <= high:
+            raise ValueError(
+                f"{info.field_name} band {list(value)} must lie within the scale {low}-{high}"
+            )
+        return value
 
     def bands(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """Agree and disagree bands; by default the top and bottom third of the scale."""

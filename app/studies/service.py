@@ -24,7 +24,12 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{filename}:{mark.line + 1}" if mark else filename
-        raise Invalid(f"{where}: not valid YAML", [str(exc).splitlines()[0]]) from None
+        problem = " ".join(
+            str(part)
+            for part in (getattr(exc, "context", None), getattr(exc, "problem", None))
+            if part
+        )
+        raise Invalid(f"{where}: not valid YAML: {problem or exc}") from None
     if not isinstance(data, dict):
         raise Invalid(f"{filename}: a study file must be a mapping of fields")
     try:

@@ -1,0 +1,92 @@
+"""Importing the panel from CSV: every row checked, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import Invalid
+from app.models import Panelist, Survey
+from app.panel import service
+
+GOOD = """email,name,stakeholder_group,language
+Ana@Example.org,Ana Lima,ngo,fr
+ben@example.org,Ben Osei,academia,
+"""
+
+
+def _count(db: Session) -> int:
+    return int(db.scalar(select(func.count()).select_from(Panelist)) or 0)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "panel.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestImportPanel:
+    def test_valid_rows_are_added(self, db: Session, survey: Survey, tmp_path: Path) -> None:
+        assert service.import_file(db, survey, _write(tmp_path, GOOD)) == 2
+        panel = service.list_for(db, survey)
+        assert [(p.email, p.language) for p in panel] == [
+            ("ana@example.org", "fr"),
+            ("ben@example.org", "en"),
+        ]
+
+    def test_byte_order_mark_and_column_case_are_accepted(
+        self, db: Session, survey: Survey, tmp_path: Path
+    ) -> None:
+        text = "\ufeffEmail,Name,Stakeholder_Group\nc@example.org,C,institute\n"
+        assert service.import_file(db, survey, _write(tmp_path, text)) == 1
+
+
+class TestBadPanelFiles:
+    def test_each_bad_row_is_reported_by_line(self, survey: Survey) -> None:
+        text = (
+            "email,name,stakeholder_group,language\n"
+            "ok@example.org,Ok,ngo,en\n"
+            "not-an-email,X,ngo,en\n"
+            "y@example.org,,pirates,de\n"
+        )
+        with pytest.raises(Invalid) as info:
+            service.parse(text, survey, "panel.csv")
+        problems = info.value.problems
+        assert any(p.startswith("line 3: email:") for p in problems)
+        assert "line 4: name: missing" in problems
+        assert any(p.startswith("line 4: stakeholder_group: 'pirates'") for p in problems)
+        assert any(p.startswith("line 4: language: 'de'") for p in problems)
+
+    def test_duplicates_in_the_file_are_reported(self, survey: Survey) -> None:
+        text = GOOD + "ana@example.org,Ana Again,ngo,en\n"
+        with pytest.raises(Invalid) as info:
+            service.parse(text, survey, "panel.csv")
+        assert info.value.problems == ["line 4: duplicate email (first on line 2)"]
+
+    def test_already_on_the_panel_is_reported_and_nothing_added(
+        self, db: Session, survey: Survey, tmp_path: Path
+    ) -> None:
+        service.import_file(db, survey, _write(tmp_path, GOOD))
+        second = GOOD.replace("Ana@Example.org", "new@example.org")
+        with pytest.raises(Invalid) as info:
+            service.import_file(db, survey, _write(tmp_path, second))
+        assert info.value.problems == ["already on the panel: ben@example.org"]
+        assert _count(db) == 2
+
+    def test_missing_columns(self, survey: Survey) -> None:
+        with pytest.raises(Invalid, match="missing column"):
+            service.parse("email,name\na@example.org,A\n", survey)
+
+    def test_failed_import_changes_nothing(
+        self, db: Session, survey: Survey, tmp_path: Path
+    ) -> None:
+        with pytest.raises(Invalid):
+            service.import_file(db, survey, _write(tmp_path, GOOD + "bad,Bad,ngo,en\n"))
+        assert _count(db) == 0
+
+    def test_empty_file(self, survey: Survey) -> None:
+        with pytest.raises(Invalid, match="no panelists"):
+            service.parse("email,name,stakeholder_group\n", survey)
