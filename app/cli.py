@@ -33,6 +33,7 @@ for name, sub in [
     cli.add_typer(sub, name=name)
 
 ROOT = Path(__file__).resolve().parent.parent
+PASS_LIMIT = 100
 
 
 def _fail(exc: DomainError) -> None:
@@ -211,11 +212,21 @@ def mail_send(
     """Deliver queued emails (a worker loop; --once for a single pass)."""
     from app.mail import worker
 
-    if once:
-        result = worker.send_due()
-        typer.echo(f"sent {result.sent}, failed {result.failed}, will retry {result.retrying}")
-    else:
-        worker.run_forever(interval=interval)
+    try:
+        if once:
+            sent = failed = retrying = 0
+            while True:  # a pass takes at most PASS_LIMIT rows; drain everything that is due
+                result = worker.send_due(limit=PASS_LIMIT)
+                sent, failed = sent + result.sent, failed + result.failed
+                retrying += result.retrying
+                if result.sent + result.failed + result.retrying < PASS_LIMIT:
+                    break
+            typer.echo(f"sent {sent}, failed {failed}, will retry {retrying}")
+        else:
+            worker.run_forever(interval=interval)
+    except ValueError as exc:  # a malformed DELPHI_SMTP_URL, explained without echoing it
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @facilitator_cli.command("create")
@@ -244,9 +255,12 @@ def apikey_create(name: str) -> None:
     from app.api import keys
     from app.db import unit_of_work
 
-    with unit_of_work() as session:
-        full = keys.create(session, name=name)
-    typer.echo(full)
+    try:
+        with unit_of_work() as session:
+            full = keys.create(session, name=name)
+        typer.echo(full)
+    except DomainError as exc:
+        _fail(exc)
 
 
 @cli.command("serve")

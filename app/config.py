@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     mail_from: str = "Delphi panel <delphi@localhost>"
     smtp_url: str = "smtp://127.0.0.1:25"
     smtp_timeout: float = Field(default=10.0, gt=0)
-    mail_max_attempts: int = Field(default=8, ge=1)
+    # With back-off capped at an hour, 30 attempts keep retrying for about a day.
+    mail_max_attempts: int = Field(default=30, ge=1)
     session_max_age: int = Field(default=60 * 60 * 24 * 14, gt=0)
     log_level: str = "INFO"
 

@@ -25,6 +25,8 @@ class RedactTokens(logging.Filter):
 def install(level: str = "INFO") -> None:
     """Attach the redacting filter to the loggers that see request paths."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SQL parameters hold panelists' addresses: never log them, whatever the level.
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
     redact = RedactTokens()
     for name in ("uvicorn.access", "uvicorn.error", "uvicorn", "app", ""):
         logger = logging.getLogger(name)

@@ -43,6 +43,12 @@ def respondent_key(survey_id: int, panelist_id: int) -> str:
     return hmac.new(_derived_key("respondent"), message, hashlib.sha256).hexdigest()
 
 
+def analyst_pseudonym(respondent_key: str) -> str:
+    """The respondent's label in exports: stable across rounds, unlinkable to the key itself."""
+    digest = hmac.new(_derived_key("analyst"), respondent_key.encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
 def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(_derived_key("outbox")))
 

@@ -17,10 +17,12 @@ from engine.scale import Scale
 FloatMatrix = npt.NDArray[np.float64]
 
 
-def as_matrix(values: Any, name: str = "ratings") -> FloatMatrix:
+def as_matrix(values: Any, name: str = "ratings", *, check_finite: bool = True) -> FloatMatrix:
     """Return ``values`` as a 2-D float64 array (a 1-D input becomes one column).
 
     Rows are respondents, columns are statements; NaN marks a missing answer.
+    ``check_finite=False`` skips the pass looking for infinities, for callers whose
+    own range check rejects them anyway.
     """
     try:
         array = np.asarray(values, dtype=np.float64)
@@ -29,10 +31,12 @@ def as_matrix(values: Any, name: str = "ratings") -> FloatMatrix:
     if array.ndim == 1:
         array = array[:, np.newaxis]
     if array.ndim != 2:
-        raise ValueError(f"{name} must be 1-D or 2-D (respondents x statements), got {array.ndim}-D")
+        raise ValueError(
+            f"{name} must be 1-D or 2-D (respondents x statements), got {array.ndim}-D"
+        )
     if array.size == 0:
         raise ValueError(f"{name} is empty: shape {array.shape}")
-    if np.isinf(array).any():
+    if check_finite and np.isinf(array).any():
         raise ValueError(f"{name} contains infinite values; use NaN for missing answers")
     return array
 

@@ -212,7 +212,7 @@ def _divergence(
     if len({g for g in groups if sizes[g] >= min_size}) < 2:
         return [{"h": None, "p": None} for _ in range(matrix.shape[1])]
     result = engine.group_divergence(matrix[keep], np.asarray(groups, dtype=object)[keep])
-    return [{"h": _num(h), "p": _num(p)} for h, p in zip(result.h, result.p, strict=True)]
+    return [{"h": _num(h), "p": _num(p)} for h, p in zip(result.h, result.pvalue, strict=True)]
 
 
 def _change(
@@ -235,7 +235,7 @@ def _change(
         if sid not in previous.statement_ids or change.pairs[j] == 0:
             records.append(None)
             continue
-        p = change.p_value[j]
+        p = change.pvalue[j]
         stable[j] = change.net_change[j] < threshold and (math.isnan(p) or p >= STABILITY_ALPHA)
         records.append(
             {

@@ -42,7 +42,9 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
             line = _line_of(node, loc)
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{filename}:{line}: {field}: {message}")
-        raise Invalid(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
+        raise Invalid(
+            f"{filename}: {len(problems)} problem(s); nothing was imported", problems
+        ) from None
 
 
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:

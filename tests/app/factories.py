@@ -38,7 +38,7 @@ def submit(
     panelist: Panelist,
     rating: Callable[[int, int], int | None],
 ) -> None:
-    """Submit answers for ``panelist``: ``rating(statement_index, criterion_index)``, None = cannot judge."""
+    """Submit ``rating(statement_index, criterion_index)`` for ``panelist``; None = cannot judge."""
     respondent = respondents.find_or_create(db, panelist)
     db.add(Submission(round_id=round_.id, respondent_id=respondent.id, submitted_on=today()))
     for j, item in enumerate(round_.items):

@@ -1,0 +1,82 @@
+"""Delphi consensus statistics: pure numpy/scipy functions on ratings matrices.
+
+Rows are respondents, columns are statements; NaN marks a missing or "cannot judge"
+answer. Every result is a frozen dataclass or a named tuple. Nothing here imports the
+web application.
+
+>>> import engine
+>>> s = engine.summarize([7, 8, 9, 9, 3], engine.Scale(1, 9))
+>>> bool(engine.evaluate(s, engine.ConsensusRule.preset("agreement-75"))[0])
+True
+"""
+
+from engine.change import PairedChange, Stopping, paired_change, stopping
+from engine.consensus import ConsensusRule, evaluate
+from engine.descriptive import (
+    QUANTILE_METHODS,
+    MedianCI,
+    Quartiles,
+    RandUcla,
+    Summary,
+    bimodality_coefficient,
+    counts,
+    leik,
+    median_ci,
+    quartiles,
+    rand_ucla,
+    summarize,
+    summarize_counts,
+    tastle_wierman,
+    van_der_eijk,
+)
+from engine.dissent import GroupDivergence, OpinionGroups, group_divergence, opinion_groups
+from engine.groups import GroupBreakdown, by_group
+from engine.reliability import (
+    FleissKappa,
+    KendallW,
+    KrippendorffAlpha,
+    fleiss_kappa,
+    kendalls_w,
+    krippendorff_alpha,
+)
+from engine.scale import Scale
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "QUANTILE_METHODS",
+    "ConsensusRule",
+    "FleissKappa",
+    "GroupBreakdown",
+    "GroupDivergence",
+    "KendallW",
+    "KrippendorffAlpha",
+    "MedianCI",
+    "OpinionGroups",
+    "PairedChange",
+    "Quartiles",
+    "RandUcla",
+    "Scale",
+    "Stopping",
+    "Summary",
+    "__version__",
+    "bimodality_coefficient",
+    "by_group",
+    "counts",
+    "evaluate",
+    "fleiss_kappa",
+    "group_divergence",
+    "kendalls_w",
+    "krippendorff_alpha",
+    "leik",
+    "median_ci",
+    "opinion_groups",
+    "paired_change",
+    "quartiles",
+    "rand_ucla",
+    "stopping",
+    "summarize",
+    "summarize_counts",
+    "tastle_wierman",
+    "van_der_eijk",
+]

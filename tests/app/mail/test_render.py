@@ -1,0 +1,121 @@
+"""Invitation and reminder emails as a panelist reads them, in each study language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jinja2 import UndefinedError
+
+from app.mail.render import compose, render
+from app.models import Outbox
+
+LINK = "http://testserver/r/personal-token-abc123"
+
+
+def context(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": "Amina Diallo",
+        "survey_title": "Crime-prevention <strategies> & priorities",
+        "round_number": 1,
+        "statements": 27,
+        "deadline": "2027-03-01",
+        "link": LINK,
+    }
+    return values | overrides
+
+
+class TestInvitationCopy:
+    @pytest.mark.parametrize("template", ["invitation", "reminder"])
+    @pytest.mark.parametrize("language", ["en", "fr", "es"])
+    def test_every_part_names_the_study_and_carries_the_link(
+        self, template: str, language: str
+    ) -> None:
+        mail = render(template, language, context())
+        assert "Crime-prevention <strategies> & priorities" in mail.subject
+        for body in (mail.text, mail.html):
+            assert LINK in body
+            assert "Amina Diallo" in body
+            assert "27" in body
+
+    def test_says_what_it_is_that_answers_are_anonymous_and_the_link_personal(self) -> None:
+        text = render("invitation", "en", context()).text
+        assert "Delphi study" in text
+        assert "anonymous" in text
+        assert "never see which panelist gave which rating" in text
+        assert "do not forward" in text
+        assert "about 27 minutes" in text
+        assert "reply to this email" in text
+
+    @pytest.mark.parametrize(
+        ("language", "closes"),
+        [
+            ("en", "The round closes on 1 March 2027."),
+            ("fr", "Le tour sera clos le 1er mars 2027."),
+            ("es", "La ronda se cierra el 1 de marzo de 2027."),
+        ],
+    )
+    def test_deadline_is_written_out_in_the_panelists_language(
+        self, language: str, closes: str
+    ) -> None:
+        assert closes in render("invitation", language, context()).text
+
+    def test_no_deadline_sentence_without_a_deadline(self) -> None:
+        assert "closes on" not in render("invitation", "en", context(deadline=None)).text
+
+    def test_later_rounds_mention_last_rounds_feedback(self) -> None:
+        first = render("invitation", "en", context()).text
+        second = render("invitation", "en", context(round_number=2)).text
+        assert "how the panel rated each statement last time" in second
+        assert "last time" not in first
+
+    def test_a_language_without_templates_falls_back_to_english(self) -> None:
+        mail = render("invitation", "de", context())
+        assert mail.subject.startswith("Your invitation")
+        assert 'lang="en"' in mail.html
+
+    def test_regional_variant_uses_its_base_language(self) -> None:
+        assert render("invitation", "fr-CA", context()).subject.startswith("Votre invitation")
+
+
+class TestEscaping:
+    def test_html_part_escapes_the_title_and_the_text_part_does_not(self) -> None:
+        mail = render("invitation", "en", context())
+        assert "Crime-prevention &lt;strategies&gt; &amp; priorities" in mail.html
+        assert "<strategies>" not in mail.html
+        assert "Crime-prevention <strategies> & priorities" in mail.text
+
+    def test_a_line_break_in_the_title_does_not_reach_the_subject_header(self) -> None:
+        mail = render("invitation", "en", context(survey_title="Two\nlines"))
+        assert mail.subject == "Your invitation: round 1 of Two lines"
+
+
+class TestMissingValues:
+    def test_an_invitation_without_its_link_is_refused_rather_than_sent_blank(self) -> None:
+        values = context()
+        del values["link"]
+        with pytest.raises(UndefinedError):
+            render("invitation", "en", values)
+
+
+class TestMessage:
+    def test_has_headers_and_both_parts(self) -> None:
+        row = Outbox(
+            id=7,
+            kind="invitation",
+            to_address="amina@example.org",
+            language="en",
+            template="invitation",
+            context={k: v for k, v in context().items() if k != "link"},
+        )
+        message = compose(row, link=LINK, sender="Delphi panel <panel@delphi.example>")
+        assert message["To"] == "Amina Diallo <amina@example.org>"
+        assert message["From"] == "Delphi panel <panel@delphi.example>"
+        assert message["Message-ID"].endswith("@delphi.example>")
+        assert message["Date"]
+        plain = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
+        assert plain is not None
+        assert html is not None
+        assert LINK in plain.get_content()
+        assert f'href="{LINK}"' in html.get_content()

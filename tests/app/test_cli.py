@@ -1,0 +1,78 @@
+"""The ``delphi`` command against a real, committed database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import get_settings
+from app.db import get_engine
+from tests.app.conftest import STUDY_FILE, scratch_database
+
+KEY = "crime-prevention-2027"
+
+
+@pytest.fixture
+def cli_database(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    for url in scratch_database(tmp_path_factory, "cli"):
+        monkeypatch.setenv("DELPHI_DATABASE_URL", url)
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+        try:
+            yield url
+        finally:
+            get_engine().dispose()
+            get_engine.cache_clear()
+            get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+class TestStudySetUp:
+    def test_from_empty_database_to_open_round(self, cli_database: str, tmp_path: Path) -> None:
+        assert run("db", "upgrade")[0] == 0
+        code, out = run("survey", "import", str(STUDY_FILE))
+        assert code == 0, out
+        assert "27 statements" in out
+        panel = tmp_path / "panel.csv"
+        panel.write_text(
+            "email,name,stakeholder_group\na@example.org,A,ngo\nb@example.org,B,academia\n",
+            encoding="utf-8",
+        )
+        assert run("panel", "import", KEY, str(panel)) == (0, f"added 2 panelists to {KEY!r}\n")
+        code, out = run("round", "launch", KEY, "--deadline", "2099-01-31")
+        assert code == 0, out
+        assert "round 1" in out
+        code, out = run("round", "status", KEY)
+        assert "round 1: open, 27 statements, 0/2 submitted (0%)" in out
+        code, out = run("round", "remind", KEY)
+        assert "queued 2 reminders" in out
+        code, out = run("round", "close", KEY)
+        assert code == 0, out
+        assert "0 of 2 responded" in out
+
+    def test_errors_exit_2_with_a_message(self, cli_database: str, tmp_path: Path) -> None:
+        run("db", "upgrade")
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("key: Not A Slug\n", encoding="utf-8")
+        code, out = run("survey", "import", str(bad))
+        assert code == 2
+        assert "bad.yaml:1: key: String should match pattern" in out
+        code, out = run("round", "launch", "no-such-study")
+        assert code == 2
+        assert "no study with key 'no-such-study'" in out
+
+    def test_api_key_is_printed_once(self, cli_database: str) -> None:
+        run("db", "upgrade")
+        code, out = run("apikey", "create", "analysts")
+        assert code == 0
+        assert out.startswith("dk_")
