@@ -250,7 +250,7 @@ def _print(access: DemoAccess, port: int) -> None:
         f"  Console           {base}/console/login",
         f"    email           {FACILITATOR_EMAIL}",
         f"    password        {access.facilitator_password}",
-        "  Panelist links (round 2; each is personal and works once per browser):",
+        "  Panelist links for round 2 (each is personal, like the emailed ones):",
         *(f"    {email:<28} {link}" for email, link in access.panelist_links),
         f"  Analyst API key   {access.api_key}",
         f"    try: curl -H 'Authorization: Bearer {access.api_key}' {base}/api/v1/studies",

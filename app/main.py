@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import logs
@@ -15,6 +18,13 @@ from app.errors import DomainError
 from app.web.templating import TEMPLATES_DIR, templates
 
 log = logging.getLogger("app")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Pages never leak their URL (or a token in it) to another site.
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def create_app() -> FastAPI:
@@ -34,6 +44,17 @@ def create_app() -> FastAPI:
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+
+    @app.middleware("http")
+    async def _security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR.parent / "static"), name="static")
 
     from app.api.router import router as api_router
@@ -46,14 +67,16 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.message}, status_code=exc.status)
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"message": exc.message, "status": exc.status},
-            status_code=exc.status,
-        )
+        return _error_response(request, exc.message, exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path in ("/docs", "/openapi.json"):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        message = "There is no page at this address." if exc.status_code == 404 else exc.detail
+        return _error_response(request, str(message), exc.status_code)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -64,3 +87,17 @@ def create_app() -> FastAPI:
         return templates.TemplateResponse(request, "home.html", {})
 
     return app
+
+
+def _error_response(request: Request, message: str, status: int) -> Response:
+    """JSON under /api/, otherwise the error page; neither is cached."""
+    headers = {"Cache-Control": "no-store"}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"message": message, "status": status},
+        status_code=status,
+        headers=headers,
+    )

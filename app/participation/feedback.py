@@ -1,0 +1,203 @@
+"""Last round's results as a panelist sees them next to each statement (from round 2 on).
+
+Figures come from the previous round's immutable snapshot, never recomputed here. The
+reasons shown are other panelists' submitted reasons, anonymous: text only, no name,
+group or date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    AnswerKind,
+    Criterion,
+    Reason,
+    Respondent,
+    Response,
+    Round,
+    RoundSnapshot,
+    Survey,
+)
+from app.participation.schemas import Cell
+from app.rounds import repository
+
+REASONS_PER_SIDE = 2
+
+
+@dataclass(frozen=True)
+class PreviousRound:
+    """The round before the current one and its snapshot entries by statement id."""
+
+    round: Round
+    statements: dict[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CriterionFeedback:
+    criterion_id: int
+    label: str
+    low: int
+    high: int
+    counts: list[int]
+    n: int
+    median: float | None
+    q1: float | None
+    q3: float | None
+    own: int | None
+    own_cannot_judge: bool
+
+
+@dataclass(frozen=True)
+class StatementFeedback:
+    round_number: int
+    criteria: list[CriterionFeedback]
+    reasons_below: list[str]
+    reasons_above: list[str]
+
+
+def previous_round(session: Session, round_: Round) -> PreviousRound | None:
+    """The previous round with a snapshot, or ``None`` in round 1."""
+    before = repository.previous(session, round_)
+    if before is None:
+        return None
+    snapshot = session.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == before.id))
+    if snapshot is None:
+        return None
+    entries = {int(s["statement_id"]): s for s in snapshot.results.get("statements", [])}
+    return PreviousRound(round=before, statements=entries)
+
+
+def _record(entry: dict[str, Any], criterion: Criterion) -> dict[str, Any] | None:
+    record = entry.get("criteria", {}).get(criterion.key)
+    return record if record and record.get("n") else None
+
+
+def middle_ranges(
+    previous: PreviousRound | None, survey: Survey
+) -> dict[Cell, tuple[float, float]]:
+    """Last round's (q1, q3) per statement, for the criteria a consensus rule judges.
+
+    A rating outside this range needs a reason on submit (classic Delphi practice).
+    """
+    if previous is None:
+        return {}
+    ranges: dict[Cell, tuple[float, float]] = {}
+    for statement_id, entry in previous.statements.items():
+        for criterion in survey.criteria:
+            record = _record(entry, criterion)
+            if criterion.consensus_rule and record and None not in (record["q1"], record["q3"]):
+                ranges[(statement_id, criterion.id)] = (float(record["q1"]), float(record["q3"]))
+    return ranges
+
+
+def build(
+    session: Session,
+    survey: Survey,
+    previous: PreviousRound | None,
+    statement_ids: list[int],
+    respondent: Respondent | None,
+    language: str,
+) -> dict[int, StatementFeedback]:
+    """Feedback per statement id for those of ``statement_ids`` rated last round."""
+    if previous is None:
+        return {}
+    own = _own_ratings(session, previous.round, respondent)
+    reasons = _reasons(session, survey, previous, respondent)
+    result: dict[int, StatementFeedback] = {}
+    for statement_id in statement_ids:
+        entry = previous.statements.get(statement_id)
+        if entry is None:
+            continue
+        criteria = []
+        for criterion in survey.criteria:
+            record = _record(entry, criterion)
+            if record is None:
+                continue
+            cell = (statement_id, criterion.id)
+            criteria.append(
+                CriterionFeedback(
+                    criterion_id=criterion.id,
+                    label=survey.text(criterion.label, language),
+                    low=criterion.scale_low,
+                    high=criterion.scale_high,
+                    counts=[int(c) for c in record["counts"]],
+                    n=int(record["n"]),
+                    median=record.get("median"),
+                    q1=record.get("q1"),
+                    q3=record.get("q3"),
+                    own=own.get(cell),
+                    own_cannot_judge=cell in own and own[cell] is None,
+                )
+            )
+        if criteria:
+            below, above = reasons.get(statement_id, ([], []))
+            result[statement_id] = StatementFeedback(
+                round_number=previous.round.number,
+                criteria=criteria,
+                reasons_below=below,
+                reasons_above=above,
+            )
+    return result
+
+
+def _own_ratings(
+    session: Session, round_: Round, respondent: Respondent | None
+) -> dict[Cell, int | None]:
+    if respondent is None:
+        return {}
+    rows = session.execute(
+        select(Response.statement_id, Response.criterion_id, Response.rating).where(
+            Response.round_id == round_.id,
+            Response.respondent_id == respondent.id,
+            Response.kind == AnswerKind.SUBMITTED,
+        )
+    )
+    return {(sid, cid): rating for sid, cid, rating in rows}
+
+
+def _reasons(
+    session: Session, survey: Survey, previous: PreviousRound, respondent: Respondent | None
+) -> dict[int, tuple[list[str], list[str]]]:
+    """Up to two reasons from each side of the median on the first criterion.
+
+    The side is judged by the writer's own rating on that criterion, so both camps are
+    heard; the reader's own reason is never among them.
+    """
+    first = survey.criteria[0]
+    query = (
+        select(Reason.statement_id, Reason.text, Response.rating)
+        .join(
+            Response,
+            and_(
+                Response.round_id == Reason.round_id,
+                Response.respondent_id == Reason.respondent_id,
+                Response.statement_id == Reason.statement_id,
+                Response.criterion_id == first.id,
+                Response.kind == AnswerKind.SUBMITTED,
+            ),
+        )
+        .where(
+            Reason.round_id == previous.round.id,
+            Reason.kind == AnswerKind.SUBMITTED,
+            Response.rating.is_not(None),
+        )
+        # Reason.id breaks ties so the same reasons are shown on every page load.
+        .order_by(Reason.statement_id, Reason.id)
+    )
+    if respondent is not None:
+        query = query.where(Reason.respondent_id != respondent.id)
+    result: dict[int, tuple[list[str], list[str]]] = {}
+    for statement_id, text, rating in session.execute(query):
+        record = _record(previous.statements.get(statement_id, {}), first)
+        if record is None or record.get("median") is None:
+            continue
+        below, above = result.setdefault(statement_id, ([], []))
+        side = below if rating < record["median"] else above
+        if len(side) < REASONS_PER_SIDE:
+            side.append(text)
+    return result

@@ -1,0 +1,180 @@
+"""The panelist's pages: the emailed link, the questionnaire, saving and submitting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
+
+from app.db import SessionDep
+from app.errors import NotFound
+from app.participation import schemas, service
+from app.participation.i18n import MESSAGES, number, translator
+from app.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
+from app.web.csrf import CsrfProtected, csrf_token
+from app.web.templating import templates
+
+LINK_SESSION_KEY = "link_id"
+STATUS_FLAGS = ("saved", "submitted")
+
+# Pages reached through bearer links: never cached (shared computers), never sent as a
+# Referer to another site (the URL may hold the token).
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+class LinkNotValid(NotFound):
+    """Every failure to identify a panelist, indistinguishable from the outside."""
+
+    def __init__(self) -> None:
+        super().__init__(translator("en")("link_title"))
+
+
+def _link_not_valid(request: Request) -> Response:
+    # The language is unknown here, so the page says it in every language we have.
+    return templates.TemplateResponse(
+        request,
+        "participant/link_not_valid.html",
+        {"translations": [(language, translator(language)) for language in MESSAGES]},
+        status_code=status.HTTP_404_NOT_FOUND,
+    )
+
+
+class PanelistRoute(APIRoute):
+    """Adds the private headers to every panelist response and renders the one 404 page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except LinkNotValid:
+                response = _link_not_valid(request)
+            response.headers.update(PRIVATE_HEADERS)
+            return response
+
+        return route
+
+
+router = APIRouter(route_class=PanelistRoute, include_in_schema=False)
+
+
+def panelist_session(request: Request, session: SessionDep) -> service.Participant:
+    """The panelist of this browser session, from the link they opened."""
+    who = service.participant(session, request.session.get(LINK_SESSION_KEY))
+    if who is None:
+        raise LinkNotValid()
+    return who
+
+
+PanelistSession = Annotated[service.Participant, Depends(panelist_session)]
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_form)]
+
+
+def _page(
+    request: Request,
+    who: service.Participant,
+    template: str,
+    context: dict[str, Any],
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": who.language,
+            "t": translator(who.language),
+            "num": number,
+            "round_number": who.round.number,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def _questionnaire_page(
+    request: Request,
+    who: service.Participant,
+    questionnaire: service.Questionnaire,
+    flag: str | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    return _page(
+        request,
+        who,
+        "participant/questionnaire.html",
+        {"q": questionnaire, "flag": flag, "csrf_token": csrf_token(request)},
+        status_code,
+    )
+
+
+@router.get("/r/{token:path}", name="open_link", responses={404: {"description": "Not valid"}})
+def open_link(token: str, request: Request, session: SessionDep) -> Response:
+    """Exchange an emailed link for a session cookie and a URL without the token."""
+    link = service.exchange(session, token)
+    if link is None:
+        raise LinkNotValid()
+    request.session[LINK_SESSION_KEY] = link.id
+    # A fresh CSRF secret for the newly identified panelist (the browser may be shared).
+    request.session.pop(CSRF_SESSION_KEY, None)
+    csrf_token(request)
+    return RedirectResponse(
+        request.app.url_path_for("questionnaire"), status_code=status.HTTP_303_SEE_OTHER
+    )
+
+
+@router.get("/round", name="questionnaire", responses={404: {"description": "No session"}})
+def show_questionnaire(
+    request: Request,
+    session: SessionDep,
+    who: PanelistSession,
+    flag: Annotated[str | None, Query(alias="status")] = None,
+) -> Response:
+    """The questionnaire, prefilled, with last round's feedback; or the round-closed page."""
+    if not who.is_open:
+        return _page(request, who, "participant/closed.html", {"posted": False})
+    questionnaire = service.questionnaire(session, who)
+    return _questionnaire_page(request, who, questionnaire, flag if flag in STATUS_FLAGS else None)
+
+
+@router.post(
+    "/round",
+    name="answer",
+    dependencies=[CsrfProtected],
+    responses={
+        303: {"description": "Saved or submitted"},
+        403: {"description": "CSRF token missing or wrong; nothing stored"},
+        404: {"description": "No session"},
+        409: {"description": "Round closed; answers kept as draft"},
+        422: {"description": "Forged input (nothing stored) or incomplete (kept as draft)"},
+    },
+)
+def answer(
+    request: Request, session: SessionDep, who: PanelistSession, form: PostedForm
+) -> Response:
+    """Save the draft or submit the answers."""
+    posted = schemas.parse_form(
+        form.multi_items(), [item.statement_id for item in who.round.items], who.survey.criteria
+    )
+    outcome = service.answer(session, who, posted)
+    if outcome.status == "closed":
+        return _page(
+            request, who, "participant/closed.html", {"posted": True}, status.HTTP_409_CONFLICT
+        )
+    if outcome.status == "incomplete":
+        questionnaire = service.questionnaire(session, who, posted.answers, outcome.errors)
+        return _questionnaire_page(
+            request, who, questionnaire, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+        )
+    url = request.app.url_path_for("questionnaire")
+    return RedirectResponse(f"{url}?status={outcome.status}", status_code=status.HTTP_303_SEE_OTHER)

@@ -1,0 +1,242 @@
+"""Saving and submitting: one answer set, bad input refused whole, nothing typed lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AnswerKind, Panelist, Reason, Response, Round, Submission, Survey
+from app.models.base import today
+from app.rounds import service as rounds
+from tests.app.participation.conftest import Browser, Page, full_form, stored
+
+NOTHING = {"response": 0, "reason": 0}
+
+
+def _ratings(db: Session, round_: Round, kind: AnswerKind) -> dict[tuple[int, int], int | None]:
+    rows = db.execute(
+        select(Response.statement_id, Response.criterion_id, Response.rating).where(
+            Response.round_id == round_.id, Response.kind == kind
+        )
+    )
+    return {(s, c): r for s, c, r in rows}
+
+
+class TestSubmit:
+    def test_submitting_twice_leaves_one_answer_set_the_last(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        first = round1.items[0].statement_id
+        first_post = browser.post(
+            {**full_form(survey, round1, 7), f"reason-{first}": "a"}, "submit"
+        )
+        assert first_post.status_code == 303
+        response = browser.post({**full_form(survey, round1, 3), f"reason-{first}": "b"}, "submit")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/round?status=submitted"
+        cells = len(round1.items) * len(survey.criteria)
+        submitted = _ratings(db, round1, AnswerKind.SUBMITTED)
+        assert len(submitted) == cells
+        assert set(submitted.values()) == {3}
+        texts = db.scalars(select(Reason.text).where(Reason.kind == AnswerKind.SUBMITTED))
+        assert list(texts) == ["b"]
+        # The draft mirrors the submission, so returning shows no unsent changes.
+        assert _ratings(db, round1, AnswerKind.DRAFT) == submitted
+
+    def test_the_submission_carries_a_date_not_a_time(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        browser.post(full_form(survey, round1, "cj"), "submit")
+        submission = db.scalar(select(Submission).where(Submission.round_id == round1.id))
+        assert submission is not None
+        assert type(submission.submitted_on) is dt.date
+        assert submission.submitted_on == today()
+        answered_on = db.scalars(select(Response.answered_on).where(Response.round_id == round1.id))
+        assert all(type(day) is dt.date for day in answered_on)
+
+    def test_cannot_judge_everywhere_is_a_complete_answer(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        assert browser.post(full_form(survey, round1, "cj"), "submit").status_code == 303
+        assert set(_ratings(db, round1, AnswerKind.SUBMITTED).values()) == {None}
+        assert rounds.status(db, round1).submitted == 1
+
+
+class TestForgedInput:
+    @pytest.fixture
+    def cell(self, survey: Survey, round1: Round) -> str:
+        return f"r-{round1.items[0].statement_id}-{survey.criteria[0].id}"
+
+    @pytest.mark.parametrize(
+        ("value", "reason"),
+        [
+            ("10", "10 is off the importance scale (1 to 9)"),
+            ("0", "0 is off the importance scale (1 to 9)"),
+            ("7.5", "'7.5' is not a whole number"),
+            ("seven", "'seven' is not a whole number"),
+        ],
+    )
+    @pytest.mark.parametrize("action", ["save", "submit"])
+    def test_a_rating_off_the_scale_stores_nothing(
+        self,
+        db: Session,
+        browser: Browser,
+        survey: Survey,
+        round1: Round,
+        cell: str,
+        value: str,
+        reason: str,
+        action: str,
+    ) -> None:
+        response = browser.post({**full_form(survey, round1, 5), cell: value}, action)
+        assert response.status_code == 422
+        assert reason in Page(response.text).text
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+
+    def test_a_statement_not_on_the_round_stores_nothing(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        forged = max(item.statement_id for item in round1.items) + 1000
+        for field in (f"r-{forged}-{survey.criteria[0].id}", f"reason-{forged}"):
+            response = browser.post({**full_form(survey, round1, 5), field: "5"}, "save")
+            assert response.status_code == 422
+            assert "no such statement" in response.text
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+
+    def test_a_criterion_of_another_study_stores_nothing(
+        self, db: Session, browser: Browser, round1: Round
+    ) -> None:
+        field = f"r-{round1.items[0].statement_id}-999999"
+        response = browser.post({field: "5"}, "save")
+        assert response.status_code == 422
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+
+    @pytest.mark.parametrize(
+        "form", [{"r-1-x": "5"}, {"rating": "5", "r-1": "5"}, {"reason-abc": "hi"}]
+    )
+    def test_unknown_fields_store_nothing(
+        self, db: Session, browser: Browser, round1: Round, form: dict[str, str]
+    ) -> None:
+        response = browser.post(form, "save")
+        assert response.status_code == 422
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+
+    def test_an_unknown_action_stores_nothing(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        response = browser.post(full_form(survey, round1, 5), "publish")
+        assert response.status_code == 422
+        assert "action" in response.text
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+
+    def test_an_overlong_reason_stores_nothing(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        first = round1.items[0].statement_id
+        response = browser.post({f"reason-{first}": "x" * 4001}, "save")
+        assert response.status_code == 422
+        assert "at most 4000 characters" in response.text
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+
+
+class TestIncompleteSubmit:
+    def test_the_problems_are_listed_and_the_answers_kept_as_draft(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        form = full_form(survey, round1, 6)
+        missing = [f"r-{item.statement_id}-{survey.criteria[1].id}" for item in round1.items[:2]]
+        for name in missing:
+            del form[name]
+        first = round1.items[0].statement_id
+        form[f"reason-{first}"] = "Depends on regional networks."
+        response = browser.post(form, "submit")
+        assert response.status_code == 422
+        page = Page(response.text)
+        assert "There is a problem" in page.text
+        assert page.text.count("choose a rating for Feasibility") == 2 * len(missing)
+        summary_links = [a["href"] for a in page.all("a") if a.get("href", "").startswith("#r-")]
+        assert summary_links == [f"#{name}-1" for name in missing]
+        assert all(link[1:] in page.ids for link in summary_links)
+        for name in missing:
+            assert f"{name}-error" in page.ids
+            fieldset_describedby = [
+                f["aria-describedby"] for f in page.all("fieldset") if name in f["aria-describedby"]
+            ]
+            assert f"{name}-error" in fieldset_describedby[0]
+        assert response.text.count(" checked") == len(form) - 1
+        assert "Depends on regional networks.</textarea>" in response.text
+        assert page.all("title")  # the page title starts with "Error:"
+        assert "<title>Error: " in response.text
+        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+        assert stored(db, round1, AnswerKind.DRAFT) == {"response": len(form) - 1, "reason": 1}
+        # The draft survives a reload.
+        assert Page(browser.page()).text.count("not submitted yet") == 1
+
+    def test_an_empty_submit_asks_for_every_rating(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        response = browser.post({}, "submit")
+        assert response.status_code == 422
+        errors = [i for i in Page(response.text).ids if i.endswith("-error")]
+        assert len(errors) == len(round1.items) * len(survey.criteria)
+
+
+class TestClosedRound:
+    def test_a_late_submission_gets_409_and_is_kept_as_draft(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        first, second = (item.statement_id for item in round1.items[:2])
+        importance = survey.criteria[0]
+        browser.post({f"r-{first}-{importance.id}": "8", f"reason-{first}": "kept"}, "save")
+        csrf = Page(browser.page()).all("input", name="csrf_token")[0]["value"]
+        rounds.close(db, survey, round1, actor="test")
+        response = browser.post({f"r-{second}-{importance.id}": "2"}, "submit", csrf=csrf)
+        assert response.status_code == 409
+        assert "This round has closed" in response.text
+        assert "kept as your draft" in response.text
+        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+        # Both the earlier draft and what was just typed are kept.
+        assert _ratings(db, round1, AnswerKind.DRAFT) == {
+            (first, importance.id): 8,
+            (second, importance.id): 2,
+        }
+        assert list(db.scalars(select(Reason.text))) == ["kept"]
+
+    def test_the_questionnaire_of_a_closed_round_says_so(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        rounds.close(db, survey, round1, actor="test")
+        response = browser.client.get("/round")
+        assert response.status_code == 200
+        assert "Round 1 has closed." in response.text
+        assert "<form" not in response.text
+
+
+class TestCsrf:
+    @pytest.mark.parametrize("token", ["", "forged-token"])
+    def test_a_post_without_this_sessions_token_stores_nothing(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round, token: str
+    ) -> None:
+        response = browser.post(full_form(survey, round1, 5), "submit", csrf=token)
+        assert response.status_code == 403
+        assert "did not come from this site" in response.text
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+
+    def test_a_new_link_gets_a_new_token(
+        self,
+        browser: Browser,
+        survey: Survey,
+        round1: Round,
+        enter: Callable[[Round, Panelist], Browser],
+        panel: list[Panelist],
+    ) -> None:
+        old = Page(browser.page()).all("input", name="csrf_token")[0]["value"]
+        enter(round1, panel[1])
+        response = browser.post(full_form(survey, round1, 5), "save", csrf=old)
+        assert response.status_code == 403

@@ -1,0 +1,163 @@
+"""Round 2: last round's feedback beside each statement, and reasons for outlying ratings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.models import Panelist, Round, Survey
+from app.rounds import service as rounds
+from tests.app.participation.conftest import Browser, Page, add_panelist, full_form
+
+# Round 1 importance ratings by panelist index: median 7, quartiles 3.5 and 8.5 (Weibull).
+ROUND1_IMPORTANCE = {0: 2, 1: 5, 2: 7, 3: 8, 4: 9}
+
+Enter = Callable[[Round, Panelist], Browser]
+
+
+def _reason(n: int) -> str:
+    return f"Reason number {n} for my rating."
+
+
+@pytest.fixture
+def round2(
+    db: Session, survey: Survey, panel: list[Panelist], round1: Round, enter: Enter
+) -> Round:
+    """Round 1 answered by panelists 0-4 (5 abstains), closed; round 2 launched."""
+    for n, rating in ROUND1_IMPORTANCE.items():
+        form = full_form(survey, round1, rating)
+        form.update({f"reason-{item.statement_id}": _reason(n) for item in round1.items})
+        assert enter(round1, panel[n]).post(form, "submit").status_code == 303
+    rounds.close(db, survey, round1, actor="test")
+    return rounds.launch(db, survey, actor="test")
+
+
+class TestFeedback:
+    def test_the_distribution_median_and_iqr_are_shown(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        html = enter(round2, panel[0]).page()
+        page = Page(html)
+        charts = page.all("svg", role="img")
+        assert len(charts) == len(round2.items) * 2
+        assert all(chart["aria-labelledby"] in page.ids for chart in charts)
+        assert "How the panel rated this in round 1" in page.text
+        assert "Median: 7" in page.text
+        assert "Middle half (IQR): 3.5–8.5" in page.text
+        assert (
+            "Importance: 5 ratings; median 7; the middle half of ratings "
+            "(interquartile range) from 3.5 to 8.5."
+        ) in page.text
+        # Nine scale points on importance, five on feasibility; a bar where anyone rated.
+        ticks = [t for t in page.all("text") if "chart__tick" in t.get("class", "")]
+        assert len(ticks) == len(round2.items) * (9 + 5)
+        bars = [r for r in page.all("rect") if "chart__bar" in r.get("class", "")]
+        assert len(bars) == len(round2.items) * (5 + 2)  # feasibility was 2 once, 5 four times
+
+    def test_the_panelists_own_previous_rating_is_marked(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        page = Page(enter(round2, panel[0]).page())
+        assert "Your rating: 2" in page.text
+        own = [r for r in page.all("rect") if "chart__bar--own" in r.get("class", "")]
+        assert len(own) == len(round2.items) * 2  # one per chart
+        assert "▼ You" in page.text
+
+    def test_someone_who_did_not_answer_last_round_is_told_so(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        page = Page(enter(round2, panel[5]).page())
+        assert "You did not rate this" in page.text
+        assert not [r for r in page.all("rect") if "chart__bar--own" in r.get("class", "")]
+
+    def test_anonymous_reasons_from_both_sides_of_the_median(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        page = Page(enter(round2, panel[0]).page())
+        assert "Reasons from panelists who rated it below the median" in page.text
+        assert "Reasons from panelists who rated it at or above the median" in page.text
+        shown = {n for n in ROUND1_IMPORTANCE if _reason(n) in page.text}
+        # Below 7: panelist 1 (panelist 0's own is never shown); at or above: two of 2, 3, 4.
+        assert shown == {1, 2, 3}
+        for panelist in panel:
+            assert panelist.name not in page.text
+            assert panelist.email not in page.text
+        assert "Academia" not in page.text
+
+    def test_the_chart_has_a_text_alternative(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        html = enter(round2, panel[0]).page()
+        page = Page(html)
+        assert "<title id=" in html
+        assert page.all("table", **{"class": "visually-hidden"})
+        assert page.all("th", scope="row")
+
+    def test_statements_rated_by_nobody_get_no_feedback(
+        self, db: Session, survey: Survey, round1: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        rounds.close(db, survey, round1, actor="test")
+        round_ = rounds.launch(db, survey, actor="test")
+        html = enter(round_, panel[0]).page()
+        assert "<svg" not in html
+        assert "How the panel rated" not in html
+
+    def test_french_feedback(
+        self, db: Session, survey: Survey, round2: Round, enter: Enter
+    ) -> None:
+        panelist = add_panelist(db, survey, 50, language="fr")
+        text = Page(enter(round2, panelist).page()).text
+        assert "Évaluation du panel au tour 1" in text
+        assert "Médiane: 7" in text
+        assert "Votre note : 5" in text or "Vous n’avez pas évalué cet énoncé" in text
+
+
+class TestReasonOutsideTheMiddleRange:
+    def test_an_outlying_rating_needs_a_reason_to_submit(
+        self, db: Session, survey: Survey, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        browser = enter(round2, panel[0])
+        response = browser.post(full_form(survey, round2, 2), "submit")
+        assert response.status_code == 422
+        page = Page(response.text)
+        assert "give a reason, because your Importance rating is outside" in page.text
+        reason_errors = [i for i in page.ids if i.startswith("reason-") and i.endswith("-error")]
+        assert len(reason_errors) == len(round2.items)
+        assert [a["href"] for a in page.all("a") if a["href"].startswith("#reason-")]
+        assert rounds.status(db, round2).submitted == 0
+
+    def test_the_prompt_shows_for_a_saved_outlying_rating(
+        self, survey: Survey, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        browser = enter(round2, panel[0])
+        browser.post(full_form(survey, round2, 9), "save")
+        text = Page(browser.page()).text
+        assert (
+            "Your Importance rating is outside the range where the middle half of the panel "
+            "rated last round (3.5 to 8.5). Please give a reason before you submit."
+        ) in text
+
+    def test_with_a_reason_it_is_accepted(
+        self, db: Session, survey: Survey, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        form = full_form(survey, round2, 2)
+        form.update({f"reason-{item.statement_id}": "Still low." for item in round2.items})
+        assert enter(round2, panel[0]).post(form, "submit").status_code == 303
+        assert rounds.status(db, round2).submitted == 1
+
+    def test_a_rating_inside_the_range_or_on_a_criterion_without_a_rule_needs_none(
+        self, db: Session, survey: Survey, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        importance, feasibility = survey.criteria
+        form = {
+            **full_form(survey, round2, 5),
+            **{
+                f"r-{item.statement_id}-{feasibility.id}": "1"  # outside 3.5-5, but no rule
+                for item in round2.items
+            },
+        }
+        assert importance.consensus_rule
+        assert not feasibility.consensus_rule
+        assert enter(round2, panel[0]).post(form, "submit").status_code == 303

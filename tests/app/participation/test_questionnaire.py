@@ -1,0 +1,161 @@
+"""The questionnaire page: every statement, accessible controls, drafts, language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from app.models import AnswerKind, Panelist, Response, Round, Survey
+from app.rounds import service as rounds
+from tests.app.participation.conftest import Browser, Page, add_panelist, full_form
+
+
+class TestQuestionnaire:
+    def test_every_statement_and_criterion_is_asked(
+        self, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        html = browser.page()
+        page = Page(html)
+        for item in round1.items:
+            assert item.statement.text["en"] in page.text
+            for c in survey.criteria:
+                name = f"r-{item.statement_id}-{c.id}"
+                values = [r["value"] for r in page.all("input", name=name)]
+                assert values == [*map(str, c.points), "cj"]
+        assert len(page.all("fieldset")) == len(round1.items) * len(survey.criteria)
+        assert len(page.all("legend")) == len(page.all("fieldset"))
+        assert len(page.all("textarea")) == len(round1.items)
+        assert f"0 of {len(round1.items)} statements answered" in html
+
+    def test_topics_group_the_statements(self, browser: Browser, survey: Survey) -> None:
+        html = browser.page()
+        positions = [html.index(f">{t.title['en']}</h2>") for t in survey.topics]
+        assert positions == sorted(positions)
+
+    def test_every_control_has_a_label_and_its_hint_is_linked(self, browser: Browser) -> None:
+        page = Page(browser.page())
+        labelled = {label["for"] for label in page.all("label")}
+        controls = page.all("input", type="radio") + page.all("textarea")
+        assert controls
+        assert all(control["id"] in labelled for control in controls)
+        for fieldset in page.all("fieldset"):
+            described = fieldset["aria-describedby"].split()
+            assert described
+            assert all(target in page.ids for target in described)
+        for textarea in page.all("textarea"):
+            assert all(t in page.ids for t in textarea["aria-describedby"].split())
+
+    def test_scale_anchors_and_cannot_judge_are_shown(self, browser: Browser) -> None:
+        html = browser.page()
+        assert "1 = Not important" in html
+        assert "9 = Critically important" in html
+        assert "5 = Highly feasible" in html
+        assert "Cannot judge" in html
+
+    def test_the_form_has_both_buttons_and_a_csrf_token(self, browser: Browser) -> None:
+        page = Page(browser.page())
+        buttons = {(b["name"], b["value"]) for b in page.all("button")}
+        assert buttons == {("action", "save"), ("action", "submit")}
+        assert page.all("input", type="hidden", name="csrf_token")
+        assert page.all("form", method="post", action="/round")
+
+    def test_round_one_shows_no_feedback(self, browser: Browser) -> None:
+        html = browser.page()
+        assert "<svg" not in html
+        assert "How the panel rated" not in html
+
+    def test_the_page_is_not_cached(self, browser: Browser) -> None:
+        response = browser.client.get("/round")
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+    def test_the_deadline_is_shown(
+        self, db: Session, survey: Survey, panel: list[Panelist], enter: Callable[..., Browser]
+    ) -> None:
+        deadline = dt.datetime(2099, 3, 1, 17, 0, tzinfo=dt.UTC)
+        round_ = rounds.launch(db, survey, deadline=deadline, actor="test")
+        assert "Please answer by 2099-03-01 17:00 UTC." in enter(round_, panel[0]).page()
+
+
+class TestDraft:
+    def test_a_saved_draft_is_shown_on_return(
+        self, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        first = round1.items[0].statement_id
+        importance, feasibility = survey.criteria
+        form = {
+            f"r-{first}-{importance.id}": "8",
+            f"r-{first}-{feasibility.id}": "cj",
+            f"reason-{first}": "Works where the contact is staffed at night.",
+        }
+        response = browser.post(form, "save")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/round?status=saved"
+        html = browser.client.get(response.headers["location"]).text
+        assert "Your draft is saved." in html
+        page = Page(html)
+        checked = {r["id"] for r in page.all("input", type="radio") if "checked" in r}
+        assert checked == {f"r-{first}-{importance.id}-8", f"r-{first}-{feasibility.id}-cj"}
+        assert "Works where the contact is staffed at night.</textarea>" in html
+        assert "1 of 27 statements answered" in html
+        assert "not submitted yet" in html
+
+    def test_a_new_draft_replaces_the_old_one(
+        self, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        first, second = (item.statement_id for item in round1.items[:2])
+        importance = survey.criteria[0]
+        browser.post({f"r-{first}-{importance.id}": "8", f"reason-{first}": "old"}, "save")
+        browser.post({f"r-{second}-{importance.id}": "3"}, "save")
+        checked = {r["id"] for r in Page(browser.page()).all("input") if "checked" in r}
+        assert checked == {f"r-{second}-{importance.id}-3"}
+        assert ">old</textarea>" not in browser.page()
+
+    def test_unsent_changes_after_a_submission_are_pointed_out(
+        self, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        assert browser.post(full_form(survey, round1, 7), "submit").status_code == 303
+        assert (
+            "Thank you, your answers are submitted."
+            in browser.client.get("/round?status=submitted").text
+        )
+        assert "Your answers were submitted on" in browser.page()
+        browser.post(full_form(survey, round1, 2), "save")
+        assert "You have saved changes that are not submitted." in browser.page()
+
+    def test_submitted_answers_show_when_there_is_no_draft(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        assert browser.post(full_form(survey, round1, 4), "submit").status_code == 303
+        # Answers imported or simulated elsewhere (the demo) have no draft beside them.
+        db.execute(delete(Response).where(Response.kind == AnswerKind.DRAFT))
+        html = browser.page()
+        assert html.count(" checked") == len(round1.items) * len(survey.criteria)
+        assert "Your answers were submitted on" in html
+
+
+class TestLanguage:
+    def test_a_french_panelist_reads_french(
+        self, db: Session, survey: Survey, round1: Round, enter: Callable[..., Browser]
+    ) -> None:
+        panelist = add_panelist(db, survey, 99, language="fr")
+        html = enter(round1, panelist).page()
+        text = Page(html).text
+        statement = round1.items[0].statement
+        assert statement.text["fr"] in text
+        assert statement.text["en"] not in text
+        assert '<html lang="fr">' in html
+        assert "Envoyer mes réponses" in text
+        assert "Je ne peux pas juger" in text
+        assert survey.title["fr"] in text
+
+    def test_an_unknown_language_falls_back_to_the_study_language(
+        self, db: Session, survey: Survey, round1: Round, enter: Callable[..., Browser]
+    ) -> None:
+        panelist = add_panelist(db, survey, 98, language="de")
+        html = enter(round1, panelist).page()
+        assert '<html lang="en">' in html
+        assert round1.items[0].statement.text["en"] in Page(html).text
