@@ -43,9 +43,15 @@ def respondent_key(survey_id: int, panelist_id: int) -> str:
     return hmac.new(_derived_key("respondent"), message, hashlib.sha256).hexdigest()
 
 
-def analyst_pseudonym(respondent_key: str) -> str:
-    """The respondent's label in exports: stable across rounds, unlinkable to the key itself."""
-    digest = hmac.new(_derived_key("analyst"), respondent_key.encode(), hashlib.sha256)
+def analyst_pseudonym(respondent_key: str, round_id: int) -> str:
+    """The respondent's label in one round's export, unlinkable to the key itself.
+
+    It differs between rounds on purpose: group labels are suppressed per round, so a
+    pseudonym shared across rounds would let a group shown in one round unmask it in
+    another. Paired change between rounds comes from the metrics instead.
+    """
+    message = f"{round_id}:{respondent_key}".encode()
+    digest = hmac.new(_derived_key("analyst"), message, hashlib.sha256)
     return digest.hexdigest()[:16]
 
 

@@ -1,0 +1,90 @@
+"""The analyst JSON API under /api/v1 (every route needs an API key)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, status
+from fastapi.responses import Response
+
+from app.api import schemas, service
+from app.api.keys import AnalystKey
+from app.db import SessionDep
+from app.models import Survey
+from app.studies import service as studies
+
+StudyKey = Annotated[str, Path(max_length=80, description="The study's key, e.g. from /studies.")]
+RoundNumber = Annotated[int, Path(ge=1, description="The round number, from 1.")]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": schemas.Problem, "description": description}
+
+
+NOT_FOUND = {status.HTTP_404_NOT_FOUND: _problem("No such study or round.")}
+OPEN_ROUND = {status.HTTP_409_CONFLICT: _problem("The round is not closed yet.")}
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["analyst"],
+    dependencies=[AnalystKey],
+    responses={status.HTTP_401_UNAUTHORIZED: _problem("Missing, unknown or revoked API key.")},
+)
+
+
+def study_or_404(session: SessionDep, key: StudyKey) -> Survey:
+    """The study named in the path, or a 404 JSON answer."""
+    return studies.get_by_key_or_raise(session, key)
+
+
+StudyDep = Annotated[Survey, Depends(study_or_404)]
+
+
+@router.get("/studies", status_code=status.HTTP_200_OK)
+def list_studies(session: SessionDep) -> list[schemas.Study]:
+    """Every study with its criteria, consensus rules and stakeholder groups."""
+    return service.list_studies(session)
+
+
+@router.get("/studies/{key}/rounds", status_code=status.HTTP_200_OK, responses=NOT_FOUND)
+def list_rounds(session: SessionDep, survey: StudyDep) -> list[schemas.Round]:
+    """The rounds of a study with their response rates."""
+    return service.list_rounds(session, survey)
+
+
+@router.get(
+    "/studies/{key}/rounds/{number}/metrics",
+    status_code=status.HTTP_200_OK,
+    responses={**NOT_FOUND, **OPEN_ROUND},
+)
+def round_metrics(
+    session: SessionDep, survey: StudyDep, number: RoundNumber
+) -> schemas.RoundMetrics:
+    """A closed round's metrics per statement and criterion, with consensus and breakdowns."""
+    return service.metrics(session, survey, number)
+
+
+@router.get(
+    "/studies/{key}/rounds/{number}/ratings.csv",
+    status_code=status.HTTP_200_OK,
+    response_class=Response,
+    responses={
+        status.HTTP_200_OK: {
+            "content": {"text/csv": {}},
+            "description": "Columns: " + ", ".join(service.CSV_COLUMNS) + ".",
+        },
+        **NOT_FOUND,
+        **OPEN_ROUND,
+    },
+)
+def round_ratings(session: SessionDep, survey: StudyDep, number: RoundNumber) -> Response:
+    """A closed round's anonymous submitted ratings as long-format CSV."""
+    return Response(
+        service.ratings_csv(session, survey, number),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{survey.key}-round-{number}-ratings.csv"'
+            )
+        },
+    )

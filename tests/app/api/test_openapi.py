@@ -1,0 +1,38 @@
+"""The OpenAPI description documents the analyst API with its response models."""
+
+from __future__ import annotations
+
+import engine
+from app.api import schemas
+
+
+class TestOpenApi:
+    def test_routes_document_their_models_and_errors(self, client):
+        spec = client.get("/openapi.json").json()
+
+        paths = spec["paths"]
+        metrics = paths["/api/v1/studies/{key}/rounds/{number}/metrics"]["get"]
+        assert metrics["summary"]
+        assert metrics["description"]
+        assert metrics["responses"]["200"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/RoundMetrics"
+        }
+        assert {"401", "404", "409", "422"} <= set(metrics["responses"])
+        csv_route = paths["/api/v1/studies/{key}/rounds/{number}/ratings.csv"]["get"]
+        assert "text/csv" in csv_route["responses"]["200"]["content"]
+        assert "401" in paths["/api/v1/studies"]["get"]["responses"]
+        assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+    def test_the_metric_models_list_every_engine_metric(self, client):
+        spec = client.get("/openapi.json").json()
+
+        schemas_ = spec["components"]["schemas"]
+        metrics = {*engine.Summary.metric_names(), "counts", "cannot_judge"}
+        assert set(schemas_["GroupSummary"]["properties"]) == metrics | {"suppressed"}
+        assert metrics <= set(schemas_["CriterionMetrics"]["properties"])
+        assert {"StatementMetrics", "SuppressedGroup", "Study", "Round"} <= set(schemas_)
+
+    def test_the_summary_model_matches_the_engine_records(self):
+        record = engine.summarize([[7], [8], [9]], engine.Scale(1, 9)).records()[0]
+
+        assert set(schemas.Summary.model_fields) == set(record)
