@@ -76,7 +76,7 @@ def create_app() -> FastAPI:
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )
         message = "There is no page at this address." if exc.status_code == 404 else exc.detail
-        return _error_response(request, str(message), exc.status_code)
+        return _error_response(request, str(message), exc.status_code, exc.headers)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -89,9 +89,11 @@ def create_app() -> FastAPI:
     return app
 
 
-def _error_response(request: Request, message: str, status: int) -> Response:
+def _error_response(
+    request: Request, message: str, status: int, extra: dict[str, str] | None = None
+) -> Response:
     """JSON under /api/, otherwise the error page; neither is cached."""
-    headers = {"Cache-Control": "no-store"}
+    headers = {**(extra or {}), "Cache-Control": "no-store"}
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
     return templates.TemplateResponse(

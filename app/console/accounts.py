@@ -1,0 +1,60 @@
+"""Facilitator accounts: creation and password sign-in."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import record
+from app.errors import Conflict, Invalid
+from app.models import Facilitator
+from app.security import hash_password, verify_password
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def normalize_email(email: str) -> str:
+    """The canonical (lower-case) form accounts are stored and looked up under."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Invalid(f"email: {exc}") from None
+
+
+def get_by_email(session: Session, email: str) -> Facilitator | None:
+    """The account for ``email``, compared case-insensitively as stored."""
+    return session.scalar(select(Facilitator).where(Facilitator.email == email.strip().lower()))
+
+
+def create(
+    session: Session, *, email: str, name: str, password: str, actor: str = "cli"
+) -> Facilitator:
+    """Create an account; the password is stored only as an Argon2id hash."""
+    problems = []
+    try:
+        email = normalize_email(email)
+    except Invalid as exc:
+        problems.append(exc.message)
+    name = name.strip()
+    if not name:
+        problems.append("name: missing")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"password: must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if problems:
+        raise Invalid("cannot create the facilitator account", problems)
+    if get_by_email(session, email) is not None:
+        raise Conflict(f"a facilitator with email {email} already exists")
+    facilitator = Facilitator(email=email, name=name, password_hash=hash_password(password))
+    session.add(facilitator)
+    session.flush()
+    record(session, actor, "facilitator.create", None, {"email": email})
+    return facilitator
+
+
+def authenticate(session: Session, email: str, password: str) -> Facilitator | None:
+    """The account these credentials open, or ``None``; equal work whether it exists or not."""
+    facilitator = get_by_email(session, email)
+    if verify_password(facilitator.password_hash if facilitator else None, password):
+        return facilitator
+    return None

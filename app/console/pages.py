@@ -1,0 +1,365 @@
+"""The facilitator console: HTML pages that work without JavaScript.
+
+Every POST carries the session's CSRF token; a GET never changes state. Failed
+actions re-render the page with the reason, after rolling back their savepoint, so
+nothing half-done is committed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from app.console import auth, report, service
+from app.console.auth import CurrentFacilitator
+from app.db import SessionDep
+from app.errors import DomainError
+from app.models import Facilitator, Round, RoundState, Survey
+from app.panel import service as panel
+from app.rounds import service as rounds
+from app.studies import service as studies
+from app.web.csrf import CsrfProtected, csrf_token
+from app.web.templating import templates
+
+router = APIRouter(
+    prefix="/console",
+    include_in_schema=False,
+    default_response_class=HTMLResponse,
+    route_class=auth.ConsoleRoute,
+)
+
+Csrf = Annotated[None, CsrfProtected]
+LOGIN_FAILED = "The email or password is wrong."
+FLASH_KEY = "console_flash"
+
+
+def study_or_404(key: str, session: SessionDep) -> Survey:
+    """The study named in the path, or a 404 page."""
+    return studies.get_by_key_or_raise(session, key)
+
+
+Study = Annotated[Survey, Depends(study_or_404)]
+
+
+def round_or_404(survey: Study, number: int, session: SessionDep) -> Round:
+    """The study's round named in the path, or a 404 page."""
+    return rounds.get_or_raise(session, survey, number)
+
+
+StudyRound = Annotated[Round, Depends(round_or_404)]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    facilitator: Facilitator | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    """A console page with the CSRF token, the signed-in facilitator and any flash message."""
+    return templates.TemplateResponse(
+        request,
+        f"facilitator/{template}",
+        {
+            "csrf_token": csrf_token(request),
+            "facilitator": facilitator,
+            "flash": request.session.pop(FLASH_KEY, None),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def done(request: Request, message: str, route: str, **params: Any) -> Response:
+    """Post/redirect/get: the message shows once on the page redirected to."""
+    request.session[FLASH_KEY] = message
+    return RedirectResponse(request.url_for(route, **params), status.HTTP_303_SEE_OTHER)
+
+
+def _read(upload: UploadFile) -> bytes:
+    # One byte past the limit is enough to tell that a file is too large.
+    return upload.file.read(service.MAX_UPLOAD_BYTES + 1)
+
+
+def study_page(
+    request: Request,
+    session: Session,
+    survey: Survey,
+    facilitator: Facilitator,
+    error: DomainError | None = None,
+) -> Response:
+    """The study page, with the reason a failed action gives (and its status)."""
+    return render(
+        request,
+        "study.html",
+        {"view": service.study_view(session, survey), "error": error},
+        facilitator=facilitator,
+        status_code=error.status if error else status.HTTP_200_OK,
+    )
+
+
+@router.get("/login", name="console_login_form")
+def login_form(request: Request, session: SessionDep, next: str = "") -> Response:
+    """The sign-in form (or the studies list for someone already signed in)."""
+    if auth.signed_in(request, session) is not None:
+        return RedirectResponse(request.url_for("console_home"), status.HTTP_303_SEE_OTHER)
+    return render(request, "login.html", {"next": auth.safe_next(next) or "", "email": ""})
+
+
+@router.post("/login", name="console_login")
+def login(
+    request: Request,
+    session: SessionDep,
+    _: Csrf,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the credentials; one generic message for every failure."""
+    if auth.login(request, session, email, password) is None:
+        return render(
+            request,
+            "login.html",
+            {"next": auth.safe_next(next) or "", "email": email, "login_error": LOGIN_FAILED},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+        )
+    target = auth.safe_next(next) or str(request.url_for("console_home"))
+    return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/logout", name="console_logout")
+def logout(
+    request: Request, session: SessionDep, facilitator: CurrentFacilitator, _: Csrf
+) -> Response:
+    """End the session."""
+    auth.logout(request, session, facilitator)
+    return done(request, "You are signed out.", "console_login_form")
+
+
+@router.get("", name="console_home")
+def home(request: Request, session: SessionDep, facilitator: CurrentFacilitator) -> Response:
+    """Every study with its rounds and the open round's response rate."""
+    return render(
+        request, "studies.html", {"studies": service.overview(session)}, facilitator=facilitator
+    )
+
+
+@router.get("/import-study", name="console_import_form")
+def import_form(request: Request, facilitator: CurrentFacilitator) -> Response:
+    """The upload form for a study definition (YAML)."""
+    return render(request, "import.html", {}, facilitator=facilitator)
+
+
+@router.post("/import-study", name="console_import_study")
+def import_study(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Import an uploaded study file; every problem is listed, nothing is written."""
+    try:
+        with session.begin_nested():
+            survey = service.import_study(
+                session, _read(file), file.filename or "study.yaml", actor=facilitator.email
+            )
+    except DomainError as exc:
+        return render(
+            request, "import.html", {"error": exc}, facilitator=facilitator, status_code=exc.status
+        )
+    return done(request, f"Study {survey.key} imported.", "console_study", key=survey.key)
+
+
+@router.get("/studies/{key}", name="console_study")
+def study(
+    request: Request, session: SessionDep, facilitator: CurrentFacilitator, survey: Study
+) -> Response:
+    """The study: panel composition, rounds with their response rates, next steps."""
+    return study_page(request, session, survey, facilitator)
+
+
+@router.get("/studies/{key}/panel", name="console_panel")
+def panel_page(
+    request: Request, session: SessionDep, facilitator: CurrentFacilitator, survey: Study
+) -> Response:
+    """Who is invited (invitation data only, never who answered) and the CSV upload."""
+    return render(
+        request,
+        "panel.html",
+        {"survey": survey, "panelists": panel.list_for(session, survey)},
+        facilitator=facilitator,
+    )
+
+
+@router.post("/studies/{key}/panel", name="console_import_panel")
+def import_panel(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Add the panelists of an uploaded CSV: all rows or none."""
+    try:
+        with session.begin_nested():
+            added = service.import_panel(
+                session,
+                survey,
+                _read(file),
+                file.filename or "panel.csv",
+                actor=facilitator.email,
+            )
+    except DomainError as exc:
+        return render(
+            request,
+            "panel.html",
+            {"survey": survey, "panelists": panel.list_for(session, survey), "error": exc},
+            facilitator=facilitator,
+            status_code=exc.status,
+        )
+    return done(request, f"{added} panelists added.", "console_panel", key=survey.key)
+
+
+@router.post("/studies/{key}/rounds", name="console_launch")
+def launch(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    deadline: Annotated[str, Form()] = "",
+) -> Response:
+    """Launch the next round; invitations are queued in the same transaction."""
+    try:
+        with session.begin_nested():
+            round_ = rounds.launch(
+                session,
+                survey,
+                deadline=service.parse_deadline(deadline),
+                actor=facilitator.email,
+            )
+            invited = rounds.status(session, round_).invited
+    except DomainError as exc:
+        return study_page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        f"Round {round_.number} launched: {invited} invitations are queued.",
+        "console_study",
+        key=survey.key,
+    )
+
+
+@router.post("/studies/{key}/rounds/{number}/remind", name="console_remind")
+def remind(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    round_: StudyRound,
+) -> Response:
+    """Queue reminders to panelists who have not submitted yet."""
+    try:
+        with session.begin_nested():
+            count = rounds.remind(session, survey, round_, actor=facilitator.email)
+    except DomainError as exc:
+        return study_page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        f"Reminders queued for {count} panelists who have not submitted.",
+        "console_study",
+        key=survey.key,
+    )
+
+
+@router.get("/studies/{key}/rounds/{number}/close", name="console_close_confirm")
+def close_confirm(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    survey: Study,
+    round_: StudyRound,
+) -> Response:
+    """Ask before closing: closing is final and computes the report."""
+    return render(
+        request,
+        "close.html",
+        {"survey": survey, "status": rounds.status(session, round_)},
+        facilitator=facilitator,
+    )
+
+
+@router.post("/studies/{key}/rounds/{number}/close", name="console_close")
+def close(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    round_: StudyRound,
+) -> Response:
+    """Close the round and compute its report."""
+    try:
+        with session.begin_nested():
+            snapshot = rounds.close(session, survey, round_, actor=facilitator.email)
+    except DomainError as exc:
+        return study_page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        f"Round {round_.number} closed: {snapshot.responded} of {snapshot.invited} "
+        "panelists submitted.",
+        "console_round",
+        key=survey.key,
+        number=round_.number,
+    )
+
+
+@router.get("/studies/{key}/finish", name="console_finish_confirm")
+def finish_confirm(request: Request, facilitator: CurrentFacilitator, survey: Study) -> Response:
+    """Ask before finishing: no round can be launched afterwards."""
+    return render(request, "finish.html", {"survey": survey}, facilitator=facilitator)
+
+
+@router.post("/studies/{key}/finish", name="console_finish")
+def finish(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+) -> Response:
+    """Mark the study finished."""
+    try:
+        with session.begin_nested():
+            rounds.finish(session, survey, actor=facilitator.email)
+    except DomainError as exc:
+        return study_page(request, session, survey, facilitator, exc)
+    return done(request, "The study is finished.", "console_study", key=survey.key)
+
+
+@router.get("/studies/{key}/rounds/{number}", name="console_round")
+def round_page(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    survey: Study,
+    round_: StudyRound,
+) -> Response:
+    """An open round's progress, or a closed round's report."""
+    snapshot = report.load(session, round_) if round_.state == RoundState.CLOSED else None
+    return render(
+        request,
+        "round.html",
+        {
+            "survey": survey,
+            "status": rounds.status(session, round_),
+            "report": report.build(session, survey, round_, snapshot) if snapshot else None,
+        },
+        facilitator=facilitator,
+    )

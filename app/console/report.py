@@ -1,0 +1,170 @@
+"""The round report: a closed round's snapshot arranged for reading.
+
+Everything here comes from the stored RoundSnapshot (aggregates only), never from
+individual answers, so the report cannot show who rated what.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Round, RoundSnapshot, Survey, SurveyState
+from app.rounds import repository
+
+OUTCOMES = ("consensus", "carried", "stable")
+
+# Readable names for the method settings a snapshot records.
+SETTING_LABELS = {
+    "quantile_method": "Quartile method",
+    "cannot_judge_counts": '"Cannot judge" answers count in the agreement shares',
+    "stability_threshold": "Stability: largest share of panelists who may change their rating",
+    "stability_alpha": "Stability: Wilcoxon signed-rank significance level",
+    "min_group_size": "Smallest stakeholder group reported (k)",
+}
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    key: str
+    label: str
+    figures: dict[str, Any] | None  # None: suppressed, no figure may be shown
+
+
+@dataclass(frozen=True)
+class CriterionFigures:
+    key: str
+    label: str
+    figures: dict[str, Any]
+    consensus: bool | None  # None: the criterion has no consensus rule
+    change: dict[str, Any] | None
+    divergence_p: float | None
+    groups: list[GroupFigures]
+
+
+@dataclass(frozen=True)
+class StatementReport:
+    key: str
+    text: str
+    outcome: str
+    criteria: list[CriterionFigures]
+
+
+@dataclass(frozen=True)
+class TopicReport:
+    key: str
+    title: str
+    statements: list[StatementReport]
+
+
+@dataclass(frozen=True)
+class CriterionMethod:
+    key: str
+    label: str
+    scale: tuple[int, int]
+    agree: tuple[int, int]
+    disagree: tuple[int, int]
+    rule_text: str | None
+
+
+@dataclass(frozen=True)
+class Report:
+    round: Round
+    snapshot: RoundSnapshot
+    topics: list[TopicReport]
+    outcomes: Counter[str]
+    criteria: list[CriterionMethod]
+    settings: list[tuple[str, Any]]
+    min_group_size: int
+    # No later round will ask again: "carried" statements end here without consensus.
+    final: bool
+
+
+def load(session: Session, round_: Round) -> RoundSnapshot | None:
+    """The stored snapshot of ``round_`` (``None`` until it is closed)."""
+    return session.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == round_.id))
+
+
+def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapshot) -> Report:
+    """Arrange ``snapshot`` by topic and statement, with labels from the study."""
+    statements = {s.id: s for s in survey.statements}
+    criteria = {c.key: c for c in survey.criteria}
+    group_keys = [g["key"] for g in survey.stakeholder_groups]
+    by_topic: dict[str, list[StatementReport]] = {t.key: [] for t in survey.topics}
+    outcomes: Counter[str] = Counter()
+    for entry in snapshot.results["statements"]:
+        statement = statements[entry["statement_id"]]
+        outcomes[entry["outcome"]] += 1
+        by_topic.setdefault(entry["topic"], []).append(
+            StatementReport(
+                key=entry["key"],
+                text=survey.text(statement.text),
+                outcome=entry["outcome"],
+                criteria=[
+                    _criterion(survey, key, criteria[key].label, entry, group_keys)
+                    for key in entry["criteria"]
+                ],
+            )
+        )
+    titles = {t.key: survey.text(t.title) for t in survey.topics}
+    method = snapshot.method
+    later = repository.by_number(session, survey, round_.number + 1)
+    return Report(
+        round=round_,
+        snapshot=snapshot,
+        topics=[
+            TopicReport(key=key, title=titles.get(key, key), statements=items)
+            for key, items in by_topic.items()
+            if items
+        ],
+        outcomes=outcomes,
+        criteria=[
+            CriterionMethod(
+                key=c["key"],
+                label=survey.text(criteria[c["key"]].label) if c["key"] in criteria else c["key"],
+                scale=(c["scale"][0], c["scale"][1]),
+                agree=(c["agree"][0], c["agree"][1]),
+                disagree=(c["disagree"][0], c["disagree"][1]),
+                rule_text=c.get("rule_text"),
+            )
+            for c in method.get("criteria", [])
+        ],
+        settings=[
+            (SETTING_LABELS.get(key, key.replace("_", " ")), value)
+            for key, value in method.items()
+            if key != "criteria"
+        ],
+        min_group_size=int(method.get("min_group_size", survey.min_group_size)),
+        final=later is None
+        and (
+            round_.number >= int(survey.stopping.get("max_rounds", 3))
+            or survey.state == SurveyState.FINISHED
+        ),
+    )
+
+
+def _criterion(
+    survey: Survey,
+    key: str,
+    label: dict[str, Any],
+    entry: dict[str, Any],
+    group_keys: list[str],
+) -> CriterionFigures:
+    record = dict(entry["criteria"][key])
+    groups = entry.get("groups", {}).get(key, {})
+    return CriterionFigures(
+        key=key,
+        label=survey.text(label),
+        consensus=record.pop("consensus", None),
+        figures=record,
+        change=entry.get("change", {}).get(key),
+        divergence_p=(entry.get("divergence", {}).get(key) or {}).get("p"),
+        groups=[
+            GroupFigures(key=g, label=survey.group_label(g), figures=groups.get(g))
+            for g in group_keys
+        ],
+    )

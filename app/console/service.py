@@ -1,0 +1,158 @@
+"""What the console shows about studies and rounds, and its upload and form handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import Invalid
+from app.models import (
+    Panelist,
+    Round,
+    RoundSnapshot,
+    RoundState,
+    Statement,
+    StatementState,
+    Survey,
+)
+from app.panel import service as panel
+from app.rounds import repository
+from app.rounds import service as rounds
+from app.rounds.service import RoundStatus
+from app.studies import service as studies
+
+MAX_UPLOAD_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class StudyRow:
+    """One line of the studies list."""
+
+    survey: Survey
+    rounds: int
+    open_round: RoundStatus | None
+
+
+@dataclass(frozen=True)
+class GroupSize:
+    key: str
+    label: str
+    panelists: int
+
+
+@dataclass(frozen=True)
+class StudyView:
+    """The study page: panel composition, rounds and what can happen next."""
+
+    survey: Survey
+    panel: list[GroupSize]
+    panel_total: int
+    rounds: list[RoundStatus]
+    open_round: Round | None
+    statements: Counter[StatementState]
+    reported: set[int]  # ids of rounds that have a snapshot
+    max_rounds: int
+
+    @property
+    def next_number(self) -> int:
+        return len(self.rounds) + 1
+
+
+def overview(session: Session) -> list[StudyRow]:
+    """Every study with its round count and the open round's progress."""
+    result = []
+    for survey in studies.list_all(session):
+        open_round = repository.open_round(session, survey)
+        result.append(
+            StudyRow(
+                survey=survey,
+                rounds=len(repository.rounds_of(session, survey)),
+                open_round=rounds.status(session, open_round) if open_round else None,
+            )
+        )
+    return result
+
+
+def study_view(session: Session, survey: Survey) -> StudyView:
+    """Panel size per stakeholder group, statement states, rounds with their progress."""
+    sizes: dict[str, int] = dict(
+        session.execute(
+            select(Panelist.stakeholder_group, func.count())
+            .where(Panelist.survey_id == survey.id)
+            .group_by(Panelist.stakeholder_group)
+        ).all()
+    )
+    states: Counter[StatementState] = Counter(
+        dict(
+            session.execute(
+                select(Statement.state, func.count())
+                .where(Statement.survey_id == survey.id)
+                .group_by(Statement.state)
+            ).all()
+        )
+    )
+    all_rounds = repository.rounds_of(session, survey)
+    reported = set(
+        session.scalars(
+            select(RoundSnapshot.round_id).where(
+                RoundSnapshot.round_id.in_([r.id for r in all_rounds])
+            )
+        )
+    )
+    return StudyView(
+        survey=survey,
+        panel=[
+            GroupSize(
+                key=g["key"], label=survey.group_label(g["key"]), panelists=sizes.get(g["key"], 0)
+            )
+            for g in survey.stakeholder_groups
+        ],
+        panel_total=sum(sizes.values()),
+        rounds=[rounds.status(session, r) for r in all_rounds],
+        open_round=next((r for r in all_rounds if r.state == RoundState.OPEN), None),
+        statements=states,
+        reported=reported,
+        max_rounds=int(survey.stopping.get("max_rounds", 3)),
+    )
+
+
+def parse_deadline(text: str) -> dt.datetime | None:
+    """A ``YYYY-MM-DD`` form date as the end of that day (UTC); empty means no deadline."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"deadline: {text!r} is not a date; use the form YYYY-MM-DD") from None
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+def decode_upload(data: bytes, filename: str) -> str:
+    """The text of an uploaded file, or ``Invalid`` saying why it cannot be read."""
+    if not data:
+        raise Invalid(f"{filename}: the file is empty (choose a file to upload)")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise Invalid(f"{filename}: the file is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid(f"{filename}: not UTF-8 text; save the file as UTF-8 and try again") from None
+
+
+def import_study(session: Session, data: bytes, filename: str, *, actor: str) -> Survey:
+    """Validate and import an uploaded study file; nothing is written on error."""
+    text = decode_upload(data, filename)
+    return studies.create(session, studies.parse(text, filename), text, actor=actor)
+
+
+def import_panel(
+    session: Session, survey: Survey, data: bytes, filename: str, *, actor: str
+) -> int:
+    """Validate and import an uploaded panel CSV: all rows or none."""
+    text = decode_upload(data, filename)
+    return panel.import_rows(session, survey, panel.parse(text, survey, filename), actor=actor)

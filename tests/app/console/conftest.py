@@ -1,0 +1,119 @@
+"""Console fixtures: a facilitator, a signed-in client, a panel, submitted answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.console import accounts
+from app.models import (
+    AnswerKind,
+    Facilitator,
+    Panelist,
+    Response,
+    Round,
+    Submission,
+    Survey,
+)
+from app.models.base import today
+from app.panel import respondents
+from app.panel.service import PanelRow, import_rows, list_for
+
+EMAIL = "fran@example.org"
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token a rendered form carries."""
+    match = _CSRF.search(html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def facilitator(db: Session) -> Facilitator:
+    return accounts.create(db, email=EMAIL, name="Fran Facilitator", password=PASSWORD)
+
+
+@pytest.fixture
+def signed_in(client: TestClient, facilitator: Facilitator) -> TestClient:
+    """The test client, signed in through the login form."""
+    page = client.get("/console/login")
+    response = client.post(
+        "/console/login",
+        data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    return client
+
+
+@pytest.fixture
+def post_form(signed_in: TestClient) -> Callable[..., Any]:
+    """POST a console form the way a browser would: token taken from the page it is on."""
+
+    def post(page_url: str, action: str, data: dict[str, str] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        token = csrf_from(signed_in.get(page_url).text)
+        return signed_in.post(action, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def make_panel(db: Session, survey: Survey) -> Callable[[dict[str, int]], list[Panelist]]:
+    """Add ``{group: size}`` panelists to the demo study."""
+
+    def make(sizes: dict[str, int]) -> list[Panelist]:
+        rows = [
+            PanelRow(
+                email=f"{group}-{i}@example.org",
+                name=f"Panelist {group} {i}",
+                stakeholder_group=group,
+                language="en",
+            )
+            for group, size in sizes.items()
+            for i in range(size)
+        ]
+        import_rows(db, survey, rows, actor="test")
+        return list_for(db, survey)
+
+    return make
+
+
+@pytest.fixture
+def submit(db: Session, survey: Survey) -> Callable[..., None]:
+    """Store a panelist's submitted answers: ``ratings(statement_key, criterion_key)``."""
+
+    def answer(
+        round_: Round,
+        panelists: Iterable[Panelist],
+        ratings: Callable[[Panelist, str, str], int | None],
+    ) -> None:
+        for panelist in panelists:
+            respondent = respondents.find_or_create(db, panelist)
+            db.add(
+                Submission(round_id=round_.id, respondent_id=respondent.id, submitted_on=today())
+            )
+            for item in round_.items:
+                for criterion in survey.criteria:
+                    rating = ratings(panelist, item.statement.key, criterion.key)
+                    db.add(
+                        Response(
+                            round_id=round_.id,
+                            respondent_id=respondent.id,
+                            statement_id=item.statement_id,
+                            criterion_id=criterion.id,
+                            kind=AnswerKind.SUBMITTED,
+                            rating=rating,
+                            cannot_judge=rating is None,
+                        )
+                    )
+        db.flush()
+
+    return answer
