@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.models import Round, Survey
 
 cli = typer.Typer(
     no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
@@ -34,11 +41,6 @@ for name, sub in [
 
 ROOT = Path(__file__).resolve().parent.parent
 PASS_LIMIT = 100
-
-
-def _fail(exc: DomainError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
@@ -67,21 +69,47 @@ def db_downgrade(revision: str) -> None:
     typer.echo(f"database at {revision}")
 
 
+@contextmanager
+def _reporting_errors() -> Iterator[None]:
+    """Turn a user's mistake into ``error: ...`` and exit status 2, not a traceback."""
+    try:
+        yield
+    except DomainError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _study(key: str) -> Iterator[tuple[Session, Survey]]:
+    """One unit of work on the study ``key``."""
+    from app.db import unit_of_work
+    from app.studies import service
+
+    with _reporting_errors(), unit_of_work() as session:
+        yield session, service.get_by_key_or_raise(session, key)
+
+
+def _open_round(session: Session, survey: Survey) -> Round:
+    from app.rounds import repository
+
+    round_ = repository.open_round(session, survey)
+    if round_ is None:
+        raise Conflict(f"study {survey.key!r} has no open round")
+    return round_
+
+
 @survey_cli.command("import")
 def survey_import(file: Path) -> None:
     """Validate a study YAML file and import it; nothing is written on error."""
     from app.db import unit_of_work
     from app.studies import service
 
-    try:
-        with unit_of_work() as session:
-            survey = service.import_file(session, file)
-            typer.echo(
-                f"imported {survey.key!r}: {len(survey.topics)} topics, "
-                f"{len(survey.statements)} statements, {len(survey.criteria)} criteria"
-            )
-    except DomainError as exc:
-        _fail(exc)
+    with _reporting_errors(), unit_of_work() as session:
+        survey = service.import_file(session, file)
+        typer.echo(
+            f"imported {survey.key!r}: {len(survey.topics)} topics, "
+            f"{len(survey.statements)} statements, {len(survey.criteria)} criteria"
+        )
 
 
 @survey_cli.command("list")
@@ -98,16 +126,11 @@ def survey_list() -> None:
 @panel_cli.command("import")
 def panel_import(survey: str, file: Path) -> None:
     """Import panelists from CSV (email,name,stakeholder_group[,language]): all or nothing."""
-    from app.db import unit_of_work
     from app.panel import service as panel
-    from app.studies import service
 
-    try:
-        with unit_of_work() as session:
-            count = panel.import_file(session, service.get_by_key_or_raise(session, survey), file)
-            typer.echo(f"added {count} panelists to {survey!r}")
-    except DomainError as exc:
-        _fail(exc)
+    with _study(survey) as (session, study):
+        count = panel.import_file(session, study, file)
+        typer.echo(f"added {count} panelists to {survey!r}")
 
 
 @round_cli.command("launch")
@@ -118,90 +141,60 @@ def round_launch(
     ] = None,
 ) -> None:
     """Open the next round and queue one invitation per panelist."""
-    from app.db import unit_of_work
     from app.rounds import service as rounds
-    from app.studies import service
 
-    try:
-        with unit_of_work() as session:
-            study = service.get_by_key_or_raise(session, survey)
-            when = deadline.replace(tzinfo=dt.UTC) if deadline else None
-            round_ = rounds.launch(session, study, deadline=when, actor="cli")
-            typer.echo(
-                f"round {round_.number} of {survey!r} is open with {len(round_.items)} "
-                "statements; invitations are queued (run `delphi mail send`)"
-            )
-    except DomainError as exc:
-        _fail(exc)
+    with _study(survey) as (session, study):
+        when = deadline.replace(tzinfo=dt.UTC) if deadline else None
+        round_ = rounds.launch(session, study, deadline=when, actor="cli")
+        typer.echo(
+            f"round {round_.number} of {survey!r} is open with {len(round_.items)} "
+            "statements; invitations are queued (run `delphi mail send`)"
+        )
 
 
 @round_cli.command("close")
 def round_close(survey: str) -> None:
     """Close the open round and compute its snapshot."""
-    from app.db import unit_of_work
-    from app.rounds import repository
     from app.rounds import service as rounds
-    from app.studies import service
 
-    try:
-        with unit_of_work() as session:
-            study = service.get_by_key_or_raise(session, survey)
-            round_ = repository.open_round(session, study)
-            if round_ is None:
-                raise DomainError(f"study {survey!r} has no open round")
-            snap = rounds.close(session, study, round_, actor="cli")
-            outcomes = [s["outcome"] for s in snap.results["statements"]]
-            typer.echo(
-                f"round {round_.number} closed: {snap.responded} of {snap.invited} responded; "
-                f"{outcomes.count('consensus')} consensus, {outcomes.count('stable')} stable, "
-                f"{outcomes.count('carried')} carried forward"
-            )
-    except DomainError as exc:
-        _fail(exc)
+    with _study(survey) as (session, study):
+        round_ = _open_round(session, study)
+        snap = rounds.close(session, study, round_, actor="cli")
+        outcomes = [s["outcome"] for s in snap.results["statements"]]
+        typer.echo(
+            f"round {round_.number} closed: {snap.responded} of {snap.invited} responded; "
+            f"{outcomes.count('consensus')} consensus, {outcomes.count('stable')} stable, "
+            f"{outcomes.count('carried')} carried forward"
+        )
 
 
 @round_cli.command("remind")
 def round_remind(survey: str) -> None:
     """Queue reminders to panelists who have not submitted the open round."""
-    from app.db import unit_of_work
-    from app.rounds import repository
     from app.rounds import service as rounds
-    from app.studies import service
 
-    try:
-        with unit_of_work() as session:
-            study = service.get_by_key_or_raise(session, survey)
-            round_ = repository.open_round(session, study)
-            if round_ is None:
-                raise DomainError(f"study {survey!r} has no open round")
-            typer.echo(f"queued {rounds.remind(session, study, round_, actor='cli')} reminders")
-    except DomainError as exc:
-        _fail(exc)
+    with _study(survey) as (session, study):
+        round_ = _open_round(session, study)
+        typer.echo(f"queued {rounds.remind(session, study, round_, actor='cli')} reminders")
 
 
 @round_cli.command("status")
 def round_status(survey: str) -> None:
     """Show every round of a study with its response rate."""
-    from app.db import unit_of_work
     from app.rounds import repository
     from app.rounds import service as rounds
-    from app.studies import service
 
-    try:
-        with unit_of_work() as session:
-            study = service.get_by_key_or_raise(session, survey)
-            all_rounds = repository.rounds_of(session, study)
-            if not all_rounds:
-                typer.echo(f"{survey!r} has no rounds yet")
-            for round_ in all_rounds:
-                st = rounds.status(session, round_)
-                typer.echo(
-                    f"round {round_.number}: {round_.state.value}, {len(round_.items)} statements, "
-                    f"{st.submitted}/{st.invited} submitted ({st.response_rate:.0%}), "
-                    f"{st.started} started"
-                )
-    except DomainError as exc:
-        _fail(exc)
+    with _study(survey) as (session, study):
+        all_rounds = repository.rounds_of(session, study)
+        if not all_rounds:
+            typer.echo(f"{survey!r} has no rounds yet")
+        for round_ in all_rounds:
+            st = rounds.status(session, round_)
+            typer.echo(
+                f"round {round_.number}: {round_.state.value}, {len(round_.items)} statements, "
+                f"{st.submitted}/{st.invited} submitted ({st.response_rate:.0%}), "
+                f"{st.started} started"
+            )
 
 
 @mail_cli.command("send")
@@ -241,12 +234,9 @@ def facilitator_create(
     from app.console import accounts
     from app.db import unit_of_work
 
-    try:
-        with unit_of_work() as session:
-            accounts.create(session, email=email, name=name, password=password)
-            typer.echo(f"facilitator {email} created")
-    except DomainError as exc:
-        _fail(exc)
+    with _reporting_errors(), unit_of_work() as session:
+        accounts.create(session, email=email, name=name, password=password)
+        typer.echo(f"facilitator {email} created")
 
 
 @apikey_cli.command("create")
@@ -255,12 +245,10 @@ def apikey_create(name: str) -> None:
     from app.api import keys
     from app.db import unit_of_work
 
-    try:
+    with _reporting_errors():
         with unit_of_work() as session:
             full = keys.create(session, name=name)
         typer.echo(full)
-    except DomainError as exc:
-        _fail(exc)
 
 
 @cli.command("serve")

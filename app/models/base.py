@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -25,6 +26,11 @@ def utcnow() -> dt.datetime:
 def today() -> dt.date:
     """The UTC day: responses carry day-coarse dates only, so logs can't re-identify."""
     return utcnow().date()
+
+
+def str_enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    """A portable enum column: stored as its values in VARCHAR, no native ENUM type."""
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
 
 
 class Base(DeclarativeBase):

@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Enum, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, IdMixin, utcnow
+from app.models.base import Base, IdMixin, str_enum, utcnow
 
 
 class OutboxState(enum.StrEnum):
@@ -29,12 +29,7 @@ class Outbox(IdMixin, Base):
     # The access link, encrypted under the server secret; erased once the mail is sent.
     secret: Mapped[str | None] = mapped_column(Text)
     state: Mapped[OutboxState] = mapped_column(
-        Enum(
-            OutboxState,
-            name="outbox_state",
-            native_enum=False,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(OutboxState, "outbox_state"),
         default=OutboxState.PENDING,
         index=True,
     )

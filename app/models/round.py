@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, IdMixin, today, utcnow
+from app.models.base import Base, IdMixin, str_enum, today, utcnow
 from app.models.survey import Statement
 
 
@@ -26,17 +26,13 @@ class AnswerKind(enum.StrEnum):
     SUBMITTED = "submitted"
 
 
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
-
-
 class Round(IdMixin, Base):
     __tablename__ = "round"
     __table_args__ = (UniqueConstraint("survey_id", "number"),)
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     number: Mapped[int]
-    state: Mapped[RoundState] = mapped_column(_enum(RoundState, "round_state"))
+    state: Mapped[RoundState] = mapped_column(str_enum(RoundState, "round_state"))
     deadline: Mapped[dt.datetime | None]
     opened_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
@@ -94,7 +90,7 @@ class Response(IdMixin, Base):
     respondent_id: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id", ondelete="CASCADE"))
-    kind: Mapped[AnswerKind] = mapped_column(_enum(AnswerKind, "answer_kind"))
+    kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "answer_kind"))
     rating: Mapped[int | None]
     cannot_judge: Mapped[bool] = mapped_column(default=False)
     answered_on: Mapped[dt.date] = mapped_column(Date, default=today)
@@ -109,7 +105,7 @@ class Reason(IdMixin, Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     respondent_id: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
-    kind: Mapped[AnswerKind] = mapped_column(_enum(AnswerKind, "answer_kind"))
+    kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "answer_kind"))
     text: Mapped[str] = mapped_column(Text)
     answered_on: Mapped[dt.date] = mapped_column(Date, default=today)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, Enum, ForeignKey, Text
+from sqlalchemy import Date, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, IdMixin, today
+from app.models.base import Base, IdMixin, str_enum, today
 
 
 class SuggestionState(enum.StrEnum):
@@ -29,12 +29,7 @@ class Suggestion(IdMixin, Base):
     )
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[SuggestionState] = mapped_column(
-        Enum(
-            SuggestionState,
-            name="suggestion_state",
-            native_enum=False,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(SuggestionState, "suggestion_state"),
         default=SuggestionState.PENDING,
     )
     statement_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id"))

@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, IdMixin, utcnow
+from app.models.base import Base, IdMixin, str_enum, utcnow
 
 # Text per language is stored as {"en": "...", "fr": "..."}.
 Translations = dict[str, Any]
@@ -32,10 +32,6 @@ class StatementState(enum.StrEnum):
     DROPPED = "dropped"
 
 
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
-
-
 class Survey(IdMixin, Base):
     __tablename__ = "survey"
 
@@ -48,7 +44,7 @@ class Survey(IdMixin, Base):
     method: Mapped[dict[str, Any]]
     stopping: Mapped[dict[str, Any]]
     state: Mapped[SurveyState] = mapped_column(
-        _enum(SurveyState, "survey_state"), default=SurveyState.ACTIVE
+        str_enum(SurveyState, "survey_state"), default=SurveyState.ACTIVE
     )
     definition: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -130,11 +126,11 @@ class Statement(IdMixin, Base):
     position: Mapped[int]
     text: Mapped[Translations]
     origin: Mapped[StatementOrigin] = mapped_column(
-        _enum(StatementOrigin, "statement_origin"), default=StatementOrigin.SEEDED
+        str_enum(StatementOrigin, "statement_origin"), default=StatementOrigin.SEEDED
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id"))
     state: Mapped[StatementState] = mapped_column(
-        _enum(StatementState, "statement_state"), default=StatementState.ACTIVE
+        str_enum(StatementState, "statement_state"), default=StatementState.ACTIVE
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -14,26 +14,12 @@ from pydantic import (
     model_validator,
 )
 
+from engine.descriptive import QuantileMethod
+
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Translations = dict[Language, Text]
-
-QUANTILE_METHODS = (
-    "inverted_cdf",
-    "averaged_inverted_cdf",
-    "closest_observation",
-    "interpolated_inverted_cdf",
-    "hazen",
-    "weibull",
-    "linear",
-    "median_unbiased",
-    "normal_unbiased",
-    "lower",
-    "higher",
-    "midpoint",
-    "nearest",
-)
 
 
 class Strict(BaseModel):
@@ -116,7 +102,7 @@ class TopicIn(Strict):
 
 
 class MethodIn(Strict):
-    quantile_method: Literal[QUANTILE_METHODS] = "weibull"  # type: ignore[valid-type]
+    quantile_method: QuantileMethod = "weibull"
     cannot_judge_counts: bool = False
 
 

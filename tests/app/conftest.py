@@ -110,6 +110,27 @@ def survey(db: Session):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def live_database(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A migrated database the code under test opens itself via the settings; commits stick."""
+    from app.config import get_settings
+    from app.db import get_engine
+
+    for url in scratch_database(tmp_path_factory, "live"):
+        migrate(url)
+        monkeypatch.setenv("DELPHI_DATABASE_URL", url)
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+        try:
+            yield url
+        finally:
+            get_engine().dispose()
+            get_engine.cache_clear()
+            get_settings.cache_clear()
+
+
+@pytest.fixture
 def app(db: Session):  # type: ignore[no-untyped-def]
     """The application, its unit of work bound to the test's transaction."""
     from app.db import get_session

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import get_settings
-from app.db import get_engine
-from tests.app.conftest import STUDY_FILE, scratch_database
+from tests.app.conftest import STUDY_FILE
 
 KEY = "crime-prevention-2027"
 
 
 @pytest.fixture
-def cli_database(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    for url in scratch_database(tmp_path_factory, "cli"):
-        monkeypatch.setenv("DELPHI_DATABASE_URL", url)
-        get_settings.cache_clear()
-        get_engine.cache_clear()
-        try:
-            yield url
-        finally:
-            get_engine().dispose()
-            get_engine.cache_clear()
-            get_settings.cache_clear()
+def cli_database(live_database: str) -> str:
+    return live_database
 
 
 def run(*args: str) -> tuple[int, str]:

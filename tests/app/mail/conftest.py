@@ -6,27 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.config import get_settings
-from app.db import get_engine
-from tests.app.conftest import migrate, scratch_database
 from tests.app.mail.support import LocalSmtp, configure, free_port
 
 
 @pytest.fixture
-def mail_db(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+def mail_db(live_database: str) -> str:
     """A migrated database the worker's own sessions use; the worker commits, so no rollback."""
-    for url in scratch_database(tmp_path_factory, "mail"):
-        migrate(url)
-        configure(monkeypatch, database_url=url)
-        get_engine.cache_clear()
-        try:
-            yield url
-        finally:
-            get_engine().dispose()
-            get_engine.cache_clear()
-            get_settings.cache_clear()
+    return live_database
 
 
 @pytest.fixture
