@@ -1,12 +1,12 @@
 """Turn an outbox row into an email at send time: subject, plain text and HTML from Jinja.
 
-Templates live in ``app/templates/email/<language>/<template>.{subject,txt,html}``; a
-language without its own templates falls back to English.
+One set of templates, ``app/templates/email/<template>.{subject,txt,html}``, serves every
+language: their wording is translated with gettext and dates written by Babel (see
+``app.i18n``). A language without a catalog reads English.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -15,21 +15,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from app import i18n
 from app.models import Outbox
 from app.models.base import utcnow
 from app.web.templating import TEMPLATES_DIR
-
-FALLBACK_LANGUAGE = "en"
-
-_MONTHS = {
-    "en": "January February March April May June July August September October November "
-    "December".split(),
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre "
-    "décembre".split(),
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-    "diciembre".split(),
-}
-_DATE_PATTERNS = {"en": "{d} {m} {y}", "fr": "{d} {m} {y}", "es": "{d} de {m} de {y}"}
 
 
 @dataclass(frozen=True)
@@ -37,17 +26,7 @@ class RenderedMail:
     subject: str
     text: str
     html: str
-
-
-def long_date(value: str, language: str) -> str:
-    """An ISO date written out the way a reader of ``language`` expects ("1 March 2027")."""
-    day = dt.date.fromisoformat(value)
-    months = _MONTHS.get(language)
-    if months is None:
-        return day.isoformat()
-    # French writes the first of the month as an ordinal: "1er mars".
-    number = "1er" if language == "fr" and day.day == 1 else str(day.day)
-    return _DATE_PATTERNS[language].format(d=number, m=months[day.month - 1], y=day.year)
+    language: str  # the language the copy is written in
 
 
 # Separate from the web pages' environment: .txt and .subject must not be HTML-escaped,
@@ -60,26 +39,20 @@ _env = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_env.filters["long_date"] = long_date
-
-
-def _candidates(language: str, template: str, extension: str) -> list[str]:
-    languages = [language, language.split("-")[0], FALLBACK_LANGUAGE]
-    return [f"email/{lang}/{template}.{extension}" for lang in dict.fromkeys(languages)]
+i18n.install(_env)
 
 
 def render(template: str, language: str, context: Mapping[str, Any]) -> RenderedMail:
     """Render ``template`` in ``language`` (else English); a missing template or value raises."""
-    values = {**context, "lang": language}
-    parts = {}
-    for extension in ("subject", "txt", "html"):
-        chosen = _env.select_template(_candidates(language, template, extension))
-        # The template actually found decides the language the copy is written in.
-        values["lang"] = chosen.name.split("/")[1] if chosen.name else FALLBACK_LANGUAGE
-        parts[extension] = chosen.render(values)
+    with i18n.use_language(language) as written_in:
+        values = {**context, "lang": written_in}
+        parts = {
+            extension: _env.get_template(f"email/{template}.{extension}").render(values)
+            for extension in ("subject", "txt", "html")
+        }
     # A header cannot hold line breaks; a study title could contain one.
     subject = " ".join(parts["subject"].split())
-    return RenderedMail(subject=subject, text=parts["txt"], html=parts["html"])
+    return RenderedMail(subject=subject, text=parts["txt"], html=parts["html"], language=written_in)
 
 
 def compose(row: Outbox, *, link: str | None, sender: str) -> EmailMessage:
@@ -101,5 +74,5 @@ def compose(row: Outbox, *, link: str | None, sender: str) -> EmailMessage:
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     # Set last: set_content() drops any Content-* header already on the message.
-    message["Content-Language"] = row.language
+    message["Content-Language"] = rendered.language
     return message

@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
+from app import i18n
 from app.db import SessionDep
 from app.errors import NotFound
 from app.participation import schemas, service
-from app.participation.i18n import MESSAGES, number, translator
 from app.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from app.web.csrf import CsrfProtected, csrf_token
 from app.web.templating import templates
@@ -30,15 +30,15 @@ class LinkNotValid(NotFound):
     """Every failure to identify a panelist, indistinguishable from the outside."""
 
     def __init__(self) -> None:
-        super().__init__(translator("en")("link_title"))
+        super().__init__("This link does not work")
 
 
 def _link_not_valid(request: Request) -> Response:
-    # The language is unknown here, so the page says it in every language we have.
+    # The language is unknown here, so the page says it in every language there is.
     return templates.TemplateResponse(
         request,
         "participant/link_not_valid.html",
-        {"translations": [(language, translator(language)) for language in MESSAGES]},
+        {"languages": i18n.LANGUAGES},
         status_code=status.HTTP_404_NOT_FOUND,
     )
 
@@ -88,18 +88,14 @@ def _page(
     context: dict[str, Any],
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
-    return templates.TemplateResponse(
-        request,
-        template,
-        {
-            "lang": who.language,
-            "t": translator(who.language),
-            "num": number,
-            "round_number": who.round.number,
-            **context,
-        },
-        status_code=status_code,
-    )
+    # The response renders here, inside the block: the whole page is in their language.
+    with i18n.use_language(who.language):
+        return templates.TemplateResponse(
+            request,
+            template,
+            {"lang": who.language, "round_number": who.round.number, **context},
+            status_code=status_code,
+        )
 
 
 def _questionnaire_page(

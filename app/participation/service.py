@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from gettext import NullTranslations
 from typing import Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import i18n
 from app.models import (
     AccessLink,
     AnswerKind,
@@ -31,7 +33,6 @@ from app.models.base import today
 from app.models.survey import Translations
 from app.panel import respondents
 from app.participation import feedback
-from app.participation.i18n import Translator, number, translator
 from app.participation.schemas import (
     CANNOT_JUDGE,
     AnswerSheet,
@@ -56,6 +57,11 @@ class Participant:
     def language(self) -> str:
         language = self.panelist.language
         return language if language in self.survey.languages else self.survey.default_language
+
+    @property
+    def translations(self) -> NullTranslations:
+        """The panelist pages' phrases in this panelist's language."""
+        return i18n.translations(self.language)
 
     @property
     def is_open(self) -> bool:
@@ -158,7 +164,7 @@ class FieldError:
 class Questionnaire:
     survey_title: str
     round_number: int
-    deadline: str | None
+    deadline: dt.datetime | None
     sections: list[Section]
     submitted_on: dt.date | None
     pending_changes: bool
@@ -190,7 +196,6 @@ def questionnaire(
     if answers is None:
         answers = draft if has_draft else submitted
     errors = errors or {}
-    t = translator(who.language)
     previous = feedback.previous_round(session, who.round)
     ranges = feedback.middle_ranges(previous, who.survey)
     statement_ids = [item.statement_id for item in who.round.items]
@@ -207,7 +212,7 @@ def questionnaire(
                 name=rating_field(sid, c.id),
                 label=who.text(c.label),
                 hint=who.text(c.question),
-                points=_points(who, c, t),
+                points=_points(who, c),
                 selected=answers.value(sid, c.id),
                 error=errors.get(rating_field(sid, c.id)),
             )
@@ -223,7 +228,7 @@ def questionnaire(
                 reason=answers.reasons.get(sid, ""),
                 reason_if_outside=any((sid, c.id) in ranges for c in criteria),
                 reason_prompts=[
-                    t("reason_prompt", criterion=who.text(c.label), q1=number(lo), q3=number(hi))
+                    _reason_prompt(who, c, lo, hi)
                     for c, (lo, hi) in _outside(answers, ranges, sid, criteria)
                 ],
                 reason_error=errors.get(reason_field(sid)),
@@ -258,7 +263,7 @@ def _numbered(who: Participant) -> list[tuple[int, RoundItem]]:
     return list(enumerate(items, start=1))
 
 
-def _points(who: Participant, criterion: Criterion, t: Translator) -> list[Point]:
+def _points(who: Participant, criterion: Criterion) -> list[Point]:
     anchors = criterion.anchors
     points = [
         Point(
@@ -268,17 +273,29 @@ def _points(who: Participant, criterion: Criterion, t: Translator) -> list[Point
         )
         for p in criterion.points
     ]
-    return [*points, Point(value=CANNOT_JUDGE, label=t("cannot_judge"))]
+    cannot_judge = who.translations.gettext("Cannot judge")
+    return [*points, Point(value=CANNOT_JUDGE, label=cannot_judge)]
 
 
-def _deadline(round_: Round) -> str | None:
-    if round_.deadline is None:
-        return None
+def _reason_prompt(who: Participant, criterion: Criterion, low: float, high: float) -> str:
+    return who.translations.gettext(
+        "Your %(criterion)s rating is outside the range where the middle half of the panel "
+        "rated last round (%(q1)s to %(q3)s). Please give a reason before you submit."
+    ) % {
+        "criterion": who.text(criterion.label),
+        "q1": i18n.format_decimal(low, who.language),
+        "q3": i18n.format_decimal(high, who.language),
+    }
+
+
+def _deadline(round_: Round) -> dt.datetime | None:
     deadline = round_.deadline
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    if deadline.tzinfo is not None:
-        deadline = deadline.astimezone(dt.UTC)
-    return deadline.strftime("%Y-%m-%d %H:%M UTC")
+    if deadline is None:
+        return None
+    # SQLite hands back naive datetimes; everything is stored in UTC, and shown in UTC.
+    if deadline.tzinfo is None:
+        return deadline.replace(tzinfo=dt.UTC)
+    return deadline.astimezone(dt.UTC)
 
 
 def _target(name: str, sections: list[Section]) -> str:
@@ -372,26 +389,28 @@ def keep_late_answers(session: Session, who: Participant, answers: AnswerSheet) 
 
 def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:
     """Why ``answers`` cannot be submitted: unrated cells and missing required reasons."""
-    t = translator(who.language)
+    gettext = who.translations.gettext
     ranges = feedback.middle_ranges(feedback.previous_round(session, who.round), who.survey)
     errors: dict[str, str] = {}
     for number_, item in _numbered(who):
         sid = item.statement_id
         for criterion in who.survey.criteria:
             if (sid, criterion.id) not in answers.ratings:
-                errors[rating_field(sid, criterion.id)] = t(
-                    "error_rating", number=number_, criterion=who.text(criterion.label)
-                )
+                errors[rating_field(sid, criterion.id)] = gettext(
+                    "Statement %(number)s: choose a rating for %(criterion)s, or “Cannot judge”"
+                ) % {"number": number_, "criterion": who.text(criterion.label)}
         outside = _outside(answers, ranges, sid, who.survey.criteria)
         if outside and not answers.reasons.get(sid):
             criterion, (low, high) = outside[0]
-            errors[reason_field(sid)] = t(
-                "error_reason",
-                number=number_,
-                criterion=who.text(criterion.label),
-                q1=number(low),
-                q3=number(high),
-            )
+            errors[reason_field(sid)] = gettext(
+                "Statement %(number)s: give a reason, because your %(criterion)s rating is "
+                "outside last round’s middle range (%(q1)s to %(q3)s)"
+            ) % {
+                "number": number_,
+                "criterion": who.text(criterion.label),
+                "q1": i18n.format_decimal(low, who.language),
+                "q3": i18n.format_decimal(high, who.language),
+            }
     return errors
 
 

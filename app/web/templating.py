@@ -1,4 +1,4 @@
-"""The one Jinja environment for pages and emails (autoescaped)."""
+"""The one Jinja environment for pages (autoescaped), with gettext and Babel filters."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from app import i18n
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+i18n.install(templates.env)

@@ -171,7 +171,12 @@ class Study:
 
 def number(text: str) -> float:
     """A figure as the page prints it ("7", "6.5"), after its label."""
-    return float(text.rsplit(":", 1)[-1].strip())
+    return decimal(text.rsplit(":", 1)[-1])
+
+
+def decimal(text: str) -> float:
+    """A decimal as any panelist's page writes it: "6.5" in English, "6,5" in French."""
+    return float(text.strip().replace(",", "."))
 
 
 # --- the panel -----------------------------------------------------------------------
@@ -455,7 +460,7 @@ def check_feedback(
     """The round-2 chart shows round 1's median and IQR and this panelist's own rating."""
     summary = expected(study, panel, 1, [statement], criterion)
     assert number(median) == pytest.approx(summary.median[0], abs=0.006)
-    q1, q3 = (float(v) for v in iqr.rsplit(":", 1)[-1].strip().split("–"))
+    q1, q3 = (decimal(v) for v in iqr.rsplit(":", 1)[-1].strip().split("–"))
     assert (q1, q3) == (
         pytest.approx(summary.q1[0], abs=0.006),
         pytest.approx(summary.q3[0], abs=0.006),

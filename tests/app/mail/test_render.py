@@ -69,10 +69,35 @@ class TestInvitationCopy:
         assert "how the panel rated each statement last time" in second
         assert "last time" not in first
 
-    def test_a_language_without_templates_falls_back_to_english(self) -> None:
+    @pytest.mark.parametrize(
+        ("template", "language", "one", "several"),
+        [
+            ("invitation", "en", "has 1 statement and takes about 1 minute (", "27 minutes ("),
+            ("invitation", "fr", "1 énoncé et prend environ 1 minute (", "27 minutes ("),
+            (
+                "invitation",
+                "es",
+                "1 enunciado y le llevará alrededor de 1 minuto (",
+                "unos 27 minutos",
+            ),
+            ("reminder", "en", "has 1 statement, about 1 minute in all.", "27 minutes in all."),
+            ("reminder", "fr", "1 énoncé, soit environ 1 minute au total.", "27 minutes au total."),
+            ("reminder", "es", "1 enunciado, alrededor de 1 minuto en total.", "unos 27 minutos"),
+        ],
+    )
+    def test_counts_agree_with_their_nouns(
+        self, template: str, language: str, one: str, several: str
+    ) -> None:
+        for count, expected in ((1, one), (27, several)):
+            mail = render(template, language, context(statements=count))
+            assert expected in mail.text
+            assert expected in mail.html
+
+    def test_a_language_without_a_catalog_falls_back_to_english(self) -> None:
         mail = render("invitation", "de", context())
         assert mail.subject.startswith("Your invitation")
         assert 'lang="en"' in mail.html
+        assert mail.language == "en"
 
     def test_regional_variant_uses_its_base_language(self) -> None:
         assert render("invitation", "fr-CA", context()).subject.startswith("Votre invitation")
@@ -119,3 +144,17 @@ class TestMessage:
         assert html is not None
         assert LINK in plain.get_content()
         assert f'href="{LINK}"' in html.get_content()
+        assert message["Content-Language"] == "en"
+
+    def test_content_language_is_the_language_the_copy_is_written_in(self) -> None:
+        row = Outbox(
+            id=8,
+            kind="reminder",
+            to_address="amina@example.org",
+            language="fr-CA",
+            template="reminder",
+            context={k: v for k, v in context().items() if k != "link"},
+        )
+        message = compose(row, link=LINK, sender="panel@delphi.example")
+        assert message["Content-Language"] == "fr"
+        assert message["Subject"].startswith("Rappel")

@@ -110,8 +110,44 @@ class TestFeedback:
         panelist = add_panelist(db, survey, 50, language="fr")
         text = Page(enter(round2, panelist).page()).text
         assert "Évaluation du panel au tour 1" in text
-        assert "Médiane: 7" in text
-        assert "Votre note : 5" in text or "Vous n’avez pas évalué cet énoncé" in text
+        assert "Médiane : 7" in text
+        assert "Vous n’avez pas évalué cet énoncé" in text
+
+    @pytest.mark.parametrize(
+        ("language", "figures"),
+        [
+            (
+                "fr",
+                [
+                    "Moitié centrale (EIQ) : 3,5–8,5",
+                    "Importance : 5 notes ; médiane 7 ; la moitié centrale des notes "
+                    "(écart interquartile) va de 3,5 à 8,5.",
+                ],
+            ),
+            (
+                "es",
+                [
+                    "Mitad central (RIC): 3,5–8,5",
+                    "Importancia: 5 calificaciones; mediana 7; la mitad central de las "
+                    "calificaciones (rango intercuartílico) va de 3,5 a 8,5.",
+                ],
+            ),
+        ],
+    )
+    def test_figures_are_written_with_the_languages_decimal_comma(
+        self,
+        db: Session,
+        survey: Survey,
+        round2: Round,
+        enter: Enter,
+        language: str,
+        figures: list[str],
+    ) -> None:
+        panelist = add_panelist(db, survey, 51, language=language)
+        text = Page(enter(round2, panelist).page()).text
+        for figure in figures:
+            assert figure in text
+        assert "3.5" not in text
 
 
 class TestReasonOutsideTheMiddleRange:
@@ -137,6 +173,22 @@ class TestReasonOutsideTheMiddleRange:
         assert (
             "Your Importance rating is outside the range where the middle half of the panel "
             "rated last round (3.5 to 8.5). Please give a reason before you submit."
+        ) in text
+
+    def test_the_prompt_and_the_error_are_in_the_panelists_language(
+        self, db: Session, survey: Survey, round2: Round, enter: Enter
+    ) -> None:
+        browser = enter(round2, add_panelist(db, survey, 52, language="fr"))
+        response = browser.post(full_form(survey, round2, 2), "submit")
+        assert response.status_code == 422
+        text = Page(response.text).text
+        assert (
+            "Votre note pour « Importance » se situe hors de l’intervalle où la moitié centrale "
+            "du panel s’est placée au tour précédent (3,5 à 8,5)."
+        ) in text
+        assert (
+            "justifiez votre note, car votre note pour « Importance » se situe hors de "
+            "l’intervalle central du tour précédent (3,5 à 8,5)"
         ) in text
 
     def test_with_a_reason_it_is_accepted(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Panelist, Respondent, Round, Submission, Survey
 from app.rounds import service as rounds
-from tests.app.participation.conftest import token_for
+from tests.app.participation.conftest import Page, token_for
 
 
 class TestLinkExchange:
@@ -98,8 +98,12 @@ class TestLinksThatDoNotWork:
             "empty": self._not_found(client, "/r/"),
         }
         assert len(set(pages.values())) == 1
-        assert "This link does not work" in pages["unknown"]
-        assert "Ce lien ne fonctionne pas" in pages["unknown"]
+        page = Page(pages["unknown"])
+        # The panelist is unknown, so the page speaks every language, each marked as such.
+        assert [d["lang"] for d in page.all("div", **{"class": "notice"})] == ["en", "es", "fr"]
+        assert "This link does not work" in page.text
+        assert "Este enlace no funciona" in page.text
+        assert "Ce lien ne fonctionne pas" in page.text
 
     def test_the_questionnaire_without_a_session_shows_the_same_page(
         self, client: TestClient, round1: Round

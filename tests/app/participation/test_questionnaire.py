@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
@@ -72,12 +74,27 @@ class TestQuestionnaire:
         assert response.headers["cache-control"] == "no-store"
         assert response.headers["referrer-policy"] == "no-referrer"
 
-    def test_the_deadline_is_shown(
-        self, db: Session, survey: Survey, panel: list[Panelist], enter: Callable[..., Browser]
+    @pytest.mark.parametrize(
+        ("language", "shown"),
+        [
+            ("en", "Please answer by 1 March 2099, 5:00 pm UTC."),
+            ("fr", "Merci de répondre avant le 1er mars 2099 à 17:00 UTC."),
+            ("es", "Responda antes del 1 de marzo de 2099 a las 17:00 UTC."),
+        ],
+    )
+    def test_the_deadline_is_shown_as_the_panelist_writes_dates(
+        self,
+        db: Session,
+        survey: Survey,
+        panel: list[Panelist],
+        enter: Callable[..., Browser],
+        language: str,
+        shown: str,
     ) -> None:
         deadline = dt.datetime(2099, 3, 1, 17, 0, tzinfo=dt.UTC)
         round_ = rounds.launch(db, survey, deadline=deadline, actor="test")
-        assert "Please answer by 2099-03-01 17:00 UTC." in enter(round_, panel[0]).page()
+        panelist = add_panelist(db, survey, 97, language=language)
+        assert shown in Page(enter(round_, panelist).page()).text
 
 
 class TestDraft:
@@ -159,3 +176,14 @@ class TestLanguage:
         html = enter(round1, panelist).page()
         assert '<html lang="en">' in html
         assert round1.items[0].statement.text["en"] in Page(html).text
+
+    def test_a_spanish_panelist_reads_dates_and_counts_in_spanish(
+        self, db: Session, survey: Survey, round1: Round, enter: Callable[..., Browser]
+    ) -> None:
+        browser = enter(round1, add_panelist(db, survey, 96, language="es"))
+        assert browser.post(full_form(survey, round1, 5), "submit").status_code == 303
+        page = Page(browser.page())
+        assert re.search(r"Sus respuestas se enviaron el \d{1,2} de [a-z]+ de \d{4}\.", page.text)
+        total = len(round1.items)
+        assert f"{total} de {total} enunciados calificados" in page.text
+        assert page.text.startswith(f"Ronda 1 – {survey.title['es']} – Panel Delphi")

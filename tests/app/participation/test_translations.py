@@ -1,0 +1,147 @@
+"""Every phrase a panelist can read exists in each language; numbers and dates read locally.
+
+The messages are extracted from the templates and code exactly as the documented
+``pybabel extract`` command does (same configuration file), then looked up in each
+language's catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+import app
+from app import i18n
+from app.web.templating import templates
+
+APP_DIR = Path(app.__file__).resolve().parent
+TRANSLATED = [language for language in i18n.LANGUAGES if language != i18n.SOURCE_LANGUAGE]
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The messages in the templates and code, by the documented extraction command."""
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    config = i18n.TRANSLATIONS_DIR / "babel.cfg"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", str(config), "-o", str(pot), str(APP_DIR)]
+    )
+    with pot.open("rb") as file:
+        return read_po(file)
+
+
+def catalog(language: str) -> Catalog:
+    with (i18n.TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        return read_po(file)
+
+
+def forms(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+class TestCatalogs:
+    def test_the_languages_are_english_french_and_spanish(self) -> None:
+        assert i18n.LANGUAGES == ("en", "es", "fr")
+
+    def test_extraction_covers_pages_emails_and_code(self, extracted: Catalog) -> None:
+        ids = {forms(m.id)[0] for m in extracted if m.id}
+        assert "Submit answers" in ids  # participant pages
+        assert "Dear %(name)s," in ids  # emails
+        assert "Your invitation: round %(number)s of %(title)s" in ids  # email subjects
+        assert "Cannot judge" in ids  # participation code
+        assert "Skip to main content" in ids  # the shared page frame
+
+    @pytest.mark.parametrize("language", TRANSLATED)
+    def test_every_message_has_a_translation(self, extracted: Catalog, language: str) -> None:
+        translations = catalog(language)
+        missing = []
+        for message in extracted:
+            if not message.id:
+                continue
+            found = translations.get(message.id)
+            # A fuzzy entry is a guess that nobody checked: it is not used at run time.
+            if found is None or found.fuzzy or not all(forms(found.string)):
+                missing.append(forms(message.id)[0])
+            elif len(forms(found.string)) != translations.num_plurals and found.pluralizable:
+                missing.append(forms(message.id)[0])
+        assert missing == []
+
+    @pytest.mark.parametrize("language", TRANSLATED)
+    def test_translations_keep_the_placeholders(self, language: str) -> None:
+        for message in catalog(language):
+            if not message.id:
+                continue
+            wanted = set(PLACEHOLDER.findall(" ".join(forms(message.id))))
+            for text in forms(message.string):
+                assert set(PLACEHOLDER.findall(text)) == wanted, forms(message.id)[0]
+
+    def test_a_language_without_a_catalog_reads_english(self) -> None:
+        assert i18n.negotiate("de") == "en"
+        assert i18n.translations("de").gettext("Submit answers") == "Submit answers"
+
+    @pytest.mark.parametrize(("asked", "used"), [("fr-CA", "fr"), ("es_MX", "es"), ("FR", "fr")])
+    def test_a_regional_variant_reads_its_base_language(self, asked: str, used: str) -> None:
+        assert i18n.negotiate(asked) == used
+
+
+class TestFormats:
+    @pytest.mark.parametrize(
+        ("language", "value", "shown"),
+        [
+            ("en", 7.0, "7"),
+            ("en", 6.5, "6.5"),
+            ("en", 6.25, "6.25"),
+            ("en", 2 / 3, "0.67"),
+            ("fr", 6.5, "6,5"),
+            ("es", 2 / 3, "0,67"),
+            ("fr", None, "–"),
+        ],
+    )
+    def test_statistics_read_as_people_write_them(
+        self, language: str, value: float | None, shown: str
+    ) -> None:
+        assert i18n.format_decimal(value, language) == shown
+
+    @pytest.mark.parametrize(
+        ("language", "day", "shown"),
+        [
+            ("en", "2027-03-01", "1 March 2027"),
+            ("fr", "2027-03-01", "1er mars 2027"),
+            ("fr", "2027-03-02", "2 mars 2027"),
+            ("es", "2027-03-01", "1 de marzo de 2027"),
+        ],
+    )
+    def test_dates_are_written_out(self, language: str, day: str, shown: str) -> None:
+        assert i18n.format_long_date(day, language) == shown
+        assert i18n.format_long_date(dt.date.fromisoformat(day), language) == shown
+
+
+class TestConcurrentRenders:
+    def test_each_thread_renders_in_its_own_language(self) -> None:
+        """Sync routes run in a thread pool: a render never sees another request's language."""
+        template = templates.env.from_string('{{ _("Submit answers") }} {{ 6.5 | decimal }}')
+        expected = {"en": "Submit answers 6.5", "fr": "Envoyer mes réponses 6,5"}
+        languages = list(expected) * 8
+        # Every thread sets its language, then all render at once.
+        barrier = threading.Barrier(len(languages))
+
+        def render(language: str) -> str:
+            with i18n.use_language(language):
+                barrier.wait(timeout=10)
+                return template.render()
+
+        with ThreadPoolExecutor(max_workers=len(languages)) as pool:
+            rendered = list(pool.map(render, languages))
+        assert rendered == [expected[language] for language in languages]
+        assert i18n.current_language() == "en"
