@@ -17,6 +17,8 @@ class Facilitator(IdMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
+    # Bumped on sign-out: sessions carrying an older version stop working everywhere.
+    session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -42,6 +44,7 @@ class AuditLog(IdMixin, Base):
     facilitator_id: Mapped[int | None] = mapped_column(
         ForeignKey("facilitator.id", ondelete="SET NULL")
     )
-    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    # The trail outlives the study it describes.
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(80))
     detail: Mapped[dict[str, Any]]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -44,3 +45,15 @@ class Base(DeclarativeBase):
 
 class IdMixin:
     id: Mapped[int] = mapped_column(primary_key=True)
+
+
+def random_id() -> int:
+    """A random key below 2**53 (exact in JSON numbers)."""
+    return secrets.randbelow(2**53 - 1) + 1
+
+
+class RandomIdMixin:
+    """Random primary keys for the answer side: sequential ids would record the order in
+    which people answered, which server logs could then match to requests."""
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=random_id)

@@ -14,6 +14,9 @@ from app.models.base import Base, IdMixin, str_enum, utcnow
 
 class OutboxState(enum.StrEnum):
     PENDING = "pending"
+    # Claimed by a worker and being handed to SMTP; never picked up again automatically,
+    # so a crash mid-send cannot send the message twice (see `delphi mail requeue`).
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
@@ -22,7 +25,8 @@ class Outbox(IdMixin, Base):
     __tablename__ = "outbox"
 
     kind: Mapped[str] = mapped_column(String(40))
-    to_address: Mapped[str] = mapped_column(String(320))
+    # Recipient and context are erased once the row is sent or has failed for good.
+    to_address: Mapped[str | None] = mapped_column(String(320))
     language: Mapped[str] = mapped_column(String(16))
     template: Mapped[str] = mapped_column(String(80))
     context: Mapped[dict[str, Any]]
@@ -38,4 +42,5 @@ class Outbox(IdMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None]
     sent_at: Mapped[dt.datetime | None]

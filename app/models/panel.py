@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, IdMixin, utcnow
+from app.models.base import Base, IdMixin, RandomIdMixin, utcnow
 
 
 class Panelist(IdMixin, Base):
@@ -26,7 +26,7 @@ class Panelist(IdMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Respondent(IdMixin, Base):
+class Respondent(RandomIdMixin, Base):
     __tablename__ = "respondent"
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))

@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, IdMixin, str_enum, today, utcnow
+from app.models.base import Base, IdMixin, RandomIdMixin, str_enum, today, utcnow
 from app.models.survey import Statement
 
 
@@ -63,22 +63,25 @@ class AccessLink(IdMixin, Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     panelist_id: Mapped[int] = mapped_column(ForeignKey("panelist.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # A day, not a time: reminder links must not date who had not answered yet.
+    created_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 
-class Submission(IdMixin, Base):
+class Submission(RandomIdMixin, Base):
     """Per respondent and round: whether the answers were submitted, with day-coarse dates."""
 
     __tablename__ = "submission"
     __table_args__ = (UniqueConstraint("round_id", "respondent_id"),)
 
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
-    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"))
+    respondent_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("respondent.id", ondelete="CASCADE")
+    )
     submitted_on: Mapped[dt.date | None] = mapped_column(Date)
     updated_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 
-class Response(IdMixin, Base):
+class Response(RandomIdMixin, Base):
     """A rating (or "cannot judge") of one statement on one criterion."""
 
     __tablename__ = "response"
@@ -87,7 +90,9 @@ class Response(IdMixin, Base):
     )
 
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
-    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"))
+    respondent_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("respondent.id", ondelete="CASCADE")
+    )
     statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id", ondelete="CASCADE"))
     kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "answer_kind"))
@@ -96,14 +101,16 @@ class Response(IdMixin, Base):
     answered_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 
-class Reason(IdMixin, Base):
+class Reason(RandomIdMixin, Base):
     """A panelist's free-text reason for their ratings of one statement."""
 
     __tablename__ = "reason"
     __table_args__ = (UniqueConstraint("round_id", "respondent_id", "statement_id", "kind"),)
 
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
-    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"))
+    respondent_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("respondent.id", ondelete="CASCADE")
+    )
     statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
     kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "answer_kind"))
     text: Mapped[str] = mapped_column(Text)

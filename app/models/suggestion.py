@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, ForeignKey, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, IdMixin, str_enum, today
+from app.models.base import Base, RandomIdMixin, str_enum, today
 
 
 class SuggestionState(enum.StrEnum):
@@ -18,14 +18,14 @@ class SuggestionState(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class Suggestion(IdMixin, Base):
+class Suggestion(RandomIdMixin, Base):
     __tablename__ = "suggestion"
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
     respondent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("respondent.id", ondelete="SET NULL")
+        BigInteger, ForeignKey("respondent.id", ondelete="SET NULL")
     )
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[SuggestionState] = mapped_column(

@@ -186,7 +186,8 @@ def _reasons(
             Reason.kind == AnswerKind.SUBMITTED,
             Response.rating.is_not(None),
         )
-        # Reason.id breaks ties so the same reasons are shown on every page load.
+        # Reason ids are random, so this picks an arbitrary sample that stays the same
+        # on every page load.
         .order_by(Reason.statement_id, Reason.id)
     )
     if respondent is not None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 18:21:39.009489
+Create Date: 2026-11-28 19:03:45.218450
 """
 
 from collections.abc import Sequence
@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("session_version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_facilitator")),
@@ -42,14 +43,14 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("to_address", sa.String(length=320), nullable=False),
+        sa.Column("to_address", sa.String(length=320), nullable=True),
         sa.Column("language", sa.String(length=16), nullable=False),
         sa.Column("template", sa.String(length=80), nullable=False),
         sa.Column("context", sa.JSON(), nullable=False),
         sa.Column("secret", sa.Text(), nullable=True),
         sa.Column(
             "state",
-            sa.Enum("pending", "sent", "failed", name="outbox_state", native_enum=False),
+            sa.Enum("pending", "sending", "sent", "failed", name="outbox_state", native_enum=False),
             nullable=False,
         ),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -57,6 +58,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("message_id", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
@@ -104,7 +106,7 @@ def upgrade() -> None:
             ["survey_id"],
             ["survey.id"],
             name=op.f("fk_audit_log_survey_id_survey"),
-            ondelete="CASCADE",
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
@@ -156,7 +158,7 @@ def upgrade() -> None:
         sa.Column("survey_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("stakeholder_group", sa.String(length=80), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["survey_id"],
             ["survey.id"],
@@ -204,7 +206,7 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("panelist_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_on", sa.Date(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["panelist_id"],
@@ -278,10 +280,10 @@ def upgrade() -> None:
     op.create_table(
         "submission",
         sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("respondent_id", sa.Integer(), nullable=False),
+        sa.Column("respondent_id", sa.BigInteger(), nullable=False),
         sa.Column("submitted_on", sa.Date(), nullable=True),
         sa.Column("updated_on", sa.Date(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["respondent_id"],
             ["respondent.id"],
@@ -302,7 +304,7 @@ def upgrade() -> None:
     op.create_table(
         "reason",
         sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("respondent_id", sa.Integer(), nullable=False),
+        sa.Column("respondent_id", sa.BigInteger(), nullable=False),
         sa.Column("statement_id", sa.Integer(), nullable=False),
         sa.Column(
             "kind",
@@ -311,7 +313,7 @@ def upgrade() -> None:
         ),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("answered_on", sa.Date(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["respondent_id"],
             ["respondent.id"],
@@ -339,7 +341,7 @@ def upgrade() -> None:
     op.create_table(
         "response",
         sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("respondent_id", sa.Integer(), nullable=False),
+        sa.Column("respondent_id", sa.BigInteger(), nullable=False),
         sa.Column("statement_id", sa.Integer(), nullable=False),
         sa.Column("criterion_id", sa.Integer(), nullable=False),
         sa.Column(
@@ -350,7 +352,7 @@ def upgrade() -> None:
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("cannot_judge", sa.Boolean(), nullable=False),
         sa.Column("answered_on", sa.Date(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["criterion_id"],
             ["criterion.id"],
@@ -410,7 +412,7 @@ def upgrade() -> None:
         sa.Column("survey_id", sa.Integer(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("topic_id", sa.Integer(), nullable=False),
-        sa.Column("respondent_id", sa.Integer(), nullable=True),
+        sa.Column("respondent_id", sa.BigInteger(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column(
             "state",
@@ -426,7 +428,7 @@ def upgrade() -> None:
         ),
         sa.Column("statement_id", sa.Integer(), nullable=True),
         sa.Column("proposed_on", sa.Date(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["respondent_id"],
             ["respondent.id"],
