@@ -269,8 +269,13 @@ def demo(
     port: int = 8000,
 ) -> None:
     """Set up the demo study (migrate, import, simulate round 1, open round 2) and serve it."""
-    from app import demo as demo_module
+    import os
 
+    from app import demo as demo_module
+    from app.config import get_settings
+
+    os.environ.setdefault("DELPHI_BASE_URL", f"http://127.0.0.1:{port}")
+    get_settings.cache_clear()
     demo_module.run(port=port)
     if serve_after:
         serve(host="127.0.0.1", port=port, workers=1)

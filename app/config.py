@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,7 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-change-me"
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -18,7 +20,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DELPHI_", env_file=".env", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
-    secret_key: str = DEVELOPMENT_SECRET
+    # Empty outside production means "use the random key kept in secret_file".
+    secret_key: str = ""
+    secret_file: Path = Path("var/secret_key")
     database_url: str = "sqlite:///var/delphi.sqlite3"
     base_url: str = "http://127.0.0.1:8000"
     mail_backend: Literal["smtp", "file"] = "file"
@@ -32,13 +36,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.env == "production" and (
-            self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32
-        ):
+    def _production_needs_real_settings(self) -> Settings:
+        if self.env != "production":
+            return self
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
             raise ValueError(
-                "DELPHI_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                f"DELPHI_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} "
+                "characters in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.mail_backend != "smtp":
+            raise ValueError(
+                "DELPHI_MAIL_BACKEND must be 'smtp' in production: the file backend prints "
+                "panelists' personal links"
             )
         return self
 
@@ -48,7 +58,25 @@ class Settings(BaseSettings):
         return self.env == "production"
 
 
+def _persistent_secret(path: Path) -> str:
+    """The machine's own random secret, created on first use; never a public placeholder."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secret)
+    return secret
+
+
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
-    return Settings()
+    settings = Settings()
+    if not settings.secret_key:
+        settings = settings.model_copy(
+            update={"secret_key": _persistent_secret(settings.secret_file)}
+        )
+    return settings

@@ -6,8 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -68,6 +70,33 @@ def create_app() -> FastAPI:
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
         return _error_response(request, exc.message, exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            # The default body echoes the input back; name the fields and the reasons only.
+            problems = [
+                {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+                for error in exc.errors()
+            ]
+            return JSONResponse({"detail": problems}, status_code=422)
+        fields = ", ".join(str(error["loc"][-1]) for error in exc.errors() if error.get("loc"))
+        return _error_response(
+            request, f"Some of what was sent is missing or not valid ({fields}).", 422
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # A value the database cannot hold (a NUL character, a number out of range) that
+        # got past validation: the user's input is at fault, so 422, and the transaction
+        # has already been rolled back by the unit of work.
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return _error_response(
+            request,
+            "Something in what was sent cannot be stored (an unusual character "
+            "or a number out of range). Please check it and try again.",
+            422,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -13,8 +13,16 @@ from app.db import SessionDep
 from app.models import Survey
 from app.studies import service as studies
 
-StudyKey = Annotated[str, Path(max_length=80, description="The study's key, e.g. from /studies.")]
-RoundNumber = Annotated[int, Path(ge=1, description="The round number, from 1.")]
+StudyKey = Annotated[
+    str,
+    Path(
+        max_length=80,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="The study's key, e.g. from /studies.",
+    ),
+]
+# The upper bound keeps absurd numbers from reaching the database's integer column.
+RoundNumber = Annotated[int, Path(ge=1, le=10_000, description="The round number, from 1.")]
 
 
 def _problem(description: str) -> dict[str, Any]:

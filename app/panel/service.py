@@ -16,6 +16,7 @@ from app.errors import Invalid
 from app.models import Panelist, Survey
 
 REQUIRED_COLUMNS = ("email", "name", "stakeholder_group")
+MAX_NAME_LENGTH = 200  # the panelist.name column
 OPTIONAL_COLUMNS = ("language",)
 
 
@@ -79,6 +80,10 @@ def _check_row(
     name = values.get("name", "")
     if not name:
         problems.append("name: missing")
+    elif len(name) > MAX_NAME_LENGTH:
+        problems.append(f"name: longer than {MAX_NAME_LENGTH} characters")
+    if any("\x00" in value for value in values.values()):
+        problems.append("contains a NUL character (is this a text CSV file?)")
     group = values.get("stakeholder_group", "")
     if group not in groups:
         problems.append(

@@ -90,3 +90,13 @@ class TestBadPanelFiles:
     def test_empty_file(self, survey: Survey) -> None:
         with pytest.raises(Invalid, match="no panelists"):
             service.parse("email,name,stakeholder_group\n", survey)
+
+
+class TestUnstorableValues:
+    def test_over_long_names_and_nul_characters_are_reported(self, survey: Survey) -> None:
+        text = "email,name,stakeholder_group\n" + f"a@example.org,{'x' * 201},ngo\n"
+        text += "b@example.org,B\x00,ngo\n"
+        with pytest.raises(Invalid) as info:
+            service.parse(text, survey, "panel.csv")
+        assert "line 2: name: longer than 200 characters" in info.value.problems
+        assert any(p.startswith("line 3: contains a NUL character") for p in info.value.problems)
