@@ -22,7 +22,8 @@ def as_matrix(values: Any, name: str = "ratings", *, check_finite: bool = True) 
 
     Rows are respondents, columns are statements; NaN marks a missing answer.
     ``check_finite=False`` skips the pass looking for infinities, for callers whose
-    own range check rejects them anyway.
+    own range check rejects them anyway (and that call :func:`check_no_infinity`
+    before any other path).
     """
     try:
         array = np.asarray(values, dtype=np.float64)
@@ -36,9 +37,15 @@ def as_matrix(values: Any, name: str = "ratings", *, check_finite: bool = True) 
         )
     if array.size == 0:
         raise ValueError(f"{name} is empty: shape {array.shape}")
-    if check_finite and np.isinf(array).any():
-        raise ValueError(f"{name} contains infinite values; use NaN for missing answers")
+    if check_finite:
+        check_no_infinity(array, name)
     return array
+
+
+def check_no_infinity(array: FloatMatrix, name: str = "ratings") -> None:
+    """Raise unless ``array`` is free of infinities (NaN is allowed: it means missing)."""
+    if np.isinf(array).any():
+        raise ValueError(f"{name} contains infinite values; use NaN for missing answers")
 
 
 def check_on_scale(ratings: FloatMatrix, scale: Scale, name: str = "ratings") -> None:

@@ -22,7 +22,6 @@ from engine._counting import (
     NotIntegerGrid,
     average_ranks,
     column_counts,
-    integer_grid,
     median_from_counts,
     tie_sum,
 )
@@ -148,18 +147,24 @@ def paired_change(before: Any, after: Any) -> PairedChange:
     bp = np.where(both, b, np.nan)
     ap = np.where(both, a, np.nan)
     try:
-        low, levels = integer_grid(bp, ap, max_levels=max(64, b.shape[0]))
-        return _paired_counted(bp, ap, low, levels)
+        return _paired_counted(bp, ap, max_levels=max(64, b.shape[0]))
     except NotIntegerGrid:
         return _paired_by_column(bp, ap, both)
 
 
-def _paired_counted(bp: FloatArray, ap: FloatArray, low: int, levels: int) -> PairedChange:
+def _paired_counted(bp: FloatArray, ap: FloatArray, max_levels: int) -> PairedChange:
+    grid_b = column_counts(bp, max_levels=max_levels)
+    grid_a = column_counts(ap, max_levels=max_levels)
+    low = min(grid_b.low, grid_a.low)
+    levels = max(grid_b.low + grid_b.levels, grid_a.low + grid_a.levels) - low
+    if levels > max(max_levels, 2):
+        raise NotIntegerGrid
     values = np.arange(low, low + levels, dtype=np.float64)
-    count_b = column_counts(bp, low, levels)
-    count_a = column_counts(ap, low, levels)
+    count_b = grid_b.on(low, levels)
+    count_a = grid_a.on(low, levels)
     d = ap - bp  # NaN outside the pairs
-    count_d = column_counts(d, -(levels - 1), 2 * levels - 1)  # slot levels-1 is d == 0
+    # d lies on -(levels - 1) .. levels - 1; slot levels - 1 is d == 0
+    count_d = column_counts(d, grid=(-(levels - 1), levels - 1)).counts
     positive = count_d[:, levels:]  # |d| = 1 .. levels-1
     negative = count_d[:, : levels - 1][:, ::-1]
     return _assemble(count_b, count_a, values, positive, negative)

@@ -2,8 +2,8 @@
 
 Ratings on a Delphi scale are small integers, so every statistic here (quantiles
 included) is derived from one table of counts per statement and scale point rather
-than from sorting the raw ratings. :func:`summarize` builds that table with a single
-``np.bincount`` and computes all the measures from it.
+than from sorting the raw ratings. :func:`summarize` builds that table in one blocked
+pass over the ratings (``engine._counting``) and computes all the measures from it.
 
 Conventions shared by every function:
 
@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from engine._counting import NotIntegerGrid, column_counts
 from engine._validate import as_matrix, check_choice, check_on_scale
 from engine.scale import Scale
 
@@ -82,9 +83,6 @@ _ALPHA_BETA: dict[str, tuple[float, float]] = {
 
 # Beyond this range integer ratings are quantiled by sorting instead of counting.
 _MAX_COUNT_RANGE = 4096
-# Ratings are coded for counting in blocks of about this many cells (512 KiB of
-# float64), so the temporaries stay in the CPU cache.
-_BLOCK_CELLS = 1 << 16
 
 RAND_CLASSES = ("appropriate", "uncertain", "inappropriate")
 
@@ -154,17 +152,16 @@ class _OrderStatistics:
 
     @classmethod
     def from_values(cls, x: FloatArray) -> _OrderStatistics:
-        low = float(np.fmin.reduce(x, axis=None))
-        high = float(np.fmax.reduce(x, axis=None))
-        if np.isnan(low):  # no ratings at all
+        try:
+            grid = column_counts(x, max_levels=_MAX_COUNT_RANGE + 1)
+        except NotIntegerGrid:
+            n = (~np.isnan(x)).sum(axis=0).astype(np.int64)
+            return cls(n, ordered=np.sort(x, axis=0))
+        if not grid.counts.any():  # no ratings at all
             return cls.from_counts(np.zeros((x.shape[1], 2), dtype=np.int64), np.zeros(2))
-        if low == np.floor(low) and high == np.floor(high) and high - low <= _MAX_COUNT_RANGE:
-            grid = Scale(int(low), int(max(high, low + 1)))
-            table = _count_on_grid(x, grid)
-            if table is not None:
-                return cls.from_counts(table[0], grid.values.astype(np.float64))
-        n = (~np.isnan(x)).sum(axis=0).astype(np.int64)
-        return cls(n, ordered=np.sort(x, axis=0))
+        levels = max(grid.levels, 2)
+        values = np.arange(grid.low, grid.low + levels, dtype=np.float64)
+        return cls.from_counts(grid.on(grid.low, levels), values)
 
     def at(self, index: npt.NDArray[np.intp]) -> FloatArray:
         """Value of the ``index``-th order statistic (0-based) of each column."""
@@ -299,51 +296,6 @@ def quartiles(ratings: npt.ArrayLike, method: QuantileMethod = "weibull") -> Qua
 # ------------------------------------------------------------------------- counting
 
 
-def _count_on_grid(
-    x: FloatArray,
-    scale: Scale,
-    group_index: npt.NDArray[np.intp] | None = None,
-    n_groups: int = 1,
-) -> IntArray | None:
-    """Counts per (group, statement, scale point), or None if a value is off ``scale``.
-
-    Rating ``r`` of column ``s`` (group ``g``) goes to bin
-    ``(g * S + s) * (K + 1) + (r - low)``; ``np.fmin`` sends NaN to the spare bin
-    ``K`` of its column without touching on-scale values. The matrix is coded in
-    blocks of rows that stay in the CPU cache, into reused buffers: allocating and
-    faulting in full-size temporaries would cost more than the arithmetic.
-    """
-    rows, columns = x.shape
-    width = scale.points + 1
-    bins = n_groups * columns * width
-    offsets = np.arange(columns, dtype=np.intp) * width - scale.low
-    block = max(1, _BLOCK_CELLS // max(columns, 1))
-    shape = (min(block, rows), columns)
-    coded, whole = np.empty(shape), np.empty(shape)
-    codes = np.empty(shape, dtype=np.intp)
-    flags = np.empty(shape, dtype=bool)
-    table = np.zeros(bins, dtype=np.int64)
-    for start in range(0, rows, block):
-        chunk = x[start : start + block]
-        size = chunk.shape[0]
-        f, w, c, e = coded[:size], whole[:size], codes[:size], flags[:size]
-        low = float(np.fmin.reduce(chunk, axis=None))
-        high = float(np.fmax.reduce(chunk, axis=None))
-        if low < scale.low or high > scale.high:  # NaN compares false: all-NaN is fine
-            return None
-        np.fmin(chunk, scale.high + 1.0, out=f)
-        np.trunc(f, out=w)
-        if not np.equal(w, f, out=e).all():
-            return None
-        np.copyto(c, f, casting="unsafe")
-        c += offsets
-        if group_index is not None:
-            c += (group_index[start : start + size] * (columns * width))[:, np.newaxis]
-        table += np.bincount(c.ravel(), minlength=bins)
-    result: IntArray = table.reshape(n_groups, columns, width)[..., :-1].copy()
-    return result
-
-
 def _tally(
     x: FloatArray,
     scale: Scale,
@@ -351,12 +303,17 @@ def _tally(
     n_groups: int = 1,
     name: str = "ratings",
 ) -> IntArray:
-    """:func:`_count_on_grid`, raising ``ValueError`` (naming ``name``) for off-scale values."""
-    table = _count_on_grid(x, scale, group_index, n_groups)
-    if table is None:
+    """Counts per (group, statement, scale point), shape ``(n_groups, S, K)``.
+
+    One blocked pass of :func:`engine._counting.column_counts` on the scale's grid;
+    a value off the scale raises ``ValueError`` naming ``name``.
+    """
+    try:
+        grid = column_counts(x, grid=(scale.low, scale.high), keys=group_index, n_keys=n_groups)
+    except NotIntegerGrid:
         check_on_scale(x, scale, name)
-        raise AssertionError("unreachable: check_on_scale raises")  # pragma: no cover
-    return table
+        raise AssertionError("unreachable: check_on_scale raises") from None  # pragma: no cover
+    return grid.counts if group_index is not None else grid.counts[np.newaxis]
 
 
 def counts(ratings: npt.ArrayLike, scale: Scale) -> IntArray:
@@ -377,12 +334,13 @@ def counts(ratings: npt.ArrayLike, scale: Scale) -> IntArray:
 
     Notes
     -----
-    One ``np.bincount`` over all statements at once: rating ``r`` in column ``s``
-    goes to bin ``s * (K + 1) + (r - low)``, NaN to the spare bin ``K``.
+    One blocked pass over the ratings counts all statements at once: each block of
+    rows is checked against the scale, cast to small integer codes and compared
+    with every scale point; NaN matches none (see ``engine._counting``).
 
     References
     ----------
-    NumPy reference, ``numpy.bincount``.
+    NumPy reference, ``numpy.equal`` and ``numpy.add.reduce``.
 
     Examples
     --------

@@ -16,13 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import linalg, special
 
-from engine._counting import (
-    NotIntegerGrid,
-    average_ranks,
-    integer_grid,
-    keyed_column_counts,
-    tie_sum,
-)
+from engine._counting import NotIntegerGrid, average_ranks, column_counts, tie_sum
 from engine._validate import as_matrix
 
 __all__ = ["GroupDivergence", "OpinionGroups", "group_divergence", "opinion_groups"]
@@ -116,9 +110,8 @@ def group_divergence(ratings: Any, groups: Any) -> GroupDivergence:
     labels, keys = _group_keys(groups, x.shape[0])
     n_groups = len(labels)
     try:
-        low, levels = integer_grid(x, max_levels=max(64, x.shape[0]))
-        counts = keyed_column_counts(x, low, levels, keys, n_groups)
-        counts = counts.transpose(1, 0, 2)  # (statements, groups, levels)
+        grid = column_counts(x, max_levels=max(64, x.shape[0]), keys=keys, n_keys=n_groups)
+        counts = grid.counts.transpose(1, 0, 2)  # (statements, groups, levels)
     except NotIntegerGrid:
         counts = _distinct_counts_by_group(x, keys, n_groups)
 

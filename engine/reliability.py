@@ -18,15 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from engine._counting import (
-    NotIntegerGrid,
-    average_ranks,
-    coded_blocks,
-    column_counts,
-    integer_grid,
-    tie_sum,
-)
-from engine._validate import as_matrix, check_choice
+from engine._counting import NotIntegerGrid, RowRanks, column_counts, row_rank_sums
+from engine._validate import as_matrix, check_choice, check_no_infinity
 
 __all__ = [
     "FleissKappa",
@@ -124,24 +117,21 @@ def kendalls_w(ratings: Any) -> KendallW:
     >>> print(f"W = {res.w:.6f}, chi2 = {res.chi2:.4f}, df = {res.df}")
     W = 0.793939, chi2 = 28.5818, df = 9
     """
-    x = as_matrix(ratings, "ratings")
+    x = as_matrix(ratings, "ratings", check_finite=False)
     total_rows, n = x.shape
-    complete = ~np.isnan(x).any(axis=1)
-    m = int(complete.sum())
+    try:
+        ranked = row_rank_sums(x, max_levels=max(64, n))
+    except NotIntegerGrid:
+        check_no_infinity(x, "ratings")
+        ranked = _kendall_sorted(x)
+    m = ranked.rows
     dropped = total_rows - m
     df = n - 1
     if m == 0 or n < 2:
         return KendallW(np.nan, np.nan, df, np.nan, m, n, dropped)
-    xc = x if dropped == 0 else x[complete]
 
-    try:
-        low, levels = integer_grid(xc, max_levels=max(64, n))
-        rank_sums, ties = _kendall_counted(xc, low, levels)
-    except NotIntegerGrid:
-        rank_sums, ties = _kendall_sorted(xc)
-
-    s = float(np.sum((rank_sums - m * (n + 1) / 2.0) ** 2))
-    denominator = m * m * float(n**3 - n) - m * ties
+    s = float(np.sum((ranked.rank_sums - m * (n + 1) / 2.0) ** 2))
+    denominator = m * m * float(n**3 - n) - m * ranked.ties
     if denominator <= 0:
         return KendallW(np.nan, np.nan, df, np.nan, m, n, dropped)
     w = 12.0 * s / denominator
@@ -150,24 +140,13 @@ def kendalls_w(ratings: Any) -> KendallW:
     return KendallW(w, chi2, df, pvalue, m, n, dropped)
 
 
-def _kendall_counted(x: FloatArray, low: int, levels: int) -> tuple[FloatArray, float]:
-    """Column rank sums and total tie term from per-row value counts."""
-    stride = levels + 1
-    rank_sums = np.zeros(x.shape[1], dtype=np.float64)
-    ties = 0.0
-    for _, codes in coded_blocks(x, low, levels, 0):
-        rows = codes.shape[0]
-        codes += (np.arange(rows, dtype=np.intp) * stride)[:, np.newaxis]
-        counts = np.bincount(codes.ravel(), minlength=rows * stride).reshape(rows, stride)
-        ties += float(tie_sum(counts).sum())
-        ranks = average_ranks(counts).ravel()
-        rank_sums += np.take(ranks, codes).sum(axis=0)
-    return rank_sums, ties
-
-
-def _kendall_sorted(x: FloatArray) -> tuple[FloatArray, float]:
-    """Column rank sums and total tie term by sorting each row."""
+def _kendall_sorted(ratings: FloatArray) -> RowRanks:
+    """Column rank sums and total tie term of the complete rows, by sorting each row."""
+    complete = ~np.isnan(ratings).any(axis=1)
+    x = ratings if complete.all() else ratings[complete]
     m, n = x.shape
+    if m == 0:
+        return RowRanks(np.zeros(n), 0.0, 0)
     order = np.argsort(x, axis=1, kind="stable")
     ordered = np.take_along_axis(x, order, axis=1)
     starts = np.ones((m, n), dtype=bool)
@@ -183,7 +162,7 @@ def _kendall_sorted(x: FloatArray) -> tuple[FloatArray, float]:
     ranks = np.empty_like(sorted_ranks)
     np.put_along_axis(ranks, order, sorted_ranks, axis=1)
     t = sizes.astype(np.float64)
-    return ranks.sum(axis=0), float(np.sum(t**3 - t))
+    return RowRanks(ranks.sum(axis=0), float(np.sum(t**3 - t)), m)
 
 
 # ---------------------------------------------------------------------------- Fleiss
@@ -366,14 +345,14 @@ def krippendorff_alpha(ratings: Any, level: Level = "ordinal") -> KrippendorffAl
     interval 0.849
     """
     check_choice(level, LEVELS, "level")
-    x = as_matrix(ratings, "ratings")
+    x = as_matrix(ratings, "ratings", check_finite=level == "ratio")
     if level == "ratio" and bool((x < 0).any()):
         raise ValueError('ratings must be non-negative for level="ratio"')
     try:
-        low, levels = integer_grid(x, max_levels=max(64, x.shape[0]))
-        counts = column_counts(x, low, levels)
-        values = np.arange(low, low + levels, dtype=np.float64)
+        grid = column_counts(x, max_levels=max(64, x.shape[0]))
+        values, counts = grid.values, grid.counts
     except NotIntegerGrid:
+        check_no_infinity(x, "ratings")
         values, counts = _distinct_value_counts(x)
 
     per_unit = counts.sum(axis=1)

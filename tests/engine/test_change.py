@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,6 +17,7 @@ from engine.scale import Scale
 
 nan = np.nan
 FAST = settings(max_examples=50, deadline=None)
+PanelFactory = Callable[..., np.ndarray]  # the large_panel fixture
 
 
 @st.composite
@@ -31,6 +34,12 @@ def two_rounds(draw: st.DrawFn, *, fractional: bool = False) -> tuple[np.ndarray
         holes = draw(hnp.arrays(np.bool_, (m, n), elements=st.booleans()))
         x[holes & draw(st.booleans())] = nan
     return before, after
+
+
+def rng_rows(rows: int, share: float = 0.1) -> np.ndarray:
+    """A random share of the row indices (respondents), for dropping from a round."""
+    rng = np.random.default_rng(9)
+    return rng.choice(rows, int(rows * share), replace=False)
 
 
 def check_against_references(before: np.ndarray, after: np.ndarray) -> None:
@@ -97,10 +106,25 @@ class TestPairedChange:
         check_against_references(before, after)
         assert paired_change(before, after).pvalue[0] < 1e-6
 
+    @pytest.mark.parametrize(("low", "high"), [(1, 9), (0, 40)])
+    def test_panel_of_a_million_ratings_matches_scipy(
+        self, large_panel: PanelFactory, low: int, high: int
+    ) -> None:
+        shape = (2200, 480)
+        before = large_panel(low, high, shape=shape)
+        moves = np.random.default_rng(4).integers(-2, 3, shape)
+        after = np.clip(before + moves, low, high)
+        after[rng_rows(shape[0])] = nan  # respondents who left after the first round
+        check_against_references(before, after)
+
     def test_half_points_between_integer_extremes(self) -> None:
         before = np.array([[1.0, 3.0], [1.5, 2.0], [2.0, 2.5], [3.0, 1.0]])
         after = np.array([[1.5, 3.0], [1.5, 1.0], [3.0, 2.0], [2.0, 1.0]])
         check_against_references(before, after)
+
+    def test_rounds_too_far_apart_to_count(self) -> None:
+        before = np.array([[1.0], [2.0], [3.0], [2.0], [5.0]])
+        check_against_references(before, before + 500)
 
     def test_respondents_absent_from_a_round_are_ignored(self) -> None:
         before = np.array([[5.0], [5.0], [nan], [1.0]])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -35,6 +36,7 @@ from engine import (
 )
 
 FAST = settings(max_examples=60, deadline=None)
+PanelFactory = Callable[..., np.ndarray]  # the large_panel fixture
 NINE = Scale(1, 9)
 
 
@@ -171,6 +173,72 @@ class TestCounts:
     def test_value_just_above_the_scale(self) -> None:
         with pytest.raises(ValueError, match="off the scale"):
             counts([1, 2, 3], Scale(1, 2))
+
+
+class TestLargePanels:
+    """Over a million ratings: counted in cache-sized blocks, on several threads."""
+
+    @pytest.mark.parametrize(
+        ("low", "high"),
+        [(1, 9), (0, 10), (-3, 3), (1000, 1004), (0, 100)],
+        ids=["1-9", "0-10", "negative", "far-from-zero", "0-100"],
+    )
+    def test_counts_match_a_plain_count(
+        self, large_panel: PanelFactory, low: int, high: int
+    ) -> None:
+        x = large_panel(low, high)
+        expected = np.stack([(x == v).sum(axis=0) for v in range(low, high + 1)], axis=1)
+        assert (counts(x, Scale(low, high)) == expected).all()
+
+    @pytest.mark.parametrize(("low", "high"), [(1, 9), (0, 100)])
+    def test_one_statement_many_respondents(
+        self, large_panel: PanelFactory, low: int, high: int
+    ) -> None:
+        x = large_panel(low, high, shape=(3000, 1), blank=None)
+        expected = [int((x == v).sum()) for v in range(low, high + 1)]
+        assert counts(x[:, 0], Scale(low, high))[0].tolist() == expected
+
+    def test_summarize_matches_the_plain_formulas(self, large_panel: PanelFactory) -> None:
+        x = large_panel()
+        s = summarize(x, NINE)
+        present_n = (~np.isnan(x)).sum(axis=0)
+        assert s.n.tolist() == present_n.tolist()
+        close(s.mean, np.nanmean(x, axis=0), atol=1e-12)
+        close(s.sd, np.nanstd(x, axis=0, ddof=1), atol=1e-12)
+        close(s.median, np.nanquantile(x, 0.5, axis=0, method="weibull"))
+
+    @pytest.mark.parametrize("bad", [4.5, 0.0, 12.0, np.inf, -np.inf])
+    def test_off_scale_value_in_the_last_block_is_rejected(
+        self, large_panel: PanelFactory, bad: float
+    ) -> None:
+        x = large_panel()
+        x[-1, -1] = bad
+        with pytest.raises(ValueError, match="off the scale"):
+            summarize(x, NINE)
+
+    @pytest.mark.parametrize("method", ["weibull", "linear", "inverted_cdf"])
+    def test_quartiles_when_the_range_widens_in_later_rows(
+        self, large_panel: PanelFactory, method: str
+    ) -> None:
+        x = large_panel(4, 6)
+        x[700:] = large_panel(-300, 300, blank=None)[700:]
+        expected = np.nanquantile(x, [0.25, 0.5, 0.75], axis=0, method=method)
+        close(np.array(quartiles(x, method=method)), expected)
+
+    @pytest.mark.parametrize("change", ["fractional", "far apart", "very wide"])
+    def test_quartiles_of_panels_that_cannot_be_counted(
+        self, large_panel: PanelFactory, change: str
+    ) -> None:
+        x = large_panel()
+        if change == "fractional":
+            x[-1, 0] = 2.5
+        if change == "far apart":  # no block spans over 4097 values, all together do
+            x[350:700] += 3000
+            x[700:] += 6000
+        if change == "very wide":  # one block spans 10,000 values
+            x[-1, 0] = -10_000
+        expected = np.nanquantile(x, [0.25, 0.5, 0.75], axis=0, method="weibull")
+        close(np.array(quartiles(x)), expected)
 
 
 # ------------------------------------------------------------------- summarize

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,7 @@ from engine.dissent import group_divergence, opinion_groups
 
 nan = np.nan
 FAST = settings(max_examples=50, deadline=None)
+PanelFactory = Callable[..., np.ndarray]  # the large_panel fixture
 STAKEHOLDERS = np.array(["academia", "member state", "ngo", "private sector"])
 
 
@@ -75,6 +78,15 @@ class TestGroupDivergence:
         x[rng.random(x.shape) < 0.05] = nan
         check_against_kruskal(x, groups)
         assert group_divergence(x, groups).pvalue[0] < 1e-6
+
+    @pytest.mark.parametrize("grid", ["narrow", "wide", "widening"])
+    def test_large_panel_matches_scipy_kruskal(self, large_panel: PanelFactory, grid: str) -> None:
+        shape = (4400, 240)
+        x = large_panel(1, 30 if grid == "wide" else 9, shape=shape)
+        if grid == "widening":
+            x[3000:] = large_panel(0, 30, shape=shape, blank=None, seed=1)[3000:]
+        groups = STAKEHOLDERS[np.random.default_rng(2).integers(0, 4, shape[0])]
+        check_against_kruskal(x, groups)
 
     def test_half_points_between_integer_extremes(self) -> None:
         x = np.array([[1.0], [1.5], [2.0], [1.5], [3.0], [2.5]])

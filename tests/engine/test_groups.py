@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from engine import GroupBreakdown, Scale, Summary, by_group, summarize
 
 NINE = Scale(1, 9)
+PanelFactory = Callable[..., np.ndarray]  # the large_panel fixture
 
 
 def ratings_for(groups: list[str], statements: int = 3, seed: int = 0) -> np.ndarray:
@@ -45,6 +48,22 @@ class TestBreakdown:
             assert summary is not None
             assert_same(summary, expected)
             assert summary.method() == expected.method()
+
+    @pytest.mark.parametrize("scale", [NINE, Scale(0, 10), Scale(0, 100)], ids=str)
+    def test_large_panel_each_group_is_summarize_on_its_rows(
+        self, large_panel: PanelFactory, scale: Scale
+    ) -> None:
+        x = large_panel(scale.low, scale.high)
+        labels = np.array(["ngo", "state", "academia", "industry"])[
+            np.random.default_rng(3).integers(0, 4, x.shape[0])
+        ]
+        result = by_group(x, scale, labels.tolist(), agree=(scale.high - 1, scale.high))
+        assert result.suppressed == {}
+        for label in result.groups:
+            expected = summarize(x[labels == label], scale, agree=(scale.high - 1, scale.high))
+            summary = result.summaries[label]
+            assert summary is not None
+            assert_same(summary, expected)
 
     def test_size_counts_respondents_not_answers(self) -> None:
         groups = ["a"] * 5 + ["b"] * 5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import krippendorff
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from engine.reliability import fleiss_kappa, kendalls_w, krippendorff_alpha
 
 nan = np.nan
 FAST = settings(max_examples=50, deadline=None)
+PanelFactory = Callable[..., np.ndarray]  # the large_panel fixture
 
 # Siegel & Castellan style example: 10 projects (rows) ranked by 4 judges (columns).
 PROJECTS = np.array(
@@ -134,6 +137,41 @@ class TestKendallsW:
         assert kendalls_w(x).w == pytest.approx(w, rel=1e-10)
         assert kendalls_w(x).w == pytest.approx(kendalls_w((x - 0.25) * 2).w, rel=1e-12)
 
+    @FAST
+    @given(ratings(rows=(1, 15), cols=(2, 30), high=60))
+    def test_wide_range_matches_rankdata_definition(self, x: np.ndarray) -> None:
+        complete = x[~np.isnan(x).any(axis=1)]
+        assume(complete.size and not (complete == complete[:, :1]).all())
+        w, chi2 = reference_w(x)
+        assert kendalls_w(x).w == pytest.approx(w, rel=1e-10)
+        assert kendalls_w(x).chi2 == pytest.approx(chi2, rel=1e-10)
+
+    @pytest.mark.parametrize(
+        "grid", ["narrow", "wide", "widening", "far apart", "fractional", "fractional wide"]
+    )
+    def test_large_panel_matches_rankdata_definition(
+        self, large_panel: PanelFactory, grid: str
+    ) -> None:
+        shape = (1200, 880)
+        high = 60 if "wide" in grid else 9
+        x = large_panel(1, high, shape=shape, missing=0.0, blank=None)
+        if grid == "widening":
+            x[800:] = large_panel(1, 60, shape=shape, missing=0.0, blank=None, seed=1)[800:]
+        if grid == "far apart":  # blocks of raters on 1..9, 501..509 and 1001..1009
+            x[400:800] += 500
+            x[800:] += 1000
+        if grid.startswith("fractional"):
+            x[-1, 0] = 4.5
+        x[100:700, 7] = nan  # whole blocks of raters with a missing rating
+        rng = np.random.default_rng(5)
+        x[rng.choice(shape[0], 60, replace=False), rng.integers(0, shape[1], 60)] = nan
+        dropped = int(np.isnan(x).any(axis=1).sum())
+        res = kendalls_w(x)
+        w, chi2 = reference_w(x)
+        assert (res.raters, res.dropped) == (shape[0] - dropped, dropped)
+        assert res.w == pytest.approx(w, rel=1e-10)
+        assert res.chi2 == pytest.approx(chi2, rel=1e-10)
+
     def test_negative_and_half_point_ratings(self) -> None:
         x = PROJECTS.T.astype(float)
         assert kendalls_w(x - 20).w == pytest.approx(kendalls_w(x).w, rel=1e-12)
@@ -153,9 +191,10 @@ class TestKendallsW:
     def test_undefined_cases_are_nan_without_warnings(self) -> None:
         assert np.isnan(kendalls_w([[4, 4, 4], [2, 2, 2]]).w)  # no variation
         assert np.isnan(kendalls_w([[1], [2], [3]]).w)  # one object
-        res = kendalls_w([[1, nan], [nan, 2]])  # every rater dropped
-        assert np.isnan(res.w)
-        assert (res.raters, res.dropped) == (0, 2)
+        for x in ([[1, nan], [nan, 2]], [[1.5, nan], [nan, 2]]):  # every rater dropped
+            res = kendalls_w(x)
+            assert np.isnan(res.w)
+            assert (res.raters, res.dropped) == (0, 2)
 
     def test_invalid_input_names_the_parameter(self) -> None:
         with pytest.raises(ValueError, match="ratings"):
@@ -237,7 +276,10 @@ class TestKrippendorffAlpha:
         )
 
     @FAST
-    @given(ratings(rows=(1, 8), cols=(1, 12), high=6), st.sampled_from(LEVEL_NAMES))
+    @given(
+        ratings(rows=(1, 8), cols=(1, 12), high=6) | ratings(rows=(1, 8), cols=(1, 12), high=50),
+        st.sampled_from(LEVEL_NAMES),
+    )
     def test_matches_krippendorff_package(self, x: np.ndarray, level: str) -> None:
         res = krippendorff_alpha(x, level)  # type: ignore[arg-type]
         if np.isnan(res.alpha):
@@ -260,6 +302,33 @@ class TestKrippendorffAlpha:
     @pytest.mark.parametrize("level", LEVEL_NAMES[:3])
     def test_negative_and_half_point_ratings(self, level: str) -> None:
         for x in (KRIPPENDORFF_2011 - 3, np.where(KRIPPENDORFF_2011 == 3, 2.5, KRIPPENDORFF_2011)):
+            expected = krippendorff.alpha(reliability_data=x, level_of_measurement=level)
+            res = krippendorff_alpha(x, level)  # type: ignore[arg-type]
+            assert res.alpha == pytest.approx(expected, rel=1e-12)
+
+    @pytest.mark.parametrize("level", LEVEL_NAMES[:3])
+    @pytest.mark.parametrize(
+        "grid", ["narrow", "wide", "widening", "far apart", "fractional", "fractional wide"]
+    )
+    def test_large_panel_matches_package(
+        self, large_panel: PanelFactory, level: str, grid: str
+    ) -> None:
+        x = large_panel(1, 40 if "wide" in grid else 9)
+        if grid == "widening":
+            x[700:] = large_panel(1, 40, blank=None, seed=1)[700:]
+        if grid == "far apart":  # no block spans over 1100 values, all together do
+            x[350:700] += 700
+            x[700:] += 1400
+        if grid.startswith("fractional"):
+            x[-1, -1] = 2.5
+        expected = krippendorff.alpha(reliability_data=x, level_of_measurement=level)
+        res = krippendorff_alpha(x, level)  # type: ignore[arg-type]
+        assert res.alpha == pytest.approx(expected, rel=1e-9)
+        assert res.pairable == int((~np.isnan(x)).sum())
+
+    def test_integers_too_far_apart_to_count(self) -> None:
+        x = np.array([[1.0, 2.0, 90_000.0], [1.0, 3.0, 90_000.0], [2.0, 2.0, nan]])
+        for level in ("nominal", "ordinal", "interval"):
             expected = krippendorff.alpha(reliability_data=x, level_of_measurement=level)
             res = krippendorff_alpha(x, level)  # type: ignore[arg-type]
             assert res.alpha == pytest.approx(expected, rel=1e-12)
