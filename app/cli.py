@@ -207,6 +207,7 @@ def mail_send(
 
     try:
         if once:
+            worker.warn_stuck()  # the loop below checks for itself, every STUCK_AFTER
             sent = failed = retrying = 0
             while True:  # a pass takes at most PASS_LIMIT rows; drain everything that is due
                 result = worker.send_due(limit=PASS_LIMIT)
@@ -217,9 +218,29 @@ def mail_send(
             typer.echo(f"sent {sent}, failed {failed}, will retry {retrying}")
         else:
             worker.run_forever(interval=interval)
-    except ValueError as exc:  # a malformed DELPHI_SMTP_URL, explained without echoing it
+    except ValueError as exc:  # a malformed DELPHI_SMTP_URL or a refused backend, explained
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+@mail_cli.command("requeue")
+def mail_requeue(
+    older_than: Annotated[
+        int, typer.Option("--older-than", min=0, help="Only rows claimed this many minutes ago")
+    ] = 15,
+) -> None:
+    """Queue again the emails a stopped worker left in 'sending': each may arrive twice.
+
+    The server may have accepted such an email before the worker stopped; check its log
+    first. A resent email carries the same Message-ID, so receivers can drop a duplicate.
+    """
+    from app.mail import worker
+
+    count = worker.requeue(older_than=dt.timedelta(minutes=older_than))
+    typer.echo(
+        f"requeued {count} email{'' if count == 1 else 's'} left in 'sending' for more than "
+        f"{older_than} minutes; `delphi mail send` delivers them"
+    )
 
 
 @facilitator_cli.command("create")

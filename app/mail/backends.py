@@ -24,6 +24,10 @@ _SCHEMES: dict[str, tuple[SmtpSecurity, int]] = {
 }
 
 
+class MailConfigurationError(ValueError):
+    """The mail settings cannot be used as they are; the message says what to set."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One message to hand over, with what the file backend needs to label it."""
@@ -179,7 +183,15 @@ class FileBackend:
 
 
 def from_settings(settings: Settings) -> Backend:
-    """The backend ``DELPHI_MAIL_BACKEND`` selects."""
+    """The backend ``DELPHI_MAIL_BACKEND`` selects; the file backend only outside production."""
     if settings.mail_backend == "file":
+        if settings.env == "production":
+            # It prints every panelist's personal link: in production that puts bearer
+            # capabilities in the service's log, whatever let the setting through.
+            raise MailConfigurationError(
+                "DELPHI_MAIL_BACKEND=file writes emails to a folder and prints each access "
+                "link; it is for development only. In production set DELPHI_MAIL_BACKEND=smtp "
+                "and DELPHI_SMTP_URL."
+            )
         return FileBackend(settings.mail_dir)
     return SmtpBackend(parse_smtp_url(settings.smtp_url), settings.smtp_timeout)

@@ -7,6 +7,7 @@ language: their wording is translated with gettext and dates written by Babel (s
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -55,8 +56,28 @@ def render(template: str, language: str, context: Mapping[str, Any]) -> Rendered
     return RenderedMail(subject=subject, text=parts["txt"], html=parts["html"], language=written_in)
 
 
+def message_id(outbox_id: int, sender: str) -> str:
+    """A Message-ID for outbox row ``outbox_id``, kept for every attempt at sending it.
+
+    A message sent twice (a retry after a timeout, a requeued crash) then carries the same
+    id, so a receiving system can drop the duplicate. The random part keeps ids distinct
+    between installations and after a database is rebuilt and its row numbers reused.
+    """
+    return f"<outbox-{outbox_id}.{secrets.token_hex(8)}@{_domain(sender)}>"
+
+
+def _domain(sender: str) -> str:
+    # The sender's domain, not this host's name, so the id reveals nothing about the server.
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+
+
 def compose(row: Outbox, *, link: str | None, sender: str) -> EmailMessage:
-    """The complete message for ``row``, with ``link`` (the unsealed access link) in its body."""
+    """The complete message for ``row``, with ``link`` (the unsealed access link) in its body.
+
+    Its Message-ID is ``row.message_id`` (set when the worker claims the row), else a new one.
+    """
+    if row.to_address is None:
+        raise ValueError(f"outbox {row.id} has no recipient: it was sent or given up on")
     context = dict(row.context)
     if link is not None:
         context["link"] = link
@@ -66,9 +87,7 @@ def compose(row: Outbox, *, link: str | None, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = formataddr((str(context.get("name", "")), row.to_address))
     message["Date"] = format_datetime(utcnow())
-    # The sender's domain, not this host's name, so the id reveals nothing about the server.
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = row.message_id or make_msgid(domain=_domain(sender))
     # RFC 3834: tells out-of-office responders not to answer a machine-sent invitation.
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)

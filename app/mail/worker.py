@@ -1,9 +1,20 @@
-"""The outbox worker: send what is due, retry with back-off, erase links once sent.
+"""The outbox worker: send what is due, retry with back-off, erase personal data once sent.
 
-Each row is claimed, sent and marked in one short transaction of its own. On PostgreSQL
-the claim is ``SELECT ... FOR UPDATE SKIP LOCKED``, so several workers share the queue
-and none sends a row another is holding or has sent. Logs carry outbox ids and counts
-only: never addresses, names, links or tokens.
+A row goes out in three steps, and no transaction is open while the SMTP server talks:
+
+1. claim: a short transaction moves the row from ``pending`` to ``sending`` with a
+   conditional UPDATE (``WHERE state = 'pending'``, plus ``FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL), so of several workers exactly one gets it;
+2. send: the message goes to the server, outside any transaction (on SQLite a transaction
+   would hold the one write lock, and every panelist's save with it, for the whole exchange);
+3. mark: a second short transaction records the row as ``sent`` (erasing the link, the
+   address and the context) or puts it back to ``pending`` with a back-off, or ``failed``.
+
+A worker that dies between 1 and 3 leaves the row in ``sending``; it is never picked up
+again on its own, since the server may already have accepted the message. ``delphi mail
+send`` warns about such rows and ``delphi mail requeue`` puts them back, resent under the
+same Message-ID. Logs carry outbox ids and counts only: never addresses, names, links or
+tokens.
 """
 
 from __future__ import annotations
@@ -13,12 +24,14 @@ import logging
 import signal
 import smtplib
 import threading
+import time
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from app import logs
 from app.config import Settings, get_settings
@@ -36,6 +49,8 @@ RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_CAP = dt.timedelta(hours=1)
 # last_error is for an operator's eye; a server's full reply adds nothing past this.
 ERROR_LIMIT = 500
+# A send takes seconds (at most a few SMTP timeouts); a claim this old means its worker died.
+STUCK_AFTER = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -59,9 +74,13 @@ def send_due(
 ) -> SendResult:
     """One pass: try each pending row whose ``next_attempt_at`` has come, oldest first.
 
-    ``stop``, once set, ends the pass after the row in hand (a clean shutdown).
+    ``stop``, once set, ends the pass after the row in hand (a clean shutdown). A row the
+    server accepted but that could not be marked sent stays ``sending`` and the error is
+    raised: the database is in trouble and the rest of the pass would fare no better.
     """
     settings = get_settings()
+    # Before any row is claimed: a refused configuration leaves the queue untouched.
+    backend = backends.from_settings(settings)
     # SQLite stores datetimes without an offset; comparing in UTC keeps both databases right.
     now = (now or utcnow()).astimezone(dt.UTC)
     with unit_of_work() as session:
@@ -76,7 +95,7 @@ def send_due(
         )
     outcomes = {OutboxState.SENT: 0, OutboxState.FAILED: 0, OutboxState.PENDING: 0}
     if ids:
-        with backends.from_settings(settings) as backend:
+        with backend:
             for row_id in ids:
                 if stop is not None and stop.is_set():
                     break
@@ -102,81 +121,198 @@ def _send_one(
     row_id: int, backend: backends.Backend, now: dt.datetime, settings: Settings
 ) -> OutboxState | None:
     """Claim, send and mark one row; ``None`` if another worker has it or it is done."""
-    with unit_of_work() as session:
-        row = _claim(session, row_id, now)
-        if row is None:
-            return None
-        link: str | None = None
-        try:
-            link = unseal(row.secret) if row.secret else None
-            message = render.compose(row, link=link, sender=settings.mail_from)
-            backend.send(
-                backends.Delivery(
-                    outbox_id=row.id,
-                    kind=row.kind,
-                    to_address=row.to_address,
-                    link=link,
-                    message=message,
-                )
+    row = _claim(row_id, now, settings.mail_from)
+    if row is None:
+        return None
+    link: str | None = None
+    try:
+        link = unseal(row.secret) if row.secret else None
+        message = render.compose(row, link=link, sender=settings.mail_from)
+        assert row.to_address is not None  # compose() refuses a row without one
+        backend.send(
+            backends.Delivery(
+                outbox_id=row.id,
+                kind=row.kind,
+                to_address=row.to_address,
+                link=link,
+                message=message,
             )
-        except Exception as exc:  # any failure is this row's, recorded on it and retried
-            _record_failure(row, exc, link, now, settings.mail_max_attempts)
-            return row.state
-        row.state = OutboxState.SENT
-        row.sent_at = utcnow()
-        row.message_id = message["Message-ID"]
-        row.secret = None
-        row.last_error = None
-        log.debug("outbox %d sent", row.id)
-        return row.state
-
-
-def _claim(session: Session, row_id: int, now: dt.datetime) -> Outbox | None:
-    if session.get_bind().dialect.name == "sqlite":
-        # pysqlite begins a transaction only at the first write, so the SELECT alone would not
-        # keep a second worker out; this no-op write takes SQLite's one write lock first.
-        session.execute(
-            update(Outbox)
-            .where(Outbox.id == row_id)
-            .values(attempts=Outbox.attempts)
-            .execution_options(synchronize_session=False)
         )
-    return session.scalar(
-        select(Outbox)
+    except Exception as exc:  # any failure is this row's, recorded on it and retried
+        try:
+            return _record_failure(row, exc, link, now, settings)
+        except Exception:
+            _log_unsettled(row.id, "its failed attempt could not be recorded")
+            raise
+    try:
+        _mark_sent(row.id)
+    except Exception:
+        _log_unsettled(row.id, "was handed to the mail server but could not be marked sent")
+        raise
+    log.debug("outbox %d sent", row.id)
+    return OutboxState.SENT
+
+
+def _log_unsettled(row_id: int, what: str) -> None:
+    log.error(
+        "outbox %d %s; it stays 'sending' and is not retried automatically "
+        "(see `delphi mail requeue`)",
+        row_id,
+        what,
+    )
+
+
+def _claim(row_id: int, now: dt.datetime, sender: str) -> Outbox | None:
+    """Move the row from pending to sending in a transaction of its own; ``None`` if taken."""
+    due = (
+        select(Outbox.id)
         .where(
             Outbox.id == row_id,
             Outbox.state == OutboxState.PENDING,
             Outbox.next_attempt_at <= now,
         )
+        # PostgreSQL skips a row another worker is claiming this instant instead of waiting
+        # for it; SQLite has no row locks (nothing is rendered) and runs one writer at a time.
         .with_for_update(skip_locked=True)
     )
+    with unit_of_work() as session:
+        claimed = session.execute(
+            update(Outbox)
+            # The state test is the claim itself: of two racing workers, one changes the row
+            # and the other's UPDATE then matches nothing.
+            .where(Outbox.id.in_(due), Outbox.state == OutboxState.PENDING)
+            .values(
+                state=OutboxState.SENDING,
+                claimed_at=utcnow(),
+                # Kept from an earlier attempt, so a retry carries the same Message-ID.
+                message_id=func.coalesce(Outbox.message_id, render.message_id(row_id, sender)),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        # Loaded after the claim and returned detached (the factory does not expire on commit).
+        return session.get(Outbox, row_id)
+
+
+# A row that is done keeps what it was (kind, language, template), its state, attempts and
+# timestamps; nothing that identifies the panelist or lets anyone into the round.
+_ERASED: dict[str, Any] = {"secret": None, "to_address": None, "context": {}}
+
+
+def _mark_sent(row_id: int) -> None:
+    """Record the delivery and erase what the row no longer needs: link, address, context."""
+    with unit_of_work() as session:
+        session.execute(
+            update(Outbox)
+            # Also from pending: an operator may have requeued a send that was only slow.
+            .where(
+                Outbox.id == row_id,
+                Outbox.state.in_((OutboxState.SENDING, OutboxState.PENDING)),
+            )
+            .values(
+                state=OutboxState.SENT,
+                sent_at=utcnow(),
+                last_error=None,
+                **_ERASED,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _record_failure(
-    row: Outbox, exc: Exception, link: str | None, now: dt.datetime, max_attempts: int
-) -> None:
-    row.attempts += 1
-    row.last_error = _describe(exc, secrets=[link, row.to_address])
-    if row.attempts >= max_attempts:
-        row.state = OutboxState.FAILED
-        # Given up on: the link must not outlive the attempt to deliver it.
-        row.secret = None
-        log.warning(
-            "outbox %d failed for good after %d attempts (%s)",
-            row.id,
-            row.attempts,
-            type(exc).__name__,
-        )
+    row: Outbox, exc: Exception, link: str | None, now: dt.datetime, settings: Settings
+) -> OutboxState:
+    """Count the failed attempt: back to pending after a back-off, or failed for good."""
+    attempts = row.attempts + 1
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_error": _describe(exc, secrets=[link, row.to_address]),
+    }
+    delay = retry_delay(attempts)
+    gave_up = attempts >= settings.mail_max_attempts
+    if gave_up:
+        # Neither the link nor the address outlives the attempt to deliver them.
+        values |= {"state": OutboxState.FAILED, **_ERASED}
     else:
-        delay = retry_delay(row.attempts)
-        row.next_attempt_at = now + delay
-        log.warning(
-            "outbox %d attempt %d failed (%s); next try in %d s",
-            row.id,
-            row.attempts,
-            type(exc).__name__,
-            delay.total_seconds(),
+        values |= {"state": OutboxState.PENDING, "next_attempt_at": now + delay, "claimed_at": None}
+    with unit_of_work() as session:
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id == row.id, Outbox.state == OutboxState.SENDING)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
+    reason = type(exc).__name__
+    if gave_up:
+        log.warning("outbox %d failed for good after %d attempts (%s)", row.id, attempts, reason)
+        return OutboxState.FAILED
+    log.warning(
+        "outbox %d attempt %d failed (%s); next try in %d s",
+        row.id,
+        attempts,
+        reason,
+        delay.total_seconds(),
+    )
+    return OutboxState.PENDING
+
+
+def _stuck_since(
+    now: dt.datetime | None, older_than: dt.timedelta
+) -> tuple[ColumnElement[bool], ...]:
+    cutoff = (now or utcnow()).astimezone(dt.UTC) - older_than
+    return (
+        Outbox.state == OutboxState.SENDING,
+        or_(Outbox.claimed_at.is_(None), Outbox.claimed_at <= cutoff),
+    )
+
+
+def count_stuck(*, older_than: dt.timedelta = STUCK_AFTER, now: dt.datetime | None = None) -> int:
+    """How many rows have been ``sending`` for longer than ``older_than``."""
+    with unit_of_work() as session:
+        return (
+            session.scalar(
+                select(func.count()).select_from(Outbox).where(*_stuck_since(now, older_than))
+            )
+            or 0
+        )
+
+
+def warn_stuck(*, now: dt.datetime | None = None) -> int:
+    """Log a warning if rows are stuck in ``sending``; return how many."""
+    stuck = count_stuck(now=now)
+    if stuck:
+        log.warning(
+            "%d outbox %s been in 'sending' for more than %d minutes: a worker stopped "
+            "mid-send, and the server may or may not have accepted %s. They are not retried "
+            "automatically; check the mail server's log, then `delphi mail requeue` sends "
+            "them again (possibly a second time).",
+            stuck,
+            "row has" if stuck == 1 else "rows have",
+            STUCK_AFTER // dt.timedelta(minutes=1),
+            "it" if stuck == 1 else "them",
+        )
+    return stuck
+
+
+def requeue(*, older_than: dt.timedelta = STUCK_AFTER, now: dt.datetime | None = None) -> int:
+    """Put rows ``sending`` for longer than ``older_than`` back in the queue; return how many.
+
+    Each may reach its recipient twice (with the same Message-ID): the operator accepts that
+    by asking, rather than leaving a panelist without their invitation.
+    """
+    now = (now or utcnow()).astimezone(dt.UTC)
+    with unit_of_work() as session:
+        result = session.execute(
+            update(Outbox)
+            .where(*_stuck_since(now, older_than))
+            .values(state=OutboxState.PENDING, claimed_at=None, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    count: int = result.rowcount  # type: ignore[attr-defined]
+    if count:
+        log.warning("requeued %d outbox rows left in 'sending'", count)
+    return count
 
 
 def _describe(exc: Exception, *, secrets: list[str | None]) -> str:
@@ -208,9 +344,13 @@ def run_forever(interval: float = 5.0) -> None:
 
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     log.info("mail worker started (every %g s)", interval)
+    next_stuck_check = time.monotonic()
     try:
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_stuck_check:
+                    warn_stuck()
+                    next_stuck_check = time.monotonic() + STUCK_AFTER.total_seconds()
                 send_due(stop=stop)
             except OperationalError as exc:
                 # The database went away (restart, failover): keep the worker, try next time.

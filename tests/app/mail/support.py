@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -26,8 +27,9 @@ class LocalSmtp:
     """An aiosmtpd server that keeps every message it accepts, parsed.
 
     ``credentials`` turns on AUTH (over plain SMTP, acceptable on loopback only);
-    ``delay`` slows each DATA reply so that racing workers overlap; ``refuse`` rejects
-    every recipient, echoing the address back as real servers do.
+    ``delay`` slows each DATA reply (a slow relay; racing workers overlap);
+    ``receiving`` is set once a message's DATA has arrived, before that delay; ``refuse``
+    rejects every recipient, echoing the address back as real servers do.
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class LocalSmtp:
         self.delay = delay
         self.refuse = refuse
         self.messages: list[EmailMessage] = []
+        self.receiving = threading.Event()
         self.logins: list[str] = []
         options: dict[str, Any] = {}
         if credentials is not None:
@@ -73,6 +76,7 @@ class LocalSmtp:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.receiving.set()
         await asyncio.sleep(self.delay)
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
         self.messages.append(message)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email import policy
@@ -14,12 +15,13 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.config import Settings
 from app.db import unit_of_work
-from app.mail import worker
+from app.mail import backends, worker
 from app.mail.outbox import enqueue
 from app.mail.worker import SendResult, send_due
 from app.models import Outbox, OutboxState, RoundState
@@ -127,6 +129,30 @@ class TestDelivery:
         assert row.link not in table
         assert row.token not in table
 
+    def test_sent_row_no_longer_holds_the_address_or_the_name(self, smtp: LocalSmtp) -> None:
+        [row] = queue(language="fr")
+        send_due()
+        [stored] = outbox()
+        assert stored.to_address is None
+        assert stored.context == {}
+        assert (stored.kind, stored.language, stored.template) == ("invitation", "fr", "invitation")
+        assert stored.attempts == 0
+        assert stored.created_at is not None
+        table = outbox_table()
+        assert row.address not in table
+        assert "Panelist Number" not in table
+        assert TITLE not in table
+
+    def test_message_id_names_the_outbox_row(self, smtp: LocalSmtp) -> None:
+        rows = queue(2)
+        send_due()
+        ids = [m["Message-ID"] for m in smtp.messages]
+        assert [stored.message_id for stored in outbox()] == ids
+        for row, message_id in zip(rows, ids, strict=True):
+            assert message_id.startswith(f"<outbox-{row.id}.")
+            assert message_id.endswith("@localhost>")  # the sender's domain
+        assert len(set(ids)) == 2
+
     def test_a_row_goes_out_once_however_often_the_worker_runs(self, smtp: LocalSmtp) -> None:
         queue(3)
         assert send_due().sent == 3
@@ -204,6 +230,22 @@ class TestSmtpDown:
         assert stored.state == OutboxState.SENT
         assert stored.secret is None
 
+    def test_every_attempt_at_a_row_carries_the_same_message_id(self, smtp_down: int) -> None:
+        # A timeout can strike after the server took the message: a receiver that sees the
+        # retry can then recognise it as the same message.
+        queue()
+        now = utcnow()
+        send_due(now=now)
+        [failed] = outbox()
+        assert failed.message_id is not None
+        server = LocalSmtp(smtp_down)
+        server.start()
+        try:
+            send_due(now=now + dt.timedelta(minutes=1))
+        finally:
+            server.stop()
+        assert server.messages[0]["Message-ID"] == failed.message_id
+
     def test_gives_up_after_the_maximum_attempts_and_erases_the_link(
         self, smtp_down: int, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -216,7 +258,13 @@ class TestSmtpDown:
         assert stored.state == OutboxState.FAILED
         assert stored.attempts == 2
         assert stored.secret is None
-        assert row.link not in outbox_table()
+        assert stored.to_address is None
+        assert stored.context == {}
+        assert stored.last_error is not None
+        table = outbox_table()
+        assert row.link not in table
+        assert row.address not in table
+        assert "Panelist Number" not in table
         assert send_due(now=now + dt.timedelta(days=1)) == SendResult()
 
     def test_refused_recipient_is_recorded_without_the_address(
@@ -250,7 +298,7 @@ class TestParallelWorkers:
     def test_two_workers_racing_over_the_same_rows_send_each_once(
         self, smtp_port: int, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        # A slow server keeps each worker inside its transaction long enough to collide.
+        # A slow server keeps each worker busy with a row while the other tries to claim it.
         server = LocalSmtp(smtp_port, delay=0.01)
         server.start()
         configure(monkeypatch, mail_backend="smtp", smtp_url=server.url)
@@ -270,7 +318,160 @@ class TestParallelWorkers:
         assert all(r.failed == r.retrying == 0 for r in results)
         recipients = sorted(str(m["To"].addresses[0].addr_spec) for m in server.messages)
         assert recipients == sorted(q.address for q in queued)
+        assert len({m["Message-ID"] for m in server.messages}) == 40
         assert {row.state for row in outbox()} == {OutboxState.SENT}
+
+
+def crash_when_marking_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next "mark sent" step fails as if the worker died right after the server's 250."""
+    real = worker._mark_sent
+
+    def crash_once(*args: object, **kwargs: object) -> None:
+        monkeypatch.setattr(worker, "_mark_sent", real)
+        raise ConnectionError("database connection lost")
+
+    monkeypatch.setattr(worker, "_mark_sent", crash_once)
+
+
+def backdate_claims(by: dt.timedelta) -> None:
+    with unit_of_work() as session:
+        session.execute(update(Outbox).values(claimed_at=utcnow() - by))
+
+
+@pytest.mark.usefixtures("mail_db")
+class TestCrashAfterHandOver:
+    def test_a_message_the_server_accepted_is_not_sent_again(
+        self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        [row] = queue()
+        crash_when_marking_sent(monkeypatch)
+        with pytest.raises(ConnectionError):
+            send_due()
+        assert len(smtp.messages) == 1
+        [stored] = outbox()
+        assert stored.state == OutboxState.SENDING
+        assert stored.claimed_at is not None
+        assert stored.id == row.id
+        assert send_due() == SendResult()
+        assert send_due(now=utcnow() + dt.timedelta(days=1)) == SendResult()
+        assert len(smtp.messages) == 1
+        assert outbox()[0].state == OutboxState.SENDING
+
+    def test_the_crash_is_logged_with_the_row_id_only(
+        self,
+        smtp: LocalSmtp,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        caplog.set_level(logging.DEBUG, logger="app")
+        [row] = queue()
+        crash_when_marking_sent(monkeypatch)
+        with pytest.raises(ConnectionError):
+            send_due()
+        assert f"outbox {row.id} was handed to the mail server" in caplog.text
+        for secret in (row.address, row.link, row.token, "Panelist Number"):
+            assert secret not in caplog.text
+
+    def test_requeue_sends_it_again_under_the_same_message_id(
+        self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        [row] = queue()
+        crash_when_marking_sent(monkeypatch)
+        with pytest.raises(ConnectionError):
+            send_due()
+        backdate_claims(dt.timedelta(minutes=20))
+        result = CliRunner().invoke(cli, ["mail", "requeue"])
+        assert result.exit_code == 0, result.output
+        assert "requeued 1" in result.output
+        assert outbox()[0].state == OutboxState.PENDING
+        assert send_due().sent == 1
+        first, second = smtp.messages
+        assert first["Message-ID"] == second["Message-ID"]
+        assert row.link in body(second, "plain")
+        [stored] = outbox()
+        assert stored.state == OutboxState.SENT
+        assert stored.to_address is None
+
+    def test_requeue_leaves_a_claim_younger_than_the_threshold(
+        self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        queue()
+        crash_when_marking_sent(monkeypatch)
+        with pytest.raises(ConnectionError):
+            send_due()
+        backdate_claims(dt.timedelta(minutes=5))
+        result = CliRunner().invoke(cli, ["mail", "requeue"])
+        assert result.exit_code == 0, result.output
+        assert "requeued 0" in result.output
+        assert outbox()[0].state == OutboxState.SENDING
+        result = CliRunner().invoke(cli, ["mail", "requeue", "--older-than", "4"])
+        assert "requeued 1" in result.output
+        assert outbox()[0].state == OutboxState.PENDING
+
+    def test_send_warns_about_rows_stuck_in_sending(
+        self,
+        smtp: LocalSmtp,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        queue(3)
+        crash_when_marking_sent(monkeypatch)
+        with pytest.raises(ConnectionError):
+            send_due(limit=1)
+        crash_when_marking_sent(monkeypatch)
+        with pytest.raises(ConnectionError):
+            send_due(limit=1)
+        backdate_claims(dt.timedelta(minutes=16))
+        caplog.set_level(logging.INFO, logger="app.mail")
+        result = CliRunner().invoke(cli, ["mail", "send", "--once"])
+        assert result.exit_code == 0, result.output
+        assert "sent 1, failed 0, will retry 0" in result.output
+        assert "2 outbox rows have been in 'sending' for more than 15 minutes" in caplog.text
+        assert "delphi mail requeue" in caplog.text
+        assert len(smtp.messages) == 3
+
+    def test_no_warning_while_claims_are_recent(
+        self,
+        smtp: LocalSmtp,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        queue()
+        crash_when_marking_sent(monkeypatch)
+        with pytest.raises(ConnectionError):
+            send_due()
+        caplog.set_level(logging.INFO, logger="app.mail")
+        caplog.clear()
+        result = CliRunner().invoke(cli, ["mail", "send", "--once"])
+        assert result.exit_code == 0, result.output
+        assert "been in 'sending'" not in caplog.text
+        assert outbox()[0].state == OutboxState.SENDING
+
+
+@pytest.mark.usefixtures("mail_db")
+class TestSlowServer:
+    def test_a_slow_send_does_not_hold_up_other_writes(
+        self, smtp_port: int, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        delay = 3.0
+        server = LocalSmtp(smtp_port, delay=delay)
+        server.start()
+        configure(monkeypatch, mail_backend="smtp", smtp_url=server.url)
+        queue()
+        with ThreadPoolExecutor(1) as pool:
+            try:
+                sending = pool.submit(send_due)
+                assert server.receiving.wait(timeout=10), "the worker never reached DATA"
+                started = time.monotonic()
+                queue()  # another process queues an email meanwhile: a write to the database
+                elapsed = time.monotonic() - started
+                overlapped = not sending.done()
+                assert sending.result(timeout=30).sent == 1
+            finally:
+                server.stop()
+        assert elapsed < delay / 3, f"a database write waited {elapsed:.1f} s on the SMTP send"
+        assert overlapped
+        assert [row.state for row in outbox()] == [OutboxState.SENT, OutboxState.PENDING]
 
 
 @pytest.mark.usefixtures("mail_db")
@@ -291,6 +492,47 @@ class TestFileBackend:
         assert row.link in body(message, "html")
         assert f"link for {row.address}: {row.link}" in capsys.readouterr().out
         assert outbox()[0].secret is None
+
+
+def production(**values: object) -> Settings:
+    """Production settings, built without validation: as if a check upstream had been missed."""
+    return Settings.model_construct(
+        env="production", secret_key="s" * 48, mail_backend="file", **values
+    )
+
+
+class TestFileBackendInProduction:
+    def test_is_refused_with_a_message_saying_what_to_set(self, tmp_path: Path) -> None:
+        with pytest.raises(backends.MailConfigurationError, match="DELPHI_MAIL_BACKEND=smtp"):
+            backends.from_settings(production(mail_dir=tmp_path))
+
+    @pytest.mark.usefixtures("mail_db")
+    def test_the_worker_prints_no_link_and_leaves_the_queue_as_it_was(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.setattr(worker, "get_settings", lambda: production(mail_dir=tmp_path))
+        [row] = queue()
+        with pytest.raises(backends.MailConfigurationError):
+            send_due()
+        assert row.link not in capsys.readouterr().out
+        assert not any(tmp_path.iterdir())
+        [stored] = outbox()
+        assert stored.state == OutboxState.PENDING
+        assert stored.attempts == 0
+
+    @pytest.mark.usefixtures("mail_db")
+    def test_the_command_exits_with_the_reason(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(worker, "get_settings", lambda: production(mail_dir=tmp_path))
+        [row] = queue()
+        result = CliRunner().invoke(cli, ["mail", "send", "--once"])
+        assert result.exit_code == 2
+        assert "development only" in result.output
+        assert row.link not in result.output
 
 
 @pytest.mark.usefixtures("mail_db")
