@@ -15,7 +15,11 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def normalize_email(email: str) -> str:
-    """The canonical (lower-case) form accounts are stored and looked up under."""
+    """The canonical (lower-case) form accounts are stored, looked up and throttled under.
+
+    Raises ``Invalid`` for anything that is not an email address (NUL characters and
+    addresses over 254 characters included), so such input never reaches the database.
+    """
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
@@ -23,8 +27,12 @@ def normalize_email(email: str) -> str:
 
 
 def get_by_email(session: Session, email: str) -> Facilitator | None:
-    """The account for ``email``, compared case-insensitively as stored."""
-    return session.scalar(select(Facilitator).where(Facilitator.email == email.strip().lower()))
+    """The account for ``email`` as typed, normalised the way accounts are created."""
+    try:
+        normalized = normalize_email(email)
+    except Invalid:
+        return None  # not an address, so no account can have it
+    return session.scalar(select(Facilitator).where(Facilitator.email == normalized))
 
 
 def create(

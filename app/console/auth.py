@@ -1,7 +1,13 @@
-"""Facilitator sign-in: a signed session cookie holding the account id."""
+"""Facilitator sign-in: a signed session cookie that the account can revoke.
+
+The session holds the account id, the account's ``session_version`` at sign-in and the
+sign-in time. Signing out bumps the version, so every copy of the cookie stops working
+at once; a session also ends, whatever happens, ``SESSION_LIFETIME`` after sign-in.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -12,44 +18,95 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.console import accounts
+from app.console import accounts, throttle
 from app.db import SessionDep
+from app.errors import Invalid
 from app.models import Facilitator
+from app.models.base import utcnow
 from app.web.csrf import csrf_token
 
 SESSION_KEY = "facilitator_id"
+VERSION_KEY = "facilitator_version"
+SIGNED_IN_KEY = "facilitator_signed_in"
+SESSION_KEYS = (SESSION_KEY, VERSION_KEY, SIGNED_IN_KEY)
+SESSION_LIFETIME = dt.timedelta(hours=12)
+MAX_NEXT_LENGTH = 2000
+
+# Every console response shows study data to one signed-in person: never cache it.
+PRIVATE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def login(request: Request, session: Session, email: str, password: str) -> Facilitator | None:
-    """Check the credentials; on success start a fresh session for the account."""
+    """Check the credentials; on success start a fresh session for the account.
+
+    Raises :class:`throttle.TooManyFailures` while the email is locked out, whether or
+    not an account has it. Input that is not an email address cannot match an account;
+    it fails like a wrong password and is not counted.
+    """
+    try:
+        key: str | None = accounts.normalize_email(email)
+    except Invalid:
+        key = None
+    if key is not None:
+        throttle.check(session, key)  # cheap refusal before the deliberately slow hash
     facilitator = accounts.authenticate(session, email, password)
+    if key is not None:
+        throttle.serialise(session, key)
+        throttle.check(session, key)  # again, now that concurrent attempts are counted
+        if facilitator is None:
+            throttle.record_failure(session, key)
     if facilitator is None:
         return None
     # A new session on every sign-in, so nothing planted before it (fixation) survives.
     request.session.clear()
     request.session[SESSION_KEY] = facilitator.id
+    request.session[VERSION_KEY] = facilitator.session_version
+    request.session[SIGNED_IN_KEY] = int(utcnow().timestamp())
     csrf_token(request)
     record(session, facilitator.email, "facilitator.login", None, facilitator_id=facilitator.id)
     return facilitator
 
 
 def logout(request: Request, session: Session, facilitator: Facilitator) -> None:
-    """Record the sign-out and forget everything the session held."""
+    """End every session of the account (copies of the cookie too) and record it."""
+    # Incremented in SQL, so two sign-outs in different workers both count.
+    facilitator.session_version = Facilitator.session_version + 1
+    session.flush()
     record(session, facilitator.email, "facilitator.logout", None, facilitator_id=facilitator.id)
     request.session.clear()
 
 
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a console path on this site, else ``None`` (no open redirects)."""
-    if target and target.startswith("/console") and "//" not in target and "\\" not in target:
+    if (
+        target
+        and len(target) <= MAX_NEXT_LENGTH
+        and target.startswith("/console")
+        and target.isprintable()
+        and "//" not in target
+        and "\\" not in target
+    ):
         return target
     return None
 
 
 def signed_in(request: Request, session: Session) -> Facilitator | None:
-    """The facilitator this session belongs to, if any (a deleted account counts as none)."""
-    facilitator_id = request.session.get(SESSION_KEY)
-    return session.get(Facilitator, facilitator_id) if isinstance(facilitator_id, int) else None
+    """The facilitator this session belongs to, if the session is still valid.
+
+    Not valid: no sign-in, a deleted account, a session older than ``SESSION_LIFETIME``,
+    or one from before the account last signed out.
+    """
+    facilitator_id, version, since = (request.session.get(key) for key in SESSION_KEYS)
+    if not (
+        isinstance(facilitator_id, int) and isinstance(version, int) and isinstance(since, int)
+    ):
+        return None
+    if utcnow().timestamp() - since >= SESSION_LIFETIME.total_seconds():
+        return None
+    facilitator = session.get(Facilitator, facilitator_id)
+    if facilitator is None or facilitator.session_version != version:
+        return None
+    return facilitator
 
 
 class LoginRequired(Exception):
@@ -64,7 +121,8 @@ class ConsoleRoute(APIRoute):
     """A route that sends a visitor who is not signed in to the sign-in page.
 
     Done here rather than with an app-wide exception handler: a redirect is the
-    console's answer, not an error page.
+    console's answer, not an error page. Its responses are never cached (errors raised
+    past it get the same header from the app-wide handlers).
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -72,9 +130,11 @@ class ConsoleRoute(APIRoute):
 
         async def handle(request: Request) -> Response:
             try:
-                return await handler(request)
+                response = await handler(request)
             except LoginRequired as exc:
-                return RedirectResponse(exc.location, status.HTTP_303_SEE_OTHER)
+                response = RedirectResponse(exc.location, status.HTTP_303_SEE_OTHER)
+            response.headers.update(PRIVATE_HEADERS)
+            return response
 
         return handle
 
@@ -83,7 +143,8 @@ def current_facilitator(request: Request, session: SessionDep) -> Facilitator:
     """The signed-in facilitator; anyone else is sent to the sign-in page."""
     facilitator = signed_in(request, session)
     if facilitator is None:
-        request.session.pop(SESSION_KEY, None)
+        for key in SESSION_KEYS:
+            request.session.pop(key, None)
         location = str(request.url_for("console_login_form"))
         if request.method == "GET":
             location += "?" + urlencode({"next": request.url.path})

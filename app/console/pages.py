@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.console import auth, report, service
 from app.console.auth import CurrentFacilitator
+from app.console.throttle import TooManyFailures
 from app.db import SessionDep
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.models import Facilitator, Round, RoundState, Survey
 from app.panel import service as panel
 from app.rounds import service as rounds
@@ -34,17 +35,30 @@ router = APIRouter(
 Csrf = Annotated[None, CsrfProtected]
 LOGIN_FAILED = "The email or password is wrong."
 FLASH_KEY = "console_flash"
+# Study keys are at most 80 characters (the column and the study schema say so).
+MAX_KEY_LENGTH = 80
+# Far above any real study, far below the integer overflow a huge number would cause.
+MAX_ROUND_NUMBER = 10_000
+MAX_EMAIL_ECHO = 320
+
+RoundNumber = Annotated[
+    int,
+    Path(ge=1, le=MAX_ROUND_NUMBER, description="The round number, counted from 1."),
+]
 
 
 def study_or_404(key: str, session: SessionDep) -> Survey:
     """The study named in the path, or a 404 page."""
+    # No study has such a key; PostgreSQL would refuse the NUL outright.
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise NotFound("There is no study at this address.")
     return studies.get_by_key_or_raise(session, key)
 
 
 Study = Annotated[Survey, Depends(study_or_404)]
 
 
-def round_or_404(survey: Study, number: int, session: SessionDep) -> Round:
+def round_or_404(survey: Study, number: RoundNumber, session: SessionDep) -> Round:
     """The study's round named in the path, or a 404 page."""
     return rounds.get_or_raise(session, survey, number)
 
@@ -59,6 +73,7 @@ def render(
     *,
     facilitator: Facilitator | None = None,
     status_code: int = status.HTTP_200_OK,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A console page with the CSRF token, the signed-in facilitator and any flash message."""
     return templates.TemplateResponse(
@@ -71,6 +86,7 @@ def render(
             **context,
         },
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -80,9 +96,13 @@ def done(request: Request, message: str, route: str, **params: Any) -> Response:
     return RedirectResponse(request.url_for(route, **params), status.HTTP_303_SEE_OTHER)
 
 
-def _read(upload: UploadFile) -> bytes:
+def _read(upload: UploadFile | None) -> bytes:
     # One byte past the limit is enough to tell that a file is too large.
-    return upload.file.read(service.MAX_UPLOAD_BYTES + 1)
+    return upload.file.read(service.MAX_UPLOAD_BYTES + 1) if upload else b""
+
+
+def _filename(upload: UploadFile | None, default: str) -> str:
+    return service.display_filename(upload.filename if upload else None, default)
 
 
 def study_page(
@@ -119,14 +139,24 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    """Check the credentials; one generic message for every failure."""
-    if auth.login(request, session, email, password) is None:
+    """Check the credentials; one generic message for every failure, 429 while throttled."""
+
+    def again(message: str, status_code: int, headers: dict[str, str] | None = None) -> Response:
+        context = {"next": auth.safe_next(next) or "", "email": email[:MAX_EMAIL_ECHO]}
         return render(
             request,
             "login.html",
-            {"next": auth.safe_next(next) or "", "email": email, "login_error": LOGIN_FAILED},
-            status_code=status.HTTP_401_UNAUTHORIZED,
+            {**context, "login_error": message},
+            status_code=status_code,
+            headers=headers,
         )
+
+    try:
+        facilitator = auth.login(request, session, email, password)
+    except TooManyFailures as exc:
+        return again(exc.message, exc.status, {"Retry-After": str(exc.retry_after)})
+    if facilitator is None:
+        return again(LOGIN_FAILED, status.HTTP_401_UNAUTHORIZED)
     target = auth.safe_next(next) or str(request.url_for("console_home"))
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
 
@@ -160,13 +190,13 @@ def import_study(
     session: SessionDep,
     facilitator: CurrentFacilitator,
     _: Csrf,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Import an uploaded study file; every problem is listed, nothing is written."""
     try:
         with session.begin_nested():
             survey = service.import_study(
-                session, _read(file), file.filename or "study.yaml", actor=facilitator.email
+                session, _read(file), _filename(file, "study.yaml"), actor=facilitator.email
             )
     except DomainError as exc:
         return render(
@@ -203,7 +233,7 @@ def import_panel(
     facilitator: CurrentFacilitator,
     _: Csrf,
     survey: Study,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Add the panelists of an uploaded CSV: all rows or none."""
     try:
@@ -212,7 +242,7 @@ def import_panel(
                 session,
                 survey,
                 _read(file),
-                file.filename or "panel.csv",
+                _filename(file, "panel.csv"),
                 actor=facilitator.email,
             )
     except DomainError as exc:

@@ -26,6 +26,7 @@ from app.rounds.service import RoundStatus
 from app.studies import service as studies
 
 MAX_UPLOAD_BYTES = 2_000_000
+MAX_FILENAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,22 @@ def parse_deadline(text: str) -> dt.datetime | None:
     text = text.strip()
     if not text:
         return None
+    if len(text) > len("YYYY-MM-DD") or not text.isprintable():
+        raise Invalid("deadline: not a date; use the form YYYY-MM-DD")
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"deadline: {text!r} is not a date; use the form YYYY-MM-DD") from None
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+def display_filename(filename: str | None, default: str) -> str:
+    """The uploaded file's own name, fit to quote in a message; ``default`` if it has none."""
+    name = "".join(c for c in (filename or "") if c.isprintable()).rsplit("/", 1)[-1]
+    name = name.rsplit("\\", 1)[-1].strip()
+    if len(name) > MAX_FILENAME_LENGTH:
+        name = name[: MAX_FILENAME_LENGTH - 1] + "…"
+    return name or default
 
 
 def decode_upload(data: bytes, filename: str) -> str:
@@ -139,9 +151,14 @@ def decode_upload(data: bytes, filename: str) -> str:
     if len(data) > MAX_UPLOAD_BYTES:
         raise Invalid(f"{filename}: the file is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Invalid(f"{filename}: not UTF-8 text; save the file as UTF-8 and try again") from None
+    if "\x00" in text:
+        # A text file never holds one, and PostgreSQL refuses to store it.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise Invalid(f"{filename}:{line}: contains a NUL character; this is not a text file")
+    return text
 
 
 def import_study(session: Session, data: bytes, filename: str, *, actor: str) -> Survey:

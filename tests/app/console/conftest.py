@@ -36,6 +36,16 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def sign_in(client: TestClient, email: str = EMAIL, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    """Submit the sign-in form as a browser would; the response is not followed."""
+    token = csrf_from(client.get("/console/login").text)
+    return client.post(
+        "/console/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+
+
 @pytest.fixture
 def facilitator(db: Session) -> Facilitator:
     return accounts.create(db, email=EMAIL, name="Fran Facilitator", password=PASSWORD)
@@ -44,13 +54,7 @@ def facilitator(db: Session) -> Facilitator:
 @pytest.fixture
 def signed_in(client: TestClient, facilitator: Facilitator) -> TestClient:
     """The test client, signed in through the login form."""
-    page = client.get("/console/login")
-    response = client.post(
-        "/console/login",
-        data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
+    assert sign_in(client).status_code == 303
     return client
 
 

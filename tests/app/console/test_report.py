@@ -49,7 +49,9 @@ def closed_round(
     make_panel: Callable[..., list[Panelist]],
     submit: Callable[..., None],
 ) -> tuple[Round, list[Panelist]]:
-    panel = make_panel({"member-state": 6, "ngo": 6, "academia": 2})
+    # Two small groups, both suppressed on their own account, so the two large ones are
+    # shown and their divergence can be tested.
+    panel = make_panel({"member-state": 6, "ngo": 6, "academia": 2, "institute": 2})
     round_ = rounds.launch(db, survey, actor="test")
     submit(round_, panel, _ratings)
     rounds.close(db, survey, round_, actor="test")
@@ -87,7 +89,7 @@ class TestRoundReport:
     ) -> None:
         page = signed_in.get(f"/console/studies/{survey.key}/rounds/1").text
 
-        assert "14 of 14 panelists submitted" in page
+        assert "16 of 16 panelists submitted" in page
         assert re.search(r"<strong>1</strong>\s*reached consensus", page)
         assert re.search(r"<strong>26</strong>\s*carried forward to round 2", page)
         assert "median &gt;= 7 and agree &gt;= 0.7 and disagree &lt; 0.15" in page
@@ -118,7 +120,7 @@ class TestRoundReport:
         assert row
         n, median, iqr, agree, disagree, tw, _di, cannot_judge, _p, met = _cells(row.group(1))
         assert (n, median, agree, disagree, cannot_judge, met) == (
-            "14",
+            "16",
             "8.0",
             "100%",
             "0%",
@@ -188,6 +190,6 @@ class TestSecondRoundReport:
         assert f'data-statement="{CONSENSUS_STATEMENT}"' not in page
         unmoved = _statement(page, "cyber-02")
         assert "Since round 1:" in unmoved
-        assert "0% of 14 panelists changed their rating" in unmoved
+        assert "0% of 16 panelists changed their rating" in unmoved
         assert "Stable dissent" in unmoved
         assert re.search(r"<strong>26</strong>\s*stable dissent", page)
