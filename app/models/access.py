@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, IdMixin, utcnow
@@ -38,6 +38,8 @@ class AuditLog(IdMixin, Base):
     """Who did what to which study, when. Never ratings, never personal data."""
 
     __tablename__ = "audit_log"
+    # Sign-in throttling counts recent failures per account on every attempt.
+    __table_args__ = (Index("ix_audit_log_action_actor_at", "action", "actor", "at"),)
 
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(320))

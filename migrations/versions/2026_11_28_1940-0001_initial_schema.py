@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 19:03:45.218450
+Create Date: 2026-11-28 19:40:03.628031
 """
 
 from collections.abc import Sequence
@@ -110,6 +110,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_audit_log_action_actor_at", ["action", "actor", "at"], unique=False
+        )
+
     op.create_table(
         "criterion",
         sa.Column("survey_id", sa.Integer(), nullable=False),
@@ -476,6 +481,9 @@ def downgrade() -> None:
     op.drop_table("respondent")
     op.drop_table("panelist")
     op.drop_table("criterion")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_action_actor_at")
+
     op.drop_table("audit_log")
     op.drop_table("survey")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
