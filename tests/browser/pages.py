@@ -1,0 +1,172 @@
+"""The pages as a person uses them: labels to click, buttons to press, messages to read."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.wait import WebDriverWait
+
+NAVIGATION_TIMEOUT = 15
+CANNOT_JUDGE = "cj"
+
+RadioGroups = dict[str, list[tuple[str, str]]]  # group name -> [(value, input id), ...]
+
+
+def _gone(element: WebElement) -> bool:
+    """Whether the element's page has been replaced."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        # While the next page loads chromedriver may report the old page's elements this
+        # way instead of as stale (SeleniumHQ/selenium#15401).
+        if "does not belong to the document" in str(exc.msg):
+            return True
+        raise
+    return False
+
+
+def _navigate_by(driver: WebDriver, control: WebElement) -> None:
+    page = driver.find_element(By.TAG_NAME, "html")
+    control.click()
+    WebDriverWait(driver, NAVIGATION_TIMEOUT, poll_frequency=0.05).until(lambda _: _gone(page))
+
+
+def press(driver: WebDriver, caption: str) -> None:
+    """Press the last button with this caption (the one that ends the form) and wait for
+    the page it leads to."""
+    buttons = driver.find_elements(By.XPATH, f"//button[normalize-space()='{caption}']")
+    assert buttons, f"no {caption!r} button on {driver.current_url}"
+    _navigate_by(driver, buttons[-1])
+
+
+def follow(driver: WebDriver, link_text: str) -> None:
+    """Follow the link whose text starts with ``link_text`` and wait for its page."""
+    _navigate_by(driver, driver.find_element(By.PARTIAL_LINK_TEXT, link_text))
+
+
+def status_message(driver: WebDriver) -> str:
+    """The text of the page's status banner (success messages)."""
+    return driver.find_element(By.CSS_SELECTOR, "[role=status]").text
+
+
+def heading(driver: WebDriver) -> str:
+    return driver.find_element(By.TAG_NAME, "h1").text
+
+
+def main_text(driver: WebDriver) -> str:
+    return driver.find_element(By.TAG_NAME, "main").text
+
+
+def horizontal_extent(driver: WebDriver) -> tuple[int, int]:
+    """(the page's scroll width, the window's inner width), in CSS pixels."""
+    scroll_width, inner_width = driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    return int(scroll_width), int(inner_width)
+
+
+def assert_fits_width(driver: WebDriver, width: int) -> None:
+    """The page is as wide as the window: nothing scrolls sideways or makes a phone zoom out."""
+    scroll_width, inner_width = horizontal_extent(driver)
+    assert scroll_width <= inner_width == width, f"too wide: {sticking_out(driver)}"
+
+
+def sticking_out(driver: WebDriver) -> set[str]:
+    """``tag.class`` of the outermost elements that reach past the right edge of the page."""
+    found = driver.execute_script(
+        """
+        const edge = document.documentElement.clientWidth;
+        const out = [];
+        for (const el of document.body.querySelectorAll('*')) {
+          if (el.getBoundingClientRect().right <= edge) continue;
+          if (out.some((outer) => outer.contains(el))) continue;
+          out.push(el);
+        }
+        return out.map((el) => el.localName + '.' + (el.getAttribute('class') || ''));
+        """
+    )
+    return set(found)
+
+
+class _RadioInputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.groups: RadioGroups = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("type") == "radio":
+            name, value, id_ = (attributes.get(k) or "" for k in ("name", "value", "id"))
+            self.groups.setdefault(name, []).append((value, id_))
+
+
+def ratings_plan(groups: RadioGroups, seed: int) -> dict[str, str]:
+    """A value for every radio group from the lowest five points of its scale (so importance,
+    1-9, never reaches consensus), and "cannot judge" for group number ``seed + 1``."""
+    plan = {}
+    for k, (name, options) in enumerate(groups.items()):
+        scale = [value for value, _ in options if value != CANNOT_JUDGE]
+        plan[name] = CANNOT_JUDGE if k == 1 + seed else scale[(seed + 2 * k) % min(len(scale), 5)]
+    return plan
+
+
+class QuestionnairePage:
+    """The panelist's page at /round."""
+
+    def __init__(self, driver: WebDriver) -> None:
+        self.driver = driver
+
+    def open_link(self, link: str) -> None:
+        """Follow the emailed link; the browser must land on /round without the token."""
+        self.driver.get(link)
+        assert urlsplit(self.driver.current_url).path == "/round", self.driver.current_url
+        assert link.rsplit("/", 1)[1] not in self.driver.current_url
+
+    def radio_groups(self) -> RadioGroups:
+        """Every rating question on the page, in page order."""
+        parser = _RadioInputs()
+        parser.feed(self.driver.page_source)
+        parser.close()
+        return parser.groups
+
+    def choose(self, plan: dict[str, str]) -> None:
+        """Click the label of each planned answer, as a person taps the visible box."""
+        groups = self.radio_groups()
+        ids = [i for name, value in plan.items() for v, i in groups[name] if v == value]
+        assert len(ids) == len(plan), "a planned answer is not on the page"
+        labels = self.driver.find_elements(
+            By.CSS_SELECTOR, ", ".join(f"label[for='{input_id}']" for input_id in ids)
+        )
+        assert len(labels) == len(ids), "a radio button has no label"
+        for label in labels:
+            label.click()
+
+    def choose_by_script(self, plan: dict[str, str]) -> None:
+        """Click the planned labels from a script: quick set-up for answers not under test."""
+        groups = self.radio_groups()
+        ids = [i for name, value in plan.items() for v, i in groups[name] if v == value]
+        self.driver.execute_script(
+            "for (const id of arguments[0]) document.querySelector(`label[for='${id}']`).click()",
+            ids,
+        )
+
+    def chosen(self) -> dict[str, str]:
+        """The value the browser shows as selected in each group that has one."""
+        checked = self.driver.execute_script(
+            "return Array.from(document.querySelectorAll('input[type=radio]:checked'),"
+            " (radio) => [radio.name, radio.value])"
+        )
+        return dict(checked)
+
+    def reason_boxes(self) -> list[WebElement]:
+        return self.driver.find_elements(By.CSS_SELECTOR, "article.statement textarea")
+
+    def statements(self) -> list[WebElement]:
+        return self.driver.find_elements(By.CSS_SELECTOR, "article.statement")
