@@ -2,7 +2,8 @@
 
 Figures come from the previous round's immutable snapshot, never recomputed here. The
 reasons shown are other panelists' submitted reasons, anonymous: text only, no name,
-group or date.
+group or date. A statement fewer than the study's minimum group size (k) rated shows
+none of this: with two raters, your own rating and the chart give away the other's.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class StatementFeedback:
     criteria: list[CriterionFeedback]
     reasons_below: list[str]
     reasons_above: list[str]
+    # Too few rated it last round: no figures and no reasons, only a note saying so.
+    withheld: bool = False
 
 
 def previous_round(session: Session, round_: Round) -> PreviousRound | None:
@@ -77,6 +80,19 @@ def _record(entry: dict[str, Any], criterion: Criterion) -> dict[str, Any] | Non
     return record if record and record.get("n") else None
 
 
+def _withheld(entry: dict[str, Any], survey: Survey) -> bool:
+    """Whether some criterion of this statement was rated by fewer than k panelists.
+
+    Then nothing about the statement is shown: not the charts, the quartiles in the
+    reason prompt, nor the reasons.
+    """
+    return any(
+        (record := _record(entry, criterion)) is not None
+        and int(record["n"]) < survey.min_group_size
+        for criterion in survey.criteria
+    )
+
+
 def middle_ranges(
     previous: PreviousRound | None, survey: Survey
 ) -> dict[Cell, tuple[float, float]]:
@@ -88,6 +104,8 @@ def middle_ranges(
         return {}
     ranges: dict[Cell, tuple[float, float]] = {}
     for statement_id, entry in previous.statements.items():
+        if _withheld(entry, survey):
+            continue
         for criterion in survey.criteria:
             record = _record(entry, criterion)
             if criterion.consensus_rule and record and None not in (record["q1"], record["q3"]):
@@ -112,6 +130,15 @@ def build(
     for statement_id in statement_ids:
         entry = previous.statements.get(statement_id)
         if entry is None:
+            continue
+        if _withheld(entry, survey):
+            result[statement_id] = StatementFeedback(
+                round_number=previous.round.number,
+                criteria=[],
+                reasons_below=[],
+                reasons_above=[],
+                withheld=True,
+            )
             continue
         criteria = []
         for criterion in survey.criteria:
@@ -194,8 +221,9 @@ def _reasons(
         query = query.where(Reason.respondent_id != respondent.id)
     result: dict[int, tuple[list[str], list[str]]] = {}
     for statement_id, text, rating in session.execute(query):
-        record = _record(previous.statements.get(statement_id, {}), first)
-        if record is None or record.get("median") is None:
+        entry = previous.statements.get(statement_id, {})
+        record = _record(entry, first)
+        if record is None or record.get("median") is None or _withheld(entry, survey):
             continue
         below, above = result.setdefault(statement_id, ([], []))
         side = below if rating < record["median"] else above

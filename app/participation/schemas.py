@@ -80,10 +80,10 @@ def parse_form(
         if not name.startswith(("r-", "reason-")) and name != "action":
             continue
         if not isinstance(raw, str):
-            problems.append(f"{name}: expected text, got a file")
+            problems.append(f"{_clip(name)}: expected text, got a file")
             continue
         if name in seen:
-            problems.append(f"{name}: sent more than once")
+            problems.append(f"{_clip(name)}: sent more than once")
             continue
         seen.add(name)
         value = raw.strip()
@@ -100,6 +100,9 @@ def parse_form(
             statement_id = int(match[1])
             if statement_id not in statements:
                 problems.append(f"{name}: no such statement on this round")
+            elif "\x00" in value:
+                # No browser sends it from a textarea, and PostgreSQL cannot store it in text.
+                problems.append(f"{name}: a reason cannot contain a NUL character")
             elif len(value) > REASON_MAX_LENGTH:
                 problems.append(
                     f"{name}: a reason can be at most {REASON_MAX_LENGTH} characters "
@@ -108,9 +111,9 @@ def parse_form(
             elif value:
                 answers.reasons[statement_id] = value
         else:
-            problems.append(f"{name}: not a field of this questionnaire")
+            problems.append(f"{_clip(name)}: not a field of this questionnaire")
     if action not in ACTIONS:
-        problems.append(f"action: must be one of {', '.join(ACTIONS)}, got {action!r}")
+        problems.append(f"action: must be one of {', '.join(ACTIONS)}, got {_clip(action)!r}")
     if problems:
         raise Invalid(
             "Your answers were not saved because the form contained values it cannot "
@@ -118,6 +121,13 @@ def parse_form(
             problems,
         )
     return Posted(action="save" if action == "save" else "submit", answers=answers)
+
+
+def _clip(text: str | None, limit: int = 40) -> str | None:
+    """A posted name or value short enough to quote back in an error message."""
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}…"
 
 
 def _rating(

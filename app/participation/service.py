@@ -343,8 +343,16 @@ def answer(session: Session, who: Participant, posted: Posted) -> Outcome:
     A late post (the round closed meanwhile) is kept as the draft, merged over the
     existing one; an incomplete submit is saved as the draft with the problems listed.
     """
+    # One answer at a time per panelist (a double click, two tabs): the answer sets are
+    # replaced by delete and insert, which two transactions must not interleave. NO KEY
+    # UPDATE leaves rows that reference the panelist (a reminder's new link) insertable.
+    session.execute(
+        select(Panelist.id).where(Panelist.id == who.panelist.id).with_for_update(key_share=True)
+    )
     # FOR SHARE: a concurrent close() waits for this transaction (or this one sees the
     # round closed), so no answer is counted as submitted after the snapshot was taken.
+    # SQLite ignores both locks; there every transaction holds the database's write lock
+    # from its first statement (see app.db), which serialises the same way.
     state = session.scalar(
         select(Round.state).where(Round.id == who.round.id).with_for_update(read=True)
     )

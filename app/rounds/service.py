@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import record
@@ -65,7 +67,9 @@ def launch(
     Everything happens in the caller's transaction, so a failure leaves no half-launched
     round; mail is only queued here, so an SMTP outage cannot stop a launch.
     """
-    if survey.state == SurveyState.FINISHED:
+    # Two launches (or a launch and a finish) at once: the second waits here for the
+    # first to commit, then sees its round and is refused below.
+    if _lock(session, survey) == SurveyState.FINISHED:
         raise Conflict(f"study {survey.key!r} is finished")
     if repository.open_round(session, survey) is not None:
         raise Conflict(f"study {survey.key!r} already has an open round; close it first")
@@ -96,10 +100,14 @@ def launch(
         opened_at=utcnow(),
     )
     round_.items = [RoundItem(statement=s, position=i) for i, s in enumerate(statements)]
-    session.add(round_)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(round_)
+    except IntegrityError as exc:  # the lock above makes this unreachable, short of a bug
+        raise Conflict(f"round {number} of study {survey.key!r} already exists") from exc
     for panelist in panel:
-        _invite(session, survey, round_, panelist, kind="invitation")
+        link = links.mint(session, round_, panelist)
+        _queue(session, survey, round_, panelist, link, "invitation")
     record(
         session,
         actor,
@@ -110,8 +118,18 @@ def launch(
     return round_
 
 
-def _invite(session: Session, survey: Survey, round_: Round, panelist: Panelist, kind: str) -> None:
-    link = links.mint(session, round_, panelist)
+def _lock(session: Session, survey: Survey) -> SurveyState | None:
+    """Lock the study's row until the transaction ends; its state as of now."""
+    # NO KEY UPDATE: rows that merely reference the study (panelists, respondents, the
+    # audit trail) can still be inserted meanwhile, so answers never wait for a launch.
+    return session.scalar(
+        select(Survey.state).where(Survey.id == survey.id).with_for_update(key_share=True)
+    )
+
+
+def _queue(
+    session: Session, survey: Survey, round_: Round, panelist: Panelist, link: str, kind: str
+) -> None:
     enqueue(
         session,
         kind=kind,
@@ -130,8 +148,16 @@ def _invite(session: Session, survey: Survey, round_: Round, panelist: Panelist,
 
 
 def remind(session: Session, survey: Survey, round_: Round, *, actor: str) -> int:
-    """Queue a reminder, with a fresh link, to each panelist who has not submitted."""
-    if round_.state != RoundState.OPEN:
+    """Queue a reminder, with a fresh link, to each panelist who has not submitted.
+
+    Every panelist gets a fresh link, reminded or not, so the panel-side tables (links
+    and their dates) do not record who had not submitted on the day of the reminder.
+    """
+    # FOR SHARE, as an answer does: a concurrent close() either waits or has committed.
+    state = session.scalar(
+        select(Round.state).where(Round.id == round_.id).with_for_update(read=True)
+    )
+    if state != RoundState.OPEN:
         raise Conflict(f"round {round_.number} is not open")
     submitted = set(
         session.scalars(
@@ -142,23 +168,37 @@ def remind(session: Session, survey: Survey, round_: Round, *, actor: str) -> in
     )
     count = 0
     for panelist in list_for(session, survey):
+        link = links.mint(session, round_, panelist)
         respondent = respondents.find(session, panelist)
         if respondent is None or respondent.id not in submitted:
-            _invite(session, survey, round_, panelist, kind="reminder")
+            _queue(session, survey, round_, panelist, link, "reminder")
             count += 1
     record(session, actor, "round.remind", survey.id, {"round": round_.number, "reminded": count})
     return count
 
 
 def close(session: Session, survey: Survey, round_: Round, *, actor: str) -> RoundSnapshot:
-    """Stop accepting answers, compute and store the snapshot, mark consensus."""
+    """Stop accepting answers, compute and store the snapshot, mark consensus.
+
+    The round is closed by a conditional UPDATE before anything is computed: it waits for
+    answers in flight (they hold the round's row FOR SHARE), and of two closes at once
+    only one finds the round still open.
+    """
     if round_.state != RoundState.OPEN:
         raise Conflict(f"round {round_.number} is {round_.state.value}, not open")
-    round_.state = RoundState.CLOSED
-    round_.closed_at = utcnow()
-    session.flush()
+    closing = session.execute(
+        update(Round)
+        .where(Round.id == round_.id, Round.state == RoundState.OPEN)
+        .values(state=RoundState.CLOSED, closed_at=utcnow())
+    )
+    if cast(CursorResult[Any], closing).rowcount != 1:
+        raise Conflict(f"round {round_.number} is already closed")
     result = snapshot.compute(session, survey, round_)
-    session.add(result)
+    try:
+        with session.begin_nested():
+            session.add(result)
+    except IntegrityError as exc:  # the UPDATE above makes this unreachable, short of a bug
+        raise Conflict(f"round {round_.number} already has its results") from exc
     last_round = round_.number >= int(survey.stopping.get("max_rounds", 3))
     outcomes = {s["statement_id"]: s["outcome"] for s in result.results["statements"]}
     for item in round_.items:
@@ -179,6 +219,8 @@ def close(session: Session, survey: Survey, round_: Round, *, actor: str) -> Rou
 
 
 def finish(session: Session, survey: Survey, *, actor: str) -> None:
+    """Mark the study finished; no round can be launched afterwards."""
+    _lock(session, survey)
     if repository.open_round(session, survey) is not None:
         raise Conflict("close the open round before finishing the study")
     survey.state = SurveyState.FINISHED

@@ -131,7 +131,8 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
             any_rule = True
             consensus &= passed
         breakdown = _groups(survey, criterion, matrix, data)
-        divergence = _divergence(matrix, data.groups, survey.min_group_size)
+        shown = {group for group, records in breakdown.items() if records is not None}
+        divergence = _divergence(matrix, data.groups, shown)
         change = _change(criterion, data, previous, matrix, threshold)
         for j, entry in enumerate(per_statement):
             entry["criteria"][criterion.key] = {
@@ -204,12 +205,15 @@ def _groups(
 
 
 def _divergence(
-    matrix: np.ndarray, groups: list[str], min_size: int
+    matrix: np.ndarray, groups: list[str], shown: set[str]
 ) -> list[dict[str, float | None]]:
-    """Kruskal-Wallis across stakeholder groups, over the groups big enough to be shown."""
-    sizes = {g: groups.count(g) for g in set(groups)}
-    keep = np.array([sizes[g] >= min_size for g in groups], dtype=bool)
-    if len({g for g in groups if sizes[g] >= min_size}) < 2:
+    """Kruskal-Wallis across the stakeholder groups whose breakdown is shown.
+
+    Only ``shown`` groups take part: a group hidden by complementary suppression may be
+    large enough on its own, but a test over it would say how it differs from the rest.
+    """
+    keep = np.array([g in shown for g in groups], dtype=bool)
+    if len(shown.intersection(groups)) < 2:
         return [{"h": None, "p": None} for _ in range(matrix.shape[1])]
     result = engine.group_divergence(matrix[keep], np.asarray(groups, dtype=object)[keep])
     return [{"h": _num(h), "p": _num(p)} for h, p in zip(result.h, result.pvalue, strict=True)]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import AnswerKind, Panelist, Reason, Response, Round, Submission, Survey
@@ -134,13 +136,37 @@ class TestForgedInput:
         assert "action" in response.text
         assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
 
+    @pytest.mark.parametrize("action", ["save", "submit"])
     def test_an_overlong_reason_stores_nothing(
-        self, db: Session, browser: Browser, survey: Survey, round1: Round
+        self, db: Session, browser: Browser, survey: Survey, round1: Round, action: str
     ) -> None:
         first = round1.items[0].statement_id
-        response = browser.post({f"reason-{first}": "x" * 4001}, "save")
+        form = {**full_form(survey, round1, 5), f"reason-{first}": "x" * 4001}
+        response = browser.post(form, action)
         assert response.status_code == 422
         assert "at most 4000 characters" in response.text
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+
+    @pytest.mark.parametrize("action", ["save", "submit"])
+    def test_a_reason_with_a_nul_character_stores_nothing(
+        self, db: Session, browser: Browser, survey: Survey, round1: Round, action: str
+    ) -> None:
+        first = round1.items[0].statement_id
+        form = {**full_form(survey, round1, 5), f"reason-{first}": "before\x00after"}
+        response = browser.post(form, action)
+        assert response.status_code == 422
+        assert "cannot contain a NUL character" in response.text
+        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+
+    def test_a_huge_unknown_field_is_not_echoed_whole(
+        self, db: Session, browser: Browser, round1: Round
+    ) -> None:
+        name = "reason-" + "x" * 10_000
+        response = browser.post({name: "hi"}, "x" * 10_000)
+        assert response.status_code == 422
+        assert "x" * 100 not in response.text
         assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
 
 
@@ -240,3 +266,32 @@ class TestCsrf:
         enter(round1, panel[1])
         response = browser.post(full_form(survey, round1, 5), "save", csrf=old)
         assert response.status_code == 403
+
+
+class TestDatabaseErrorsKeepPersonalDataOut:
+    """A failed write must not repeat its values (emails, names, reasons) in the error that
+    ends up in logs: neither the bound parameters nor PostgreSQL's DETAIL line."""
+
+    def test_a_duplicate_panelist_is_reported_without_the_values(
+        self, db: Session, survey: Survey
+    ) -> None:
+        email, name = "confidential.person@example.org", "Confidential Person"
+
+        def panelist() -> Panelist:
+            return Panelist(
+                survey_id=survey.id,
+                email=email,
+                name=name,
+                stakeholder_group="ngo",
+                language="en",
+            )
+
+        db.add(panelist())
+        db.flush()
+        with pytest.raises(IntegrityError) as failure, db.begin_nested():
+            db.add(panelist())
+        logged = "".join(traceback.format_exception(failure.value))
+        assert "panelist" in logged  # it still says what failed, and where
+        assert "hidden due to hide_parameters" in logged
+        for secret in (email, name, "confidential"):
+            assert secret not in logged

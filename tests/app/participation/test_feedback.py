@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -216,3 +217,103 @@ class TestReasonOutsideTheMiddleRange:
         assert importance.consensus_rule
         assert not feasibility.consensus_rule
         assert enter(round2, panel[0]).post(form, "submit").status_code == 303
+
+
+class TestTooFewRatersLastRound:
+    """Fewer than k ratings last round: no chart, no figures, no reasons, only a note.
+
+    With two raters, a panelist who sees the chart with their own rating marked knows the
+    other's rating; the quartiles in a reason prompt and the reasons tell as much.
+    """
+
+    NOTE = "Too few panelists rated this last round to show their answers."
+
+    @pytest.fixture
+    def sparse(self, round1: Round) -> int:
+        """The second statement of round 1, rated only by panelists 0 and 1 (n = 2 < k)."""
+        return round1.items[1].statement_id
+
+    @pytest.fixture
+    def round2(
+        self,
+        db: Session,
+        survey: Survey,
+        panel: list[Panelist],
+        round1: Round,
+        enter: Enter,
+        sparse: int,
+    ) -> Round:
+        assert survey.min_group_size == 5
+        for n, rating in ROUND1_IMPORTANCE.items():
+            form = full_form(survey, round1, rating)
+            form.update({f"reason-{item.statement_id}": _reason(n) for item in round1.items})
+            if n >= 2:
+                form.update({f"r-{sparse}-{c.id}": "cj" for c in survey.criteria})
+            assert enter(round1, panel[n]).post(form, "submit").status_code == 303
+        rounds.close(db, survey, round1, actor="test")
+        round_ = rounds.launch(db, survey, actor="test")
+        assert sparse in {item.statement_id for item in round_.items}
+        return round_
+
+    @staticmethod
+    def section(html: str, statement_id: int) -> str:
+        match = re.search(
+            rf'<section class="feedback" aria-labelledby="fb-{statement_id}">(.*?)</section>',
+            html,
+            re.DOTALL,
+        )
+        assert match, f"no feedback for statement {statement_id}"
+        return match[1]
+
+    def test_the_statement_shows_a_note_instead_of_the_answers(
+        self, round2: Round, panel: list[Panelist], enter: Enter, sparse: int
+    ) -> None:
+        html = enter(round2, panel[0]).page()
+        withheld = self.section(html, sparse)
+        assert self.NOTE in Page(withheld).text
+        assert "<svg" not in withheld
+        assert "Reason number" not in withheld
+        assert "Median" not in withheld
+        assert "Your rating" not in withheld
+        # Statements enough panelists rated still show everything.
+        shown = self.section(html, round2.items[0].statement_id)
+        assert "<svg" in shown
+        assert "Reason number" in shown
+        assert self.NOTE not in shown
+
+    def test_no_reason_is_asked_for_against_the_hidden_quartiles(
+        self,
+        db: Session,
+        survey: Survey,
+        round2: Round,
+        panel: list[Panelist],
+        enter: Enter,
+        sparse: int,
+    ) -> None:
+        importance = survey.criteria[0]
+        form = {**full_form(survey, round2, 5), f"r-{sparse}-{importance.id}": "1"}
+        browser = enter(round2, panel[0])
+        browser.post(form, "save")
+        assert "outside the range" not in Page(browser.page()).text
+        assert browser.post(form, "submit").status_code == 303
+        assert rounds.status(db, round2).submitted == 1
+
+    @pytest.mark.parametrize(
+        ("language", "note"),
+        [
+            ("fr", "Trop peu de panélistes ont évalué cet énoncé au tour précédent"),
+            ("es", "Muy pocos panelistas calificaron este enunciado en la ronda anterior"),
+        ],
+    )
+    def test_the_note_is_in_the_panelists_language(
+        self,
+        db: Session,
+        survey: Survey,
+        round2: Round,
+        enter: Enter,
+        sparse: int,
+        language: str,
+        note: str,
+    ) -> None:
+        panelist = add_panelist(db, survey, 60, language=language)
+        assert note in Page(self.section(enter(round2, panelist).page(), sparse)).text

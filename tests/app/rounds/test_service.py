@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 import engine
@@ -14,12 +16,13 @@ from app.errors import Conflict
 from app.models import (
     AccessLink,
     Outbox,
+    Round,
     RoundSnapshot,
     RoundState,
     StatementState,
     Survey,
 )
-from app.rounds import links
+from app.rounds import links, repository
 from app.rounds import service as rounds
 from app.security import hash_token, unseal
 from tests.app.factories import make_panel, submit
@@ -50,6 +53,23 @@ class TestLaunch:
         stored = db.scalars(select(AccessLink.token_hash)).all()
         assert hash_token(token) in stored
         assert token not in stored
+
+    def test_a_round_number_taken_meanwhile_is_a_conflict(
+        self, db: Session, survey: Survey, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The safety net under the study lock: a duplicate round is refused, not a 500."""
+        make_panel(db, survey, 2)
+        rounds.close(db, survey, rounds.launch(db, survey, actor="test"), actor="test")
+        monkeypatch.setattr(repository, "latest", lambda session, survey: None)
+        with pytest.raises(Conflict, match="round 1 of study .* already exists"):
+            rounds.launch(db, survey, actor="test")
+        assert db.scalars(select(Round.number)).all() == [1]
+
+    def test_a_finished_study_is_not_launched(self, db: Session, survey: Survey) -> None:
+        make_panel(db, survey, 2)
+        rounds.finish(db, survey, actor="test")
+        with pytest.raises(Conflict, match="is finished"):
+            rounds.launch(db, survey, actor="test")
 
     def test_second_launch_while_open_is_refused(self, db: Session, survey: Survey) -> None:
         make_panel(db, survey, 2)
@@ -85,6 +105,27 @@ class TestRemind:
         assert rounds.remind(db, survey, round_, actor="test") == 4
         reminded = db.scalars(select(Outbox.to_address).where(Outbox.kind == "reminder")).all()
         assert panel[0].email not in reminded
+
+    def test_links_do_not_tell_who_had_not_submitted(self, db: Session, survey: Survey) -> None:
+        panel = make_panel(db, survey, 5)
+        round_ = rounds.launch(db, survey, actor="test")
+        submit(db, survey, round_, panel[0], lambda j, c: 5)
+        submit(db, survey, round_, panel[3], lambda j, c: 5)
+        assert rounds.remind(db, survey, round_, actor="test") == 3
+        links_ = db.execute(select(AccessLink.panelist_id, AccessLink.created_on)).all()
+        # Everyone got a fresh link on the day of the reminder, submitted or not...
+        assert Counter(pid for pid, _ in links_) == {p.id: 2 for p in panel}
+        assert len({day for _, day in links_}) == 1
+        # ...but only those who had not submitted get an email.
+        reminded = db.scalars(select(Outbox.to_address).where(Outbox.kind == "reminder")).all()
+        assert sorted(reminded) == sorted(p.email for p in (panel[1], panel[2], panel[4]))
+
+    def test_a_closed_round_is_not_reminded(self, db: Session, survey: Survey) -> None:
+        make_panel(db, survey, 2)
+        round_ = rounds.launch(db, survey, actor="test")
+        rounds.close(db, survey, round_, actor="test")
+        with pytest.raises(Conflict, match="not open"):
+            rounds.remind(db, survey, round_, actor="test")
 
 
 class TestClose:
@@ -165,6 +206,40 @@ class TestClose:
             rounds.close(db, survey, round_, actor="test")
         assert db.scalar(select(func.count()).select_from(RoundSnapshot)) == 1
 
+    def test_a_round_closed_meanwhile_is_refused(self, db: Session, survey: Survey) -> None:
+        """Another facilitator closed it after this one loaded the page."""
+        make_panel(db, survey, 2)
+        round_ = rounds.launch(db, survey, actor="test")
+        db.execute(
+            update(Round)
+            .where(Round.id == round_.id)
+            .values(state=RoundState.CLOSED)
+            .execution_options(synchronize_session=False)
+        )
+        assert round_.state == RoundState.OPEN  # what this facilitator still sees
+        with pytest.raises(Conflict, match="round 1 is already closed"):
+            rounds.close(db, survey, round_, actor="test")
+        assert db.scalar(select(func.count()).select_from(RoundSnapshot)) == 0
+
+    def test_a_stored_snapshot_is_never_replaced(self, db: Session, survey: Survey) -> None:
+        make_panel(db, survey, 2)
+        round_ = rounds.launch(db, survey, actor="test")
+        db.add(
+            RoundSnapshot(
+                round_id=round_.id,
+                engine_version="0",
+                method={},
+                invited=0,
+                responded=0,
+                results={"statements": []},
+            )
+        )
+        db.flush()
+        with pytest.raises(Conflict, match="already has its results"):
+            rounds.close(db, survey, round_, actor="test")
+        # The session is still usable: the failed insert was rolled back to a savepoint.
+        assert db.scalar(select(RoundSnapshot.engine_version)) == "0"
+
     def test_a_round_nobody_answered_still_closes(self, db: Session, survey: Survey) -> None:
         make_panel(db, survey, 3)
         round_ = rounds.launch(db, survey, actor="test")
@@ -181,3 +256,46 @@ class TestStatus:
         submit(db, survey, round_, panel[0], lambda j, c: 5)
         status = rounds.status(db, round_)
         assert (status.invited, status.submitted, status.response_rate) == (4, 1, 0.25)
+
+
+class TestGroupDivergence:
+    """Kruskal-Wallis across stakeholder groups never involves a group the report hides."""
+
+    RATINGS = {"member-state": 8, "ngo": 2, "academia": 9, "institute": 1}
+
+    def close(self, db: Session, survey: Survey, sizes: dict[str, int]) -> dict[str, Any]:
+        groups = tuple(group for group, size in sizes.items() for _ in range(size))
+        panel = make_panel(db, survey, len(groups), groups=groups)
+        round_ = rounds.launch(db, survey, actor="test")
+        for panelist in panel:
+            group = panelist.stakeholder_group
+            submit(
+                db, survey, round_, panelist, lambda j, c, g=group: self.RATINGS[g] if c == 0 else 3
+            )
+        return rounds.close(db, survey, round_, actor="test").results["statements"][0]
+
+    def test_groups_hidden_by_complementary_suppression_are_left_out(
+        self, db: Session, survey: Survey
+    ) -> None:
+        sizes = {"member-state": 6, "ngo": 5, "academia": 5, "institute": 2}
+        entry = self.close(db, survey, sizes)
+        shown = {g for g, record in entry["groups"]["importance"].items() if record is not None}
+        # institute is too small, and one group of five is hidden with it, though >= k.
+        assert len(shown) == 2
+        assert "member-state" in shown
+        members = [g for g, size in sizes.items() for _ in range(size) if g in shown]
+        expected = engine.group_divergence(
+            np.array([[self.RATINGS[g]] for g in members], dtype=float),
+            np.asarray(members, dtype=object),
+        )
+        divergence = entry["divergence"]["importance"]
+        assert divergence["h"] == pytest.approx(float(expected.h[0]))
+        assert divergence["p"] == pytest.approx(float(expected.pvalue[0]))
+
+    def test_with_one_group_shown_there_is_nothing_to_compare(
+        self, db: Session, survey: Survey
+    ) -> None:
+        entry = self.close(db, survey, {"ngo": 5, "academia": 5, "institute": 2})
+        shown = [g for g, record in entry["groups"]["importance"].items() if record is not None]
+        assert len(shown) == 1
+        assert entry["divergence"]["importance"] == {"h": None, "p": None}
