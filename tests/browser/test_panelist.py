@@ -78,9 +78,9 @@ class TestWithoutJavaScript:
 class TestErrorSummary:
     """GOV.UK's pattern: the summary of errors leads a keyboard user to each field.
 
-    GOV.UK moves focus to the summary when the page loads. This page does not (no script,
-    no ``autofocus``), but the summary is the first thing in the main content and its links
-    the first stop for Tab after the skip link.
+    As in GOV.UK, focus moves to the summary when the page loads (``autofocus``, so it works
+    without JavaScript); its links are the next stop for Tab, and following one keeps the
+    question's legend and error message in view.
     """
 
     def test_keyboard_reaches_the_field_from_the_error_summary(self, browser, panelist_link):
@@ -100,9 +100,7 @@ class TestErrorSummary:
         assert len(links) == len(plan) - len(answered), "one entry per unanswered question"
         assert page.chosen() == answered, "what was answered is kept"
 
-        if driver.switch_to.active_element != summary:
-            driver.switch_to.active_element.send_keys(Keys.TAB)
-            assert "skip-link" in driver.switch_to.active_element.get_dom_attribute("class")
+        assert driver.switch_to.active_element == summary, "focus starts on the summary"
         driver.switch_to.active_element.send_keys(Keys.TAB)
         assert driver.switch_to.active_element == links[0]
 
@@ -119,8 +117,14 @@ class TestErrorSummary:
         )
         assert in_view, "the field is scrolled into view"
 
-        # The same message is repeated beside the field and read out with it.
+        # The same message is repeated beside the field and read out with it, and the
+        # question it belongs to stays on screen.
         fieldset = field.find_element(By.XPATH, "ancestor::fieldset")
+        legend = fieldset.find_element(By.TAG_NAME, "legend")
+        legend_top = driver.execute_script(
+            "return arguments[0].getBoundingClientRect().top", legend
+        )
+        assert legend_top >= 0, "the question's legend is scrolled out of view"
         error = fieldset.find_element(By.CSS_SELECTOR, ".error-message")
         assert message in error.text
         assert error.get_dom_attribute("id") in fieldset.get_dom_attribute("aria-describedby")
