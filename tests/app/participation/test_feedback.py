@@ -96,7 +96,8 @@ class TestFeedback:
         html = enter(round2, panel[0]).page()
         page = Page(html)
         assert "<title id=" in html
-        assert page.all("table", **{"class": "visually-hidden"})
+        assert page.all("div", **{"class": "visually-hidden"})
+        assert page.all("table")
         assert page.all("th", scope="row")
 
     def test_statements_rated_by_nobody_get_no_feedback(
