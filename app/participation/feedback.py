@@ -227,6 +227,7 @@ def _reasons(
             continue
         below, above = result.setdefault(statement_id, ([], []))
         side = below if rating < record["median"] else above
-        if len(side) < REASONS_PER_SIDE:
+        # The same words twice add nothing; show another panelist's instead.
+        if len(side) < REASONS_PER_SIDE and text not in side:
             side.append(text)
     return result

@@ -318,3 +318,19 @@ class TestTooFewRatersLastRound:
     ) -> None:
         panelist = add_panelist(db, survey, 60, language=language)
         assert note in Page(self.section(enter(round2, panelist).page(), sparse)).text
+
+
+class TestRepeatedReasons:
+    def test_identical_reasons_are_shown_once(
+        self, db: Session, survey: Survey, round1: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        for n, rating in ROUND1_IMPORTANCE.items():
+            form = full_form(survey, round1, rating)
+            text = "Same words." if n in (2, 3) else _reason(n)
+            form.update({f"reason-{item.statement_id}": text for item in round1.items})
+            assert enter(round1, panel[n]).post(form, "submit").status_code == 303
+        rounds.close(db, survey, round1, actor="test")
+        round2 = rounds.launch(db, survey, actor="test")
+        page = Page(enter(round2, panel[0]).page())
+        assert page.text.count("Same words.") == len(round2.items)
+        assert page.text.count(_reason(4)) == len(round2.items)
