@@ -15,6 +15,7 @@ from app.errors import Conflict, NotFound
 from app.mail.outbox import enqueue
 from app.models import (
     Panelist,
+    Respondent,
     Round,
     RoundItem,
     RoundSnapshot,
@@ -26,9 +27,9 @@ from app.models import (
     SurveyState,
 )
 from app.models.base import utcnow
-from app.panel import respondents
 from app.panel.service import list_for
 from app.rounds import links, repository, snapshot
+from app.security import respondent_key
 
 
 @dataclass(frozen=True)
@@ -161,16 +162,15 @@ def remind(session: Session, survey: Survey, round_: Round, *, actor: str) -> in
         raise Conflict(f"round {round_.number} is not open")
     submitted = set(
         session.scalars(
-            select(Submission.respondent_id).where(
-                Submission.round_id == round_.id, Submission.submitted_on.is_not(None)
-            )
+            select(Respondent.key)
+            .join(Submission, Submission.respondent_id == Respondent.id)
+            .where(Submission.round_id == round_.id, Submission.submitted_on.is_not(None))
         )
     )
     count = 0
     for panelist in list_for(session, survey):
         link = links.mint(session, round_, panelist)
-        respondent = respondents.find(session, panelist)
-        if respondent is None or respondent.id not in submitted:
+        if respondent_key(survey.id, panelist.id) not in submitted:
             _queue(session, survey, round_, panelist, link, "reminder")
             count += 1
     record(session, actor, "round.remind", survey.id, {"round": round_.number, "reminded": count})

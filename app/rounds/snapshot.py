@@ -131,9 +131,11 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
             any_rule = True
             consensus &= passed
         breakdown = _groups(survey, criterion, matrix, data)
-        shown = {group for group, records in breakdown.items() if records is not None}
+        shown = {group for group, recs in breakdown.items() if recs is not None}
         divergence = _divergence(matrix, data.groups, shown)
-        change = _change(criterion, data, previous, matrix, threshold)
+        change = _change(criterion, data, previous, threshold)
+        if change is not None and rule is not None:
+            stable &= change[1]
         for j, entry in enumerate(per_statement):
             entry["criteria"][criterion.key] = {
                 **records[j],
@@ -145,8 +147,6 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
             entry["divergence"][criterion.key] = divergence[j]
             if change is not None:
                 entry["change"][criterion.key] = change[0][j]
-                if rule is not None:
-                    stable &= change[1]
         criteria_meta.append(
             {
                 "key": criterion.key,
@@ -223,7 +223,6 @@ def _change(
     criterion: Criterion,
     data: RoundRatings,
     previous: RoundRatings | None,
-    matrix: np.ndarray,
     threshold: float,
 ) -> tuple[list[dict[str, Any] | None], np.ndarray] | None:
     """Paired change from the previous round for the statements rated in both."""
@@ -258,16 +257,16 @@ def _change(
 def _align(
     data: RoundRatings, criterion: Criterion, respondents: list[int], statement_ids: list[int]
 ) -> np.ndarray:
+    """``data``'s ratings laid out on ``respondents`` x ``statement_ids`` (NaN elsewhere)."""
     out = np.full((len(respondents), len(statement_ids)), np.nan)
-    row_of = {rid: i for i, rid in enumerate(data.respondent_ids)}
-    col_of = {sid: j for j, sid in enumerate(data.statement_ids)}
-    source = data.ratings[criterion.id]
-    for i, rid in enumerate(respondents):
-        if rid not in row_of:
-            continue
-        for j, sid in enumerate(statement_ids):
-            if sid in col_of:
-                out[i, j] = source[row_of[rid], col_of[sid]]
+    row_of = {rid: i for i, rid in enumerate(respondents)}
+    col_of = {sid: j for j, sid in enumerate(statement_ids)}
+    rows = [(row_of[rid], i) for i, rid in enumerate(data.respondent_ids) if rid in row_of]
+    cols = [(col_of[sid], j) for j, sid in enumerate(data.statement_ids) if sid in col_of]
+    if rows and cols:
+        r, c = np.array(rows), np.array(cols)
+        source = data.ratings[criterion.id]
+        out[np.ix_(r[:, 0], c[:, 0])] = source[np.ix_(r[:, 1], c[:, 1])]
     return out
 
 
