@@ -510,16 +510,37 @@ def tie_sum(counts: IntArray) -> FloatArray:
 def median_from_counts(counts: IntArray, values: FloatArray) -> FloatArray:
     """Median per row of a count table over ascending ``values``; NaN for an empty row.
 
-    The median of ``N`` sorted values is the mean of the values at 0-based positions
-    ``(N - 1) // 2`` and ``N // 2``.
+    ``values`` is one grid for every row, or one ascending grid per row (the shape
+    of ``counts``).  The median of ``N`` sorted values is the mean of the values at
+    0-based positions ``(N - 1) // 2`` and ``N // 2``.
     """
     n = counts.sum(axis=-1)
     if counts.shape[-1] == 0:
         return np.full(n.shape, np.nan)
     cum = np.cumsum(counts, axis=-1)
-    lo_pos = (n - 1) // 2
-    hi_pos = n // 2
-    lo_idx = np.minimum((cum <= lo_pos[..., np.newaxis]).sum(axis=-1), counts.shape[-1] - 1)
-    hi_idx = np.minimum((cum <= hi_pos[..., np.newaxis]).sum(axis=-1), counts.shape[-1] - 1)
-    median = (values[lo_idx] + values[hi_idx]) / 2.0
+    grid = np.broadcast_to(values, counts.shape)
+
+    def value_at(position: IntArray) -> FloatArray:
+        index = np.minimum((cum <= position[..., np.newaxis]).sum(axis=-1), counts.shape[-1] - 1)
+        return np.take_along_axis(grid, index[..., np.newaxis], axis=-1)[..., 0]
+
+    median = (value_at((n - 1) // 2) + value_at(n // 2)) / 2.0
     return np.where(n > 0, median, np.nan)
+
+
+def distinct_counts(
+    x: FloatArray, keys: npt.NDArray[np.intp] | None = None, n_keys: int = 1
+) -> tuple[FloatArray, IntArray]:
+    """Sorted distinct non-NaN values of ``x`` and their counts: the general path.
+
+    ``counts`` has shape ``(columns, values)``, or ``(columns, n_keys, values)`` with
+    ``keys`` (the group ``0 .. n_keys - 1`` of each row); at least one value slot.
+    """
+    present = ~np.isnan(x)
+    values, codes = np.unique(x[present], return_inverse=True)
+    width = max(len(values), 1)
+    rows, cols = np.nonzero(present)
+    slots = cols if keys is None else cols * n_keys + keys[rows]
+    counts = np.bincount(slots * width + codes.reshape(-1), minlength=x.shape[1] * n_keys * width)
+    shape = (x.shape[1], width) if keys is None else (x.shape[1], n_keys, width)
+    return values, counts.reshape(shape).astype(np.int64)

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from engine._counting import NotIntegerGrid, column_counts
+from engine._counting import NotIntegerGrid, column_counts, median_from_counts
 from engine._validate import as_matrix, check_choice, check_on_scale
 from engine.scale import Scale
 
@@ -235,7 +235,7 @@ def _quantile(order: _OrderStatistics, q: float, method: str) -> FloatArray:
         lo_index = np.where(virtual >= last, last, np.where(virtual < 0, 0, below))
         hi_index = np.where(virtual >= last, last, np.where(virtual < 0, 0, below + 1))
         previous = order.at(lo_index.astype(np.intp))
-        following = order.at(np.minimum(hi_index, last).astype(np.intp))
+        following = order.at(hi_index.astype(np.intp))
         result = _lerp(previous, following, gamma)
     return np.where(empty, np.nan, result)
 
@@ -1092,25 +1092,13 @@ def summarize_counts(
 
 
 def _median_abs_deviation(table: IntArray, points: FloatArray) -> FloatArray:
-    centre = _quantile(_OrderStatistics.from_counts(table, points), 0.5, "linear")
-    deviation = np.abs(points - centre[:, np.newaxis])
+    # np.median of |x - np.median(x)|: the deviations of each row's points, sorted,
+    # carry that row's counts
+    deviation = np.abs(points - median_from_counts(table, points)[:, np.newaxis])
     order = np.argsort(np.where(np.isnan(deviation), 0.0, deviation), axis=1, kind="stable")
-    sorted_deviation = np.take_along_axis(deviation, order, axis=1)
-    cumulative = np.cumsum(np.take_along_axis(table, order, axis=1), axis=1)
-    n = cumulative[:, -1]
-    rows = np.arange(table.shape[0])
-
-    def smallest(index: IntArray) -> FloatArray:
-        # index-th smallest deviation (0-based) of each row
-        position = (cumulative <= index[:, np.newaxis]).sum(axis=1)
-        return np.asarray(
-            sorted_deviation[rows, np.minimum(position, points.size - 1)], dtype=np.float64
-        )
-
-    # np.median: the middle value, or the mean of the two middle values
-    lower = smallest(np.maximum(n - 1, 0) // 2)
-    upper = smallest(n // 2)
-    return np.where(n > 0, (lower + upper) / 2.0, np.nan)
+    return median_from_counts(
+        np.take_along_axis(table, order, axis=1), np.take_along_axis(deviation, order, axis=1)
+    )
 
 
 def _summarize_table(

@@ -16,7 +16,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import linalg, special
 
-from engine._counting import NotIntegerGrid, average_ranks, column_counts, tie_sum
+from engine._counting import (
+    NotIntegerGrid,
+    average_ranks,
+    column_counts,
+    distinct_counts,
+    tie_sum,
+)
 from engine._validate import as_matrix
 
 __all__ = ["GroupDivergence", "OpinionGroups", "group_divergence", "opinion_groups"]
@@ -113,7 +119,7 @@ def group_divergence(ratings: Any, groups: Any) -> GroupDivergence:
         grid = column_counts(x, max_levels=max(64, x.shape[0]), keys=keys, n_keys=n_groups)
         counts = grid.counts.transpose(1, 0, 2)  # (statements, groups, levels)
     except NotIntegerGrid:
-        counts = _distinct_counts_by_group(x, keys, n_groups)
+        _, counts = distinct_counts(x, keys, n_groups)
 
     per_group = counts.sum(axis=2)  # (statements, groups)
     total = counts.sum(axis=1)  # (statements, levels)
@@ -159,17 +165,6 @@ def _group_keys(groups: Any, rows: int) -> tuple[npt.NDArray[Any], npt.NDArray[n
     except TypeError as exc:
         raise ValueError(f"groups labels must be comparable with each other: {exc}") from None
     return distinct, keys.reshape(-1).astype(np.intp)
-
-
-def _distinct_counts_by_group(x: FloatArray, keys: npt.NDArray[np.intp], n_groups: int) -> IntArray:
-    """(statements, groups, values) counts on the sorted distinct values of all ratings."""
-    present = ~np.isnan(x)
-    values, codes = np.unique(x[present], return_inverse=True)
-    width = max(len(values), 1)
-    rows, cols = np.nonzero(present)
-    flat = (cols * n_groups + keys[rows]) * width + codes.reshape(-1)
-    counts = np.bincount(flat, minlength=x.shape[1] * n_groups * width)
-    return counts.reshape(x.shape[1], n_groups, width).astype(np.int64)
 
 
 # ------------------------------------------------------------------ opinion groups
@@ -337,11 +332,9 @@ def opinion_groups(
 
     labels = _relabel_by_size(best_labels)
     sizes = np.bincount(labels, minlength=best_k).astype(np.int64)
-    rated = np.empty((best_k, x.shape[1]))
-    for g in range(best_k):
-        rated[g] = sizes[g] - np.count_nonzero(missing[labels == g], axis=0)
     onehot = np.zeros((rows, best_k))
     onehot[np.arange(rows), labels] = 1.0
+    rated = onehot.T @ ~missing  # observed ratings per group and statement
     sums = onehot.T @ centred + rated * means  # sums of the observed ratings
     profiles = np.full(sums.shape, np.nan)
     np.divide(sums, rated, out=profiles, where=rated > 0)
@@ -456,8 +449,7 @@ def _lloyd(
     identity = np.eye(k)
     labels = np.full(rows, -1, dtype=np.intp)
     for _ in range(max_iter):
-        # |p - c|^2 up to the constant |p|^2, which does not change the nearest centre
-        new = np.argmin(np.einsum("ij,ij->i", centres, centres) - 2.0 * (points @ centres.T), 1)
+        new = _nearest(points, centres)
         sizes = np.bincount(new, minlength=k)
         if (sizes == 0).any():
             new, sizes = _reseed_empty(points, centres, new, sizes)
@@ -467,12 +459,19 @@ def _lloyd(
         previous = centres
         centres = (identity[labels].T @ points) / sizes[:, np.newaxis]
         if float(np.sum((centres - previous) ** 2)) <= tolerance:
-            labels = np.argmin(
-                np.einsum("ij,ij->i", centres, centres) - 2.0 * (points @ centres.T), 1
-            )
+            labels = _nearest(points, centres)
             break
     inertia = float(np.sum((points - centres[labels]) ** 2))
     return labels.astype(np.int64), inertia, centres
+
+
+def _nearest(points: FloatArray, centres: FloatArray) -> npt.NDArray[np.intp]:
+    """Index of each point's nearest centre."""
+    # |p - c|^2 up to the constant |p|^2, which does not change the nearest centre
+    nearest: npt.NDArray[np.intp] = np.argmin(
+        np.einsum("ij,ij->i", centres, centres) - 2.0 * (points @ centres.T), 1
+    )
+    return nearest
 
 
 def _reseed_empty(

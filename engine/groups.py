@@ -184,7 +184,7 @@ def by_group(
     suppressed = {g: f"fewer than {min_size} respondents" for g in ordered if size[g] < min_size}
     if len(suppressed) == 1 and len(ordered) > 1:
         rest = [g for g in ordered if g not in suppressed]
-        neighbour = min(rest, key=lambda g: (size[g], ordered.index(g)))
+        neighbour = min(rest, key=size.__getitem__)  # ties: the first, in sort order
         suppressed[neighbour] = (
             "complementary suppression: with one other group suppressed, this group's "
             "figures and the panel total would reveal it by subtraction"
@@ -193,23 +193,22 @@ def by_group(
     position = {g: i for i, g in enumerate(ordered)}
     group_index = np.array([position[g] for g in labels], dtype=np.intp)
     tables = _tally(x, scale, group_index, len(ordered))
+    cannot_by_group = np.zeros((len(ordered), x.shape[1]), dtype=np.int64)
+    if cannot is not None:
+        np.add.at(cannot_by_group, group_index, cannot)
     summaries: dict[Any, Summary | None] = {}
     sizes: dict[Any, int] = {}
     for i, label in enumerate(ordered):
         if label in suppressed:
             summaries[label] = None
             continue
-        if cannot is None:
-            counts_cj = np.zeros(x.shape[1], dtype=np.int64)
-        else:
-            counts_cj = cannot[group_index == i].sum(axis=0).astype(np.int64)
         summaries[label] = _summarize_table(
             tables[i],
             scale,
             quantile_method=method,
             agree_band=agree,
             disagree_band=disagree,
-            cannot_judge=counts_cj,
+            cannot_judge=cannot_by_group[i],
             cannot_judge_counts=bool(summarize_options.get("cannot_judge_counts", False)),
         )
         sizes[label] = size[label]

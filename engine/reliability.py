@@ -18,7 +18,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from engine._counting import NotIntegerGrid, RowRanks, column_counts, row_rank_sums
+from engine._counting import (
+    NotIntegerGrid,
+    RowRanks,
+    column_counts,
+    distinct_counts,
+    row_rank_sums,
+    tie_sum,
+)
 from engine._validate import as_matrix, check_choice, check_no_infinity
 
 __all__ = [
@@ -161,8 +168,7 @@ def _kendall_sorted(ratings: FloatArray) -> RowRanks:
     sorted_ranks = mid[group].reshape(m, n)
     ranks = np.empty_like(sorted_ranks)
     np.put_along_axis(ranks, order, sorted_ranks, axis=1)
-    t = sizes.astype(np.float64)
-    return RowRanks(ranks.sum(axis=0), float(np.sum(t**3 - t)), m)
+    return RowRanks(ranks.sum(axis=0), float(tie_sum(sizes)), m)
 
 
 # ---------------------------------------------------------------------------- Fleiss
@@ -353,7 +359,7 @@ def krippendorff_alpha(ratings: Any, level: Level = "ordinal") -> KrippendorffAl
         values, counts = grid.values, grid.counts
     except NotIntegerGrid:
         check_no_infinity(x, "ratings")
-        values, counts = _distinct_value_counts(x)
+        values, counts = distinct_counts(x)
 
     per_unit = counts.sum(axis=1)
     pairable_units = per_unit >= 2
@@ -373,16 +379,6 @@ def krippendorff_alpha(ratings: Any, level: Level = "ordinal") -> KrippendorffAl
     expected = float(n_c @ delta @ n_c) / (n * (n - 1.0))
     alpha = 1.0 - observed / expected if expected > 0 else np.nan
     return KrippendorffAlpha(float(alpha), level, observed, expected, int(n), units)
-
-
-def _distinct_value_counts(x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.int64]]:
-    """Sorted distinct values and their counts per column, shape (columns, values)."""
-    present = ~np.isnan(x)
-    values, codes = np.unique(x[present], return_inverse=True)
-    columns = np.broadcast_to(np.arange(x.shape[1]), x.shape)[present]
-    size = x.shape[1] * max(len(values), 1)
-    counts = np.bincount(columns * max(len(values), 1) + codes, minlength=size)
-    return values.astype(np.float64), counts.reshape(x.shape[1], -1).astype(np.int64)
 
 
 def _difference(level: Level, values: FloatArray, n_c: FloatArray) -> FloatArray:
