@@ -19,7 +19,6 @@ from app.models import (
     Respondent,
     Response,
     Round,
-    RoundSnapshot,
     RoundState,
     Statement,
     Submission,
@@ -28,6 +27,7 @@ from app.models import (
 from app.rounds import repository
 from app.rounds import service as rounds
 from app.security import analyst_pseudonym
+from app.studies import service as studies
 
 CSV_COLUMNS = (
     "respondent",
@@ -78,8 +78,7 @@ def list_studies(session: Session) -> list[schemas.Study]:
     counts = dict(
         session.execute(select(Round.survey_id, func.count()).group_by(Round.survey_id)).all()
     )
-    surveys = session.scalars(select(Survey).order_by(Survey.created_at, Survey.id))
-    return [_study(survey, counts.get(survey.id, 0)) for survey in surveys]
+    return [_study(survey, counts.get(survey.id, 0)) for survey in studies.list_all(session)]
 
 
 def list_rounds(session: Session, survey: Survey) -> list[schemas.Round]:
@@ -124,7 +123,7 @@ def _groups(records: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
 def metrics(session: Session, survey: Survey, number: int) -> schemas.RoundMetrics:
     """The stored snapshot of closed round ``number``, in the API's shape."""
     round_ = closed_round(session, survey, number)
-    snapshot = session.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == round_.id))
+    snapshot = repository.snapshot_of(session, round_)
     if snapshot is None:
         raise NotFound(f"round {number} of {survey.key!r} has no computed results")
     entries = snapshot.results["statements"]

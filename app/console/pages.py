@@ -20,6 +20,7 @@ from app.db import SessionDep
 from app.errors import DomainError, NotFound
 from app.models import Facilitator, Round, RoundState, Survey
 from app.panel import service as panel
+from app.rounds import repository
 from app.rounds import service as rounds
 from app.studies import service as studies
 from app.web.csrf import CsrfProtected, csrf_token
@@ -122,6 +123,23 @@ def study_page(
     )
 
 
+def panel_view(
+    request: Request,
+    session: Session,
+    survey: Survey,
+    facilitator: Facilitator,
+    error: DomainError | None = None,
+) -> Response:
+    """The panel page, with the reason a failed upload gives (and its status)."""
+    return render(
+        request,
+        "panel.html",
+        {"survey": survey, "panelists": panel.list_for(session, survey), "error": error},
+        facilitator=facilitator,
+        status_code=error.status if error else status.HTTP_200_OK,
+    )
+
+
 @router.get("/login", name="console_login_form")
 def login_form(request: Request, session: SessionDep, next: str = "") -> Response:
     """The sign-in form (or the studies list for someone already signed in)."""
@@ -218,12 +236,7 @@ def panel_page(
     request: Request, session: SessionDep, facilitator: CurrentFacilitator, survey: Study
 ) -> Response:
     """Who is invited (invitation data only, never who answered) and the CSV upload."""
-    return render(
-        request,
-        "panel.html",
-        {"survey": survey, "panelists": panel.list_for(session, survey)},
-        facilitator=facilitator,
-    )
+    return panel_view(request, session, survey, facilitator)
 
 
 @router.post("/studies/{key}/panel", name="console_import_panel")
@@ -246,13 +259,7 @@ def import_panel(
                 actor=facilitator.email,
             )
     except DomainError as exc:
-        return render(
-            request,
-            "panel.html",
-            {"survey": survey, "panelists": panel.list_for(session, survey), "error": exc},
-            facilitator=facilitator,
-            status_code=exc.status,
-        )
+        return panel_view(request, session, survey, facilitator, exc)
     return done(request, f"{added} panelists added.", "console_panel", key=survey.key)
 
 
@@ -382,7 +389,8 @@ def round_page(
     round_: StudyRound,
 ) -> Response:
     """An open round's progress, or a closed round's report."""
-    snapshot = report.load(session, round_) if round_.state == RoundState.CLOSED else None
+    closed = round_.state == RoundState.CLOSED
+    snapshot = repository.snapshot_of(session, round_) if closed else None
     return render(
         request,
         "round.html",

@@ -10,7 +10,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Round, RoundSnapshot, Survey, SurveyState
@@ -84,11 +83,6 @@ class Report:
     final: bool
 
 
-def load(session: Session, round_: Round) -> RoundSnapshot | None:
-    """The stored snapshot of ``round_`` (``None`` until it is closed)."""
-    return session.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == round_.id))
-
-
 def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapshot) -> Report:
     """Arrange ``snapshot`` by topic and statement, with labels from the study."""
     statements = {s.id: s for s in survey.statements}
@@ -140,10 +134,7 @@ def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapsh
         ],
         min_group_size=int(method.get("min_group_size", survey.min_group_size)),
         final=later is None
-        and (
-            round_.number >= int(survey.stopping.get("max_rounds", 3))
-            or survey.state == SurveyState.FINISHED
-        ),
+        and (round_.number >= survey.max_rounds or survey.state == SurveyState.FINISHED),
     )
 
 

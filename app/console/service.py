@@ -67,15 +67,20 @@ def overview(session: Session) -> list[StudyRow]:
     """Every study with its round count and the open round's progress."""
     result = []
     for survey in studies.list_all(session):
-        open_round = repository.open_round(session, survey)
+        all_rounds = repository.rounds_of(session, survey)
+        open_round = _open(all_rounds)
         result.append(
             StudyRow(
                 survey=survey,
-                rounds=len(repository.rounds_of(session, survey)),
+                rounds=len(all_rounds),
                 open_round=rounds.status(session, open_round) if open_round else None,
             )
         )
     return result
+
+
+def _open(all_rounds: list[Round]) -> Round | None:
+    return next((r for r in all_rounds if r.state == RoundState.OPEN), None)
 
 
 def study_view(session: Session, survey: Survey) -> StudyView:
@@ -114,10 +119,10 @@ def study_view(session: Session, survey: Survey) -> StudyView:
         ],
         panel_total=sum(sizes.values()),
         rounds=[rounds.status(session, r) for r in all_rounds],
-        open_round=next((r for r in all_rounds if r.state == RoundState.OPEN), None),
+        open_round=_open(all_rounds),
         statements=states,
         reported=reported,
-        max_rounds=int(survey.stopping.get("max_rounds", 3)),
+        max_rounds=survey.max_rounds,
     )
 
 

@@ -60,6 +60,11 @@ class Survey(IdMixin, Base):
     )
 
     @property
+    def max_rounds(self) -> int:
+        """The stopping rule's last round (3 unless the study says otherwise)."""
+        return int(self.stopping.get("max_rounds", 3))
+
+    @property
     def default_language(self) -> str:
         return str(self.languages[0])
 

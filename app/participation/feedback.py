@@ -21,7 +21,6 @@ from app.models import (
     Respondent,
     Response,
     Round,
-    RoundSnapshot,
     Survey,
 )
 from app.participation.schemas import Cell
@@ -68,7 +67,7 @@ def previous_round(session: Session, round_: Round) -> PreviousRound | None:
     before = repository.previous(session, round_)
     if before is None:
         return None
-    snapshot = session.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == before.id))
+    snapshot = repository.snapshot_of(session, before)
     if snapshot is None:
         return None
     entries = {int(s["statement_id"]): s for s in snapshot.results.get("statements", [])}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import AccessLink, Round, RoundState, Submission, Survey
+from app.models import AccessLink, Round, RoundSnapshot, RoundState, Submission, Survey
 
 
 def rounds_of(session: Session, survey: Survey) -> list[Round]:
@@ -60,3 +60,8 @@ def submitted_count(session: Session, round_: Round) -> int:
 
 def started_count(session: Session, round_: Round) -> int:
     return int(session.scalar(select(func.count()).where(Submission.round_id == round_.id)) or 0)
+
+
+def snapshot_of(session: Session, round_: Round) -> RoundSnapshot | None:
+    """The stored results of ``round_`` (``None`` until it is closed)."""
+    return session.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == round_.id))

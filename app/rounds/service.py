@@ -76,7 +76,7 @@ def launch(
         raise Conflict(f"study {survey.key!r} already has an open round; close it first")
     previous = repository.latest(session, survey)
     number = previous.number + 1 if previous else 1
-    max_rounds = int(survey.stopping.get("max_rounds", 3))
+    max_rounds = survey.max_rounds
     if number > max_rounds:
         raise Conflict(f"study {survey.key!r} has reached its maximum of {max_rounds} rounds")
     statements = list(
@@ -199,7 +199,7 @@ def close(session: Session, survey: Survey, round_: Round, *, actor: str) -> Rou
             session.add(result)
     except IntegrityError as exc:  # the UPDATE above makes this unreachable, short of a bug
         raise Conflict(f"round {round_.number} already has its results") from exc
-    last_round = round_.number >= int(survey.stopping.get("max_rounds", 3))
+    last_round = round_.number >= survey.max_rounds
     outcomes = {s["statement_id"]: s["outcome"] for s in result.results["statements"]}
     for item in round_.items:
         outcome = outcomes[item.statement_id]

@@ -11,18 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.console import accounts
-from app.models import (
-    AnswerKind,
-    Facilitator,
-    Panelist,
-    Response,
-    Round,
-    Submission,
-    Survey,
-)
-from app.models.base import today
-from app.panel import respondents
+from app.models import Facilitator, Panelist, Round, Survey
 from app.panel.service import PanelRow, import_rows, list_for
+from tests.app import factories
 
 EMAIL = "fran@example.org"
 PASSWORD = "correct horse battery staple"
@@ -100,24 +91,14 @@ def submit(db: Session, survey: Survey) -> Callable[..., None]:
         ratings: Callable[[Panelist, str, str], int | None],
     ) -> None:
         for panelist in panelists:
-            respondent = respondents.find_or_create(db, panelist)
-            db.add(
-                Submission(round_id=round_.id, respondent_id=respondent.id, submitted_on=today())
+            factories.submit(
+                db,
+                survey,
+                round_,
+                panelist,
+                lambda j, c, panelist=panelist: ratings(
+                    panelist, round_.items[j].statement.key, survey.criteria[c].key
+                ),
             )
-            for item in round_.items:
-                for criterion in survey.criteria:
-                    rating = ratings(panelist, item.statement.key, criterion.key)
-                    db.add(
-                        Response(
-                            round_id=round_.id,
-                            respondent_id=respondent.id,
-                            statement_id=item.statement_id,
-                            criterion_id=criterion.id,
-                            kind=AnswerKind.SUBMITTED,
-                            rating=rating,
-                            cannot_judge=rating is None,
-                        )
-                    )
-        db.flush()
 
     return answer

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text, update
@@ -105,7 +106,7 @@ def smtp_down(smtp_port: int, monkeypatch: pytest.MonkeyPatch) -> int:
     return smtp_port
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestDelivery:
     def test_message_carries_the_link_and_the_study_in_text_and_html(self, smtp: LocalSmtp) -> None:
         [row] = queue()
@@ -169,9 +170,7 @@ class TestDelivery:
     def test_logs_in_when_the_url_has_credentials(
         self, smtp_port: int, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        server = LocalSmtp(smtp_port, credentials=("delphi", "p@ss word"))
-        server.start()
-        try:
+        with LocalSmtp(smtp_port, credentials=("delphi", "p@ss word")) as server:
             configure(
                 monkeypatch,
                 mail_backend="smtp",
@@ -179,13 +178,11 @@ class TestDelivery:
             )
             queue()
             assert send_due().sent == 1
-        finally:
-            server.stop()
         assert server.logins == ["delphi"]
         assert len(server.messages) == 1
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestSmtpDown:
     def test_row_stays_queued_and_is_retried_after_a_back_off(self, smtp_down: int) -> None:
         [row] = queue()
@@ -216,14 +213,10 @@ class TestSmtpDown:
         [row] = queue()
         now = utcnow()
         send_due(now=now)
-        server = LocalSmtp(smtp_down)
-        server.start()
-        try:
+        with LocalSmtp(smtp_down) as server:
             assert send_due(now=now + dt.timedelta(seconds=10)) == SendResult()
             assert send_due(now=now + dt.timedelta(seconds=31)).sent == 1
             assert send_due(now=now + dt.timedelta(hours=2)) == SendResult()
-        finally:
-            server.stop()
         assert len(server.messages) == 1
         assert row.link in body(server.messages[0], "plain")
         [stored] = outbox()
@@ -238,12 +231,8 @@ class TestSmtpDown:
         send_due(now=now)
         [failed] = outbox()
         assert failed.message_id is not None
-        server = LocalSmtp(smtp_down)
-        server.start()
-        try:
+        with LocalSmtp(smtp_down) as server:
             send_due(now=now + dt.timedelta(minutes=1))
-        finally:
-            server.stop()
         assert server.messages[0]["Message-ID"] == failed.message_id
 
     def test_gives_up_after_the_maximum_attempts_and_erases_the_link(
@@ -270,14 +259,10 @@ class TestSmtpDown:
     def test_refused_recipient_is_recorded_without_the_address(
         self, smtp_port: int, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        server = LocalSmtp(smtp_port, refuse=True)
-        server.start()
-        try:
+        with LocalSmtp(smtp_port, refuse=True) as server:
             configure(monkeypatch, mail_backend="smtp", smtp_url=server.url)
             [row] = queue()
             assert send_due().retrying == 1
-        finally:
-            server.stop()
         [stored] = outbox()
         assert stored.last_error is not None
         assert "550" in stored.last_error
@@ -293,27 +278,23 @@ class TestRetrySchedule:
         assert worker.retry_delay(1000) == dt.timedelta(hours=1)
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestParallelWorkers:
     def test_two_workers_racing_over_the_same_rows_send_each_once(
         self, smtp_port: int, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         # A slow server keeps each worker busy with a row while the other tries to claim it.
-        server = LocalSmtp(smtp_port, delay=0.01)
-        server.start()
-        configure(monkeypatch, mail_backend="smtp", smtp_url=server.url)
-        queued = queue(40)
-        start = threading.Barrier(2)
+        with LocalSmtp(smtp_port, delay=0.01) as server:
+            configure(monkeypatch, mail_backend="smtp", smtp_url=server.url)
+            queued = queue(40)
+            start = threading.Barrier(2)
 
-        def work() -> SendResult:
-            start.wait()
-            return send_due()
+            def work() -> SendResult:
+                start.wait()
+                return send_due()
 
-        try:
             with ThreadPoolExecutor(2) as pool:
                 results = [f.result() for f in [pool.submit(work), pool.submit(work)]]
-        finally:
-            server.stop()
         assert sum(r.sent for r in results) == 40
         assert all(r.failed == r.retrying == 0 for r in results)
         recipients = sorted(str(m["To"].addresses[0].addr_spec) for m in server.messages)
@@ -322,8 +303,8 @@ class TestParallelWorkers:
         assert {row.state for row in outbox()} == {OutboxState.SENT}
 
 
-def crash_when_marking_sent(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The next "mark sent" step fails as if the worker died right after the server's 250."""
+def send_and_crash(monkeypatch: pytest.MonkeyPatch, **send_options: Any) -> None:
+    """A pass whose "mark sent" step fails as if the worker died right after the server's 250."""
     real = worker._mark_sent
 
     def crash_once(*args: object, **kwargs: object) -> None:
@@ -331,6 +312,8 @@ def crash_when_marking_sent(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ConnectionError("database connection lost")
 
     monkeypatch.setattr(worker, "_mark_sent", crash_once)
+    with pytest.raises(ConnectionError):
+        send_due(**send_options)
 
 
 def backdate_claims(by: dt.timedelta) -> None:
@@ -338,15 +321,13 @@ def backdate_claims(by: dt.timedelta) -> None:
         session.execute(update(Outbox).values(claimed_at=utcnow() - by))
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestCrashAfterHandOver:
     def test_a_message_the_server_accepted_is_not_sent_again(
         self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         [row] = queue()
-        crash_when_marking_sent(monkeypatch)
-        with pytest.raises(ConnectionError):
-            send_due()
+        send_and_crash(monkeypatch)
         assert len(smtp.messages) == 1
         [stored] = outbox()
         assert stored.state == OutboxState.SENDING
@@ -365,9 +346,7 @@ class TestCrashAfterHandOver:
     ) -> None:
         caplog.set_level(logging.DEBUG, logger="app")
         [row] = queue()
-        crash_when_marking_sent(monkeypatch)
-        with pytest.raises(ConnectionError):
-            send_due()
+        send_and_crash(monkeypatch)
         assert f"outbox {row.id} was handed to the mail server" in caplog.text
         for secret in (row.address, row.link, row.token, "Panelist Number"):
             assert secret not in caplog.text
@@ -376,9 +355,7 @@ class TestCrashAfterHandOver:
         self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         [row] = queue()
-        crash_when_marking_sent(monkeypatch)
-        with pytest.raises(ConnectionError):
-            send_due()
+        send_and_crash(monkeypatch)
         backdate_claims(dt.timedelta(minutes=20))
         result = CliRunner().invoke(cli, ["mail", "requeue"])
         assert result.exit_code == 0, result.output
@@ -396,9 +373,7 @@ class TestCrashAfterHandOver:
         self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         queue()
-        crash_when_marking_sent(monkeypatch)
-        with pytest.raises(ConnectionError):
-            send_due()
+        send_and_crash(monkeypatch)
         backdate_claims(dt.timedelta(minutes=5))
         result = CliRunner().invoke(cli, ["mail", "requeue"])
         assert result.exit_code == 0, result.output
@@ -415,12 +390,8 @@ class TestCrashAfterHandOver:
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         queue(3)
-        crash_when_marking_sent(monkeypatch)
-        with pytest.raises(ConnectionError):
-            send_due(limit=1)
-        crash_when_marking_sent(monkeypatch)
-        with pytest.raises(ConnectionError):
-            send_due(limit=1)
+        send_and_crash(monkeypatch, limit=1)
+        send_and_crash(monkeypatch, limit=1)
         backdate_claims(dt.timedelta(minutes=16))
         caplog.set_level(logging.INFO, logger="app.mail")
         result = CliRunner().invoke(cli, ["mail", "send", "--once"])
@@ -437,9 +408,7 @@ class TestCrashAfterHandOver:
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         queue()
-        crash_when_marking_sent(monkeypatch)
-        with pytest.raises(ConnectionError):
-            send_due()
+        send_and_crash(monkeypatch)
         caplog.set_level(logging.INFO, logger="app.mail")
         caplog.clear()
         result = CliRunner().invoke(cli, ["mail", "send", "--once"])
@@ -448,33 +417,28 @@ class TestCrashAfterHandOver:
         assert outbox()[0].state == OutboxState.SENDING
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestSlowServer:
     def test_a_slow_send_does_not_hold_up_other_writes(
         self, smtp_port: int, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         delay = 3.0
-        server = LocalSmtp(smtp_port, delay=delay)
-        server.start()
-        configure(monkeypatch, mail_backend="smtp", smtp_url=server.url)
-        queue()
-        with ThreadPoolExecutor(1) as pool:
-            try:
-                sending = pool.submit(send_due)
-                assert server.receiving.wait(timeout=10), "the worker never reached DATA"
-                started = time.monotonic()
-                queue()  # another process queues an email meanwhile: a write to the database
-                elapsed = time.monotonic() - started
-                overlapped = not sending.done()
-                assert sending.result(timeout=30).sent == 1
-            finally:
-                server.stop()
+        with LocalSmtp(smtp_port, delay=delay) as server, ThreadPoolExecutor(1) as pool:
+            configure(monkeypatch, mail_backend="smtp", smtp_url=server.url)
+            queue()
+            sending = pool.submit(send_due)
+            assert server.receiving.wait(timeout=10), "the worker never reached DATA"
+            started = time.monotonic()
+            queue()  # another process queues an email meanwhile: a write to the database
+            elapsed = time.monotonic() - started
+            overlapped = not sending.done()
+            assert sending.result(timeout=30).sent == 1
         assert elapsed < delay / 3, f"a database write waited {elapsed:.1f} s on the SMTP send"
         assert overlapped
         assert [row.state for row in outbox()] == [OutboxState.SENT, OutboxState.PENDING]
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestFileBackend:
     def test_writes_a_readable_eml_and_prints_the_link(
         self,
@@ -506,7 +470,7 @@ class TestFileBackendInProduction:
         with pytest.raises(backends.MailConfigurationError, match="DELPHI_MAIL_BACKEND=smtp"):
             backends.from_settings(production(mail_dir=tmp_path))
 
-    @pytest.mark.usefixtures("mail_db")
+    @pytest.mark.usefixtures("live_database")
     def test_the_worker_prints_no_link_and_leaves_the_queue_as_it_was(
         self,
         tmp_path: Path,
@@ -523,7 +487,7 @@ class TestFileBackendInProduction:
         assert stored.state == OutboxState.PENDING
         assert stored.attempts == 0
 
-    @pytest.mark.usefixtures("mail_db")
+    @pytest.mark.usefixtures("live_database")
     def test_the_command_exits_with_the_reason(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -535,7 +499,7 @@ class TestFileBackendInProduction:
         assert row.link not in result.output
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestLogging:
     def test_logs_ids_and_counts_but_no_address_name_or_link(
         self, smtp_down: int, caplog: pytest.LogCaptureFixture
@@ -544,12 +508,8 @@ class TestLogging:
         queued = queue(2)
         now = utcnow()
         send_due(now=now)
-        server = LocalSmtp(smtp_down)
-        server.start()
-        try:
+        with LocalSmtp(smtp_down):
             send_due(now=now + dt.timedelta(minutes=1))
-        finally:
-            server.stop()
         assert f"outbox {queued[0].id} attempt 1 failed" in caplog.text
         assert "2 sent" in caplog.text
         for row in queued:
@@ -557,7 +517,7 @@ class TestLogging:
                 assert secret not in caplog.text
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestLaunchInvitations:
     def launch(self, panel_size: int) -> list[str]:
         with unit_of_work() as session:
@@ -596,16 +556,12 @@ class TestLaunchInvitations:
         with unit_of_work() as session:
             states = list(session.scalars(text("SELECT state FROM round")))
         assert states == [RoundState.OPEN.value]
-        server = LocalSmtp(smtp_down)
-        server.start()
-        try:
+        with LocalSmtp(smtp_down) as server:
             assert send_due(now=now + dt.timedelta(minutes=1)).sent == 3
-        finally:
-            server.stop()
         assert len(server.messages) == 3
 
 
-@pytest.mark.usefixtures("mail_db")
+@pytest.mark.usefixtures("live_database")
 class TestCommand:
     def test_send_once_prints_the_counts(self, smtp: LocalSmtp) -> None:
         queue(2)
