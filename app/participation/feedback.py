@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from app.answers import service as answers_store
+from app.answers.sheet import Cell
 from app.models import (
-    AnswerKind,
     Criterion,
     Reason,
     Respondent,
@@ -23,7 +24,6 @@ from app.models import (
     Round,
     Survey,
 )
-from app.participation.schemas import Cell
 from app.rounds import repository
 
 REASONS_PER_SIDE = 2
@@ -123,7 +123,7 @@ def build(
     """Feedback per statement id for those of ``statement_ids`` rated last round."""
     if previous is None:
         return {}
-    own = _own_ratings(session, previous.round, respondent)
+    own = _own_ratings(session, survey, previous.round, respondent)
     reasons = _reasons(session, survey, previous, respondent)
     result: dict[int, StatementFeedback] = {}
     for statement_id in statement_ids:
@@ -172,18 +172,12 @@ def build(
 
 
 def _own_ratings(
-    session: Session, round_: Round, respondent: Respondent | None
+    session: Session, survey: Survey, round_: Round, respondent: Respondent | None
 ) -> dict[Cell, int | None]:
     if respondent is None:
         return {}
-    rows = session.execute(
-        select(Response.statement_id, Response.criterion_id, Response.rating).where(
-            Response.round_id == round_.id,
-            Response.respondent_id == respondent.id,
-            Response.kind == AnswerKind.SUBMITTED,
-        )
-    )
-    return {(sid, cid): rating for sid, cid, rating in rows}
+    layout = answers_store.layout_of(round_, survey.criteria)
+    return answers_store.submitted_ratings(session, round_.id, respondent.id, layout)
 
 
 def _reasons(
@@ -204,12 +198,10 @@ def _reasons(
                 Response.respondent_id == Reason.respondent_id,
                 Response.statement_id == Reason.statement_id,
                 Response.criterion_id == first.id,
-                Response.kind == AnswerKind.SUBMITTED,
             ),
         )
         .where(
             Reason.round_id == previous.round.id,
-            Reason.kind == AnswerKind.SUBMITTED,
             Response.rating.is_not(None),
         )
         # Reason ids are random, so this picks an arbitrary sample that stays the same

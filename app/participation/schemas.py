@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
+from app.answers.sheet import CANNOT_JUDGE_VALUE as CANNOT_JUDGE
+from app.answers.sheet import AnswerSheet
 from app.errors import Invalid
 from app.models import Criterion
 
-CANNOT_JUDGE = "cj"
 REASON_MAX_LENGTH = 4000
 ACTIONS = ("save", "submit")
 
 Action = Literal["save", "submit"]
-Cell = tuple[int, int]  # (statement id, criterion id)
 
 _RATING_FIELD = re.compile(r"r-(\d{1,18})-(\d{1,18})")
 _REASON_FIELD = re.compile(r"reason-(\d{1,18})")
@@ -33,29 +33,6 @@ def rating_field(statement_id: int, criterion_id: int) -> str:
 
 def reason_field(statement_id: int) -> str:
     return f"reason-{statement_id}"
-
-
-@dataclass
-class AnswerSheet:
-    """One panelist's answers to one round: ``None`` as a rating means "cannot judge"."""
-
-    ratings: dict[Cell, int | None] = field(default_factory=dict)
-    reasons: dict[int, str] = field(default_factory=dict)
-
-    def value(self, statement_id: int, criterion_id: int) -> str | None:
-        """The form value of a cell (``"7"``, ``"cj"``) or ``None`` when unanswered."""
-        cell = (statement_id, criterion_id)
-        if cell not in self.ratings:
-            return None
-        rating = self.ratings[cell]
-        return CANNOT_JUDGE if rating is None else str(rating)
-
-    def overlay(self, newer: AnswerSheet) -> AnswerSheet:
-        """This sheet with every answer ``newer`` gives taking precedence."""
-        return AnswerSheet(
-            ratings={**self.ratings, **newer.ratings},
-            reasons={**self.reasons, **{k: v for k, v in newer.reasons.items() if v}},
-        )
 
 
 @dataclass(frozen=True)

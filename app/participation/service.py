@@ -11,36 +11,27 @@ from dataclasses import dataclass, field
 from gettext import NullTranslations
 from typing import Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app import i18n
+from app.answers import service as answers_store
+from app.answers.cells import Layout
+from app.answers.sheet import AnswerSheet, Cell
 from app.models import (
     AccessLink,
-    AnswerKind,
     Criterion,
     Panelist,
-    Reason,
-    Respondent,
-    Response,
     Round,
     RoundItem,
     RoundState,
-    Submission,
     Survey,
 )
-from app.models.base import today
+from app.models.base import utcnow
 from app.models.survey import Translations
 from app.panel import respondents
 from app.participation import feedback
-from app.participation.schemas import (
-    CANNOT_JUDGE,
-    AnswerSheet,
-    Cell,
-    Posted,
-    rating_field,
-    reason_field,
-)
+from app.participation.schemas import CANNOT_JUDGE, Posted, rating_field, reason_field
 from app.rounds import links
 
 
@@ -65,10 +56,21 @@ class Participant:
 
     @property
     def is_open(self) -> bool:
-        return self.round.state == RoundState.OPEN
+        """Open, and its deadline (if any) not yet passed."""
+        return self.round.state == RoundState.OPEN and not past_deadline(self.round)
+
+    @property
+    def layout(self) -> Layout:
+        return answers_store.layout_of(self.round, self.survey.criteria)
 
     def text(self, translations: Translations) -> str:
         return self.survey.text(translations, self.language)
+
+
+def past_deadline(round_: Round) -> bool:
+    """Whether ``round_``'s deadline has passed (the worker closes it within a minute)."""
+    deadline = _deadline(round_)
+    return deadline is not None and deadline <= utcnow()
 
 
 def exchange(session: Session, token: str) -> AccessLink | None:
@@ -77,7 +79,9 @@ def exchange(session: Session, token: str) -> AccessLink | None:
     if link is None:
         return None
     round_ = session.get(Round, link.round_id)
-    return link if round_ is not None and round_.state == RoundState.OPEN else None
+    if round_ is None or round_.state != RoundState.OPEN or past_deadline(round_):
+        return None
+    return link
 
 
 def participant(session: Session, link_id: object) -> Participant | None:
@@ -190,11 +194,11 @@ def questionnaire(
     Prefilled from ``answers`` (a rejected post), else the draft, else what they submitted.
     """
     respondent = respondents.find(session, who.panelist)
-    draft = _load(session, who.round, respondent, AnswerKind.DRAFT)
-    submitted = _load(session, who.round, respondent, AnswerKind.SUBMITTED)
-    has_draft = bool(draft.ratings or draft.reasons)
+    stored = answers_store.load(
+        session, who.round.id, respondent.id if respondent else None, who.layout
+    )
     if answers is None:
-        answers = draft if has_draft else submitted
+        answers = stored.working
     errors = errors or {}
     previous = feedback.previous_round(session, who.round)
     ranges = feedback.middle_ranges(previous, who.survey)
@@ -240,15 +244,14 @@ def questionnaire(
         for topic in who.survey.topics
         if topic.id in by_topic
     ]
-    submission = _submission(session, who.round, respondent)
-    submitted_on = submission.submitted_on if submission else None
+    submitted_on = stored.submission.submitted_on if stored.submission else None
     return Questionnaire(
         survey_title=who.text(who.survey.title),
         round_number=who.round.number,
         deadline=_deadline(who.round),
         sections=sections,
         submitted_on=submitted_on,
-        pending_changes=submitted_on is not None and has_draft and draft != submitted,
+        pending_changes=stored.pending_changes,
         errors=[
             FieldError(target=_target(name, sections), message=message)
             for name, message in errors.items()
@@ -356,7 +359,7 @@ def answer(session: Session, who: Participant, posted: Posted) -> Outcome:
     state = session.scalar(
         select(Round.state).where(Round.id == who.round.id).with_for_update(read=True)
     )
-    if state != RoundState.OPEN:
+    if state != RoundState.OPEN or past_deadline(who.round):
         keep_late_answers(session, who, posted.answers)
         return Outcome("closed")
     if posted.action == "save":
@@ -369,8 +372,7 @@ def answer(session: Session, who: Participant, posted: Posted) -> Outcome:
 def save_draft(session: Session, who: Participant, answers: AnswerSheet) -> None:
     """Replace the panelist's draft with ``answers``."""
     respondent = respondents.find_or_create(session, who.panelist)
-    _replace(session, who.round, respondent, AnswerKind.DRAFT, answers)
-    _touch(session, who.round, respondent, submitted=False)
+    answers_store.save_draft(session, who.round.id, respondent.id, who.layout, answers)
 
 
 def submit(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:
@@ -381,18 +383,19 @@ def submit(session: Session, who: Participant, answers: AnswerSheet) -> dict[str
         save_draft(session, who, answers)
         return errors
     respondent = respondents.find_or_create(session, who.panelist)
-    _replace(session, who.round, respondent, AnswerKind.SUBMITTED, answers)
-    # The draft mirrors what was submitted, so the page shows no unsent changes.
-    _replace(session, who.round, respondent, AnswerKind.DRAFT, answers)
-    _touch(session, who.round, respondent, submitted=True)
+    answers_store.submit(
+        session, who.round.id, respondent.id, who.layout, answers, language=who.language
+    )
     return {}
 
 
 def keep_late_answers(session: Session, who: Participant, answers: AnswerSheet) -> None:
     """After the round closed: merge ``answers`` into the draft; it no longer counts."""
     respondent = respondents.find_or_create(session, who.panelist)
-    draft = _load(session, who.round, respondent, AnswerKind.DRAFT)
-    _replace(session, who.round, respondent, AnswerKind.DRAFT, draft.overlay(answers))
+    stored = answers_store.load(session, who.round.id, respondent.id, who.layout)
+    answers_store.save_draft(
+        session, who.round.id, respondent.id, who.layout, stored.working.overlay(answers)
+    )
 
 
 def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:
@@ -420,93 +423,3 @@ def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[s
                 "q3": i18n.format_decimal(high, who.language),
             }
     return errors
-
-
-def _load(
-    session: Session, round_: Round, respondent: Respondent | None, kind: AnswerKind
-) -> AnswerSheet:
-    sheet = AnswerSheet()
-    if respondent is None:
-        return sheet
-    responses = session.execute(
-        select(Response.statement_id, Response.criterion_id, Response.rating).where(
-            Response.round_id == round_.id,
-            Response.respondent_id == respondent.id,
-            Response.kind == kind,
-        )
-    )
-    for sid, cid, rating in responses:
-        sheet.ratings[(sid, cid)] = rating
-    reasons = session.execute(
-        select(Reason.statement_id, Reason.text).where(
-            Reason.round_id == round_.id,
-            Reason.respondent_id == respondent.id,
-            Reason.kind == kind,
-        )
-    )
-    sheet.reasons.update(dict(reasons.all()))
-    return sheet
-
-
-def _replace(
-    session: Session, round_: Round, respondent: Respondent, kind: AnswerKind, answers: AnswerSheet
-) -> None:
-    """Swap one answer set for another: a set is always whole, never patched cell by cell."""
-    for model in (Response, Reason):
-        session.execute(
-            delete(model).where(
-                model.round_id == round_.id,
-                model.respondent_id == respondent.id,
-                model.kind == kind,
-            )
-        )
-    day = today()
-    session.add_all(
-        Response(
-            round_id=round_.id,
-            respondent_id=respondent.id,
-            statement_id=sid,
-            criterion_id=cid,
-            kind=kind,
-            rating=rating,
-            cannot_judge=rating is None,
-            answered_on=day,
-        )
-        for (sid, cid), rating in answers.ratings.items()
-    )
-    session.add_all(
-        Reason(
-            round_id=round_.id,
-            respondent_id=respondent.id,
-            statement_id=sid,
-            kind=kind,
-            text=text,
-            answered_on=day,
-        )
-        for sid, text in answers.reasons.items()
-        if text
-    )
-    session.flush()
-
-
-def _submission(
-    session: Session, round_: Round, respondent: Respondent | None
-) -> Submission | None:
-    if respondent is None:
-        return None
-    return session.scalar(
-        select(Submission).where(
-            Submission.round_id == round_.id, Submission.respondent_id == respondent.id
-        )
-    )
-
-
-def _touch(session: Session, round_: Round, respondent: Respondent, *, submitted: bool) -> None:
-    submission = _submission(session, round_, respondent)
-    if submission is None:
-        submission = Submission(round_id=round_.id, respondent_id=respondent.id)
-        session.add(submission)
-    submission.updated_on = today()
-    if submitted:
-        submission.submitted_on = today()
-    session.flush()
