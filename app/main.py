@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -17,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import logs
 from app.config import get_settings
 from app.errors import DomainError
+from app.web.admission import POSTED_FIELDS, Admission, busy
 from app.web.templating import TEMPLATES_DIR, templates
 
 log = logging.getLogger("app")
@@ -37,6 +39,11 @@ def create_app() -> FastAPI:
         title="Delphi consensus engine",
         version="0.1.0",
         description="Anonymous iterative rating rounds; consensus and dissent statistics.",
+    )
+    # Inside the session middleware (which must see the cookie to name the refused page's
+    # language) and outside everything that touches the database; see app.web.admission.
+    app.add_middleware(
+        Admission, limit=settings.max_concurrency, timeout=settings.admission_timeout
     )
     app.add_middleware(
         SessionMiddleware,
@@ -98,6 +105,15 @@ def create_app() -> FastAPI:
             422,
         )
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(request: Request, exc: Exception) -> Response:
+        # A bounded wait ran out (a lock, a connection) or the database is away: the
+        # transaction was rolled back, nothing half-done is stored, and the panelist gets
+        # back everything they sent.
+        log.warning("database busy or unavailable: %s", _cause(exc))
+        return busy(request, getattr(request.state, POSTED_FIELDS, None))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/") or request.url.path in ("/docs", "/openapi.json"):
@@ -116,6 +132,11 @@ def create_app() -> FastAPI:
         return templates.TemplateResponse(request, "home.html", {})
 
     return app
+
+
+def _cause(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return type(orig or exc).__name__
 
 
 def _error_response(

@@ -103,4 +103,5 @@ def ratings(stacked: npt.NDArray[np.int16]) -> npt.NDArray[np.float64]:
 
 def cannot_judge_counts(stacked: npt.NDArray[np.int16]) -> npt.NDArray[np.int64]:
     """Per statement and criterion, how many answered "cannot judge"."""
-    return np.count_nonzero(stacked == CANNOT_JUDGE, axis=0).astype(np.int64)
+    counted: npt.NDArray[np.int64] = np.count_nonzero(stacked == CANNOT_JUDGE, axis=0)
+    return counted.astype(np.int64)

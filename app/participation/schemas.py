@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from app.answers.sheet import CANNOT_JUDGE_VALUE as CANNOT_JUDGE
-from app.answers.sheet import AnswerSheet
+from app.answers.sheet import CANNOT_JUDGE_VALUE, AnswerSheet
 from app.errors import Invalid
-from app.models import Criterion
+from app.rounds.plan import CriterionInfo
 
+CANNOT_JUDGE = CANNOT_JUDGE_VALUE
 REASON_MAX_LENGTH = 4000
 ACTIONS = ("save", "submit")
 
@@ -44,7 +44,7 @@ class Posted:
 def parse_form(
     items: Iterable[tuple[str, object]],
     statement_ids: Iterable[int],
-    criteria: Iterable[Criterion],
+    criteria: Iterable[CriterionInfo],
 ) -> Posted:
     """Validate a posted questionnaire; raise ``Invalid`` (nothing stored) on forged input."""
     statements = set(statement_ids)
@@ -110,7 +110,7 @@ def _clip(text: str | None, limit: int = 40) -> str | None:
 def _rating(
     answers: AnswerSheet,
     statement_id: int,
-    criterion: Criterion,
+    criterion: CriterionInfo,
     name: str,
     value: str,
     problems: list[str],

@@ -245,7 +245,7 @@ class TestSubmitsRacingAClose:
                 assert who is not None
                 posted = schemas.parse_form(
                     [*form.items(), ("action", "submit")],
-                    [item.statement_id for item in who.round.items],
+                    who.plan.statement_ids,
                     who.survey.criteria,
                 )
                 return participation.answer(session, who, posted).status

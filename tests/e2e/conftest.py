@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -89,9 +90,9 @@ class Deployment:
             pytest.fail(f"delphi {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
         return result.stdout
 
-    def serve(self) -> None:
-        """Start uvicorn and wait until it answers."""
-        with self.log_path.open("wb") as log:
+    def serve(self, workers: int = 1) -> None:
+        """Start uvicorn (``workers`` processes) and wait until it answers."""
+        with self.log_path.open("ab") as log:
             self._server = subprocess.Popen(
                 [
                     str(BIN / "python"),
@@ -103,11 +104,15 @@ class Deployment:
                     "127.0.0.1",
                     "--port",
                     str(self.port),
+                    "--workers",
+                    str(workers),
                 ],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own process group, so kill() reaches every worker process.
+                start_new_session=True,
             )
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
@@ -120,6 +125,13 @@ class Deployment:
                 pass
             time.sleep(0.2)
         pytest.fail(f"the server did not answer within {STARTUP_TIMEOUT} s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL the server (and its worker processes): no shutdown, no cleanup."""
+        if self._server is None or self._server.poll() is not None:
+            return
+        os.killpg(self._server.pid, signal.SIGKILL)
+        self._server.wait(timeout=10)
 
     def stop(self) -> None:
         if self._server is None or self._server.poll() is not None:
