@@ -31,8 +31,6 @@ FACILITATOR_EMAIL = "facilitator@example.org"
 FACILITATOR_PASSWORD = "reliability passphrase"
 # Generous for a loaded 2-core machine; no request should come near it.
 HTTP_TIMEOUT = 60.0
-# Lines for the end of the run: what each load test saw (counts per status, timings).
-FIGURES: list[str] = []
 # A fresh connection per request: uvicorn closes idle keep-alive connections after 5 s,
 # and a POST sent on one it is closing at that instant fails (no client retries a POST).
 FRESH_CONNECTIONS = httpx.Limits(max_keepalive_connections=0)
@@ -204,10 +202,3 @@ def site(
             get_engine().dispose()
             get_engine.cache_clear()
             get_settings.cache_clear()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if FIGURES:
-        terminalreporter.section("reliability figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)

@@ -23,7 +23,6 @@ from app.models import Respondent, Submission
 from app.rounds import repository
 from app.security import respondent_key
 from tests.reliability.conftest import (
-    FIGURES,
     Browser,
     OpenRound,
     Site,
@@ -33,6 +32,7 @@ from tests.reliability.conftest import (
     csrf_of,
     load,
 )
+from tests.reliability.figures import FIGURES
 
 pytestmark = pytest.mark.e2e
 
