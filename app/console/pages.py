@@ -360,6 +360,31 @@ def close(
     )
 
 
+@router.post("/studies/{key}/rounds/{number}/complete", name="console_complete")
+@own_transactions
+def complete(
+    request: Request,
+    session: SessionDep,
+    transactions: TransactionsDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    round_: StudyRound,
+) -> Response:
+    """Compute the results of a round whose close stopped halfway."""
+    try:
+        rounds.complete(transactions, survey.id, round_.number)
+    except DomainError as exc:
+        return study_page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        f"The results of round {round_.number} are computed.",
+        "console_round",
+        key=survey.key,
+        number=round_.number,
+    )
+
+
 @router.get("/studies/{key}/finish", name="console_finish_confirm")
 def finish_confirm(request: Request, facilitator: CurrentFacilitator, survey: Study) -> Response:
     """Ask before finishing: no round can be launched afterwards."""
