@@ -44,7 +44,7 @@ class CriterionFeedback:
     label: str
     low: int
     high: int
-    counts: list[int]
+    counts: tuple[int, ...]
     n: int
     median: float | None
     q1: float | None
@@ -183,7 +183,7 @@ def build(
                     label=survey.text(criterion.label, language),
                     low=criterion.scale_low,
                     high=criterion.scale_high,
-                    counts=[int(c) for c in record["counts"]],
+                    counts=tuple(int(c) for c in record["counts"]),
                     n=int(record["n"]),
                     median=record.get("median"),
                     q1=record.get("q1"),

@@ -161,7 +161,7 @@ class Question:
     name: str
     label: str
     hint: str
-    points: list[Point]
+    points: tuple[Point, ...]
     selected: str | None
     error: str | None
 
@@ -294,7 +294,7 @@ def questionnaire(
     )
 
 
-def _points(who: Participant, criterion: CriterionInfo) -> list[Point]:
+def _points(who: Participant, criterion: CriterionInfo) -> tuple[Point, ...]:
     anchors = criterion.anchors
     points = [
         Point(
@@ -305,7 +305,7 @@ def _points(who: Participant, criterion: CriterionInfo) -> list[Point]:
         for p in criterion.points
     ]
     cannot_judge = who.translations.gettext("Cannot judge")
-    return [*points, Point(value=CANNOT_JUDGE, label=cannot_judge)]
+    return (*points, Point(value=CANNOT_JUDGE, label=cannot_judge))
 
 
 def _reason_prompt(who: Participant, criterion: CriterionInfo, low: float, high: float) -> str:
