@@ -249,13 +249,18 @@ def store(session: Session, survey: Survey, round_: Round, result: RoundSnapshot
     except IntegrityError as exc:  # a concurrent complete() got there first
         raise Conflict(f"round {round_.number} already has its results") from exc
     last_round = round_.number >= survey.max_rounds
-    outcomes = {s["statement_id"]: s["outcome"] for s in result.results["statements"]}
-    for item in round_.items:
-        outcome = outcomes[item.statement_id]
-        if outcome == "consensus":
-            item.statement.state = StatementState.CONSENSUS
-        elif outcome == "stable" or last_round:
-            item.statement.state = StatementState.DROPPED
+    settled: dict[StatementState, list[int]] = {
+        StatementState.CONSENSUS: [],
+        StatementState.DROPPED: [],
+    }
+    for entry in result.results["statements"]:
+        if entry["outcome"] == "consensus":
+            settled[StatementState.CONSENSUS].append(entry["statement_id"])
+        elif entry["outcome"] == "stable" or last_round:
+            settled[StatementState.DROPPED].append(entry["statement_id"])
+    for state, ids in settled.items():
+        if ids:
+            session.execute(update(Statement).where(Statement.id.in_(ids)).values(state=state))
     session.flush()
     return result
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import engine
 from app.answers import cells
 from app.answers import service as answers_store
-from app.models import Criterion, Round, RoundSnapshot, Survey
+from app.models import Criterion, Round, RoundItem, RoundSnapshot, Statement, Survey, Topic
 from app.rounds import repository
 
 STABILITY_ALPHA = 0.05
@@ -67,12 +68,20 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
     previous_round = repository.previous(session, round_)
     previous = load_ratings(session, survey, previous_round) if previous_round else None
     threshold = float(survey.stopping.get("stability_threshold", 0.15))
-    statements = {item.statement_id: item.statement for item in round_.items}
+    keys = {
+        sid: (key, topic)
+        for sid, key, topic in session.execute(
+            select(Statement.id, Statement.key, Topic.key)
+            .join(RoundItem, RoundItem.statement_id == Statement.id)
+            .join(Topic, Topic.id == Statement.topic_id)
+            .where(RoundItem.round_id == round_.id)
+        )
+    }
     per_statement: list[dict[str, Any]] = [
         {
             "statement_id": sid,
-            "key": statements[sid].key,
-            "topic": statements[sid].topic.key,
+            "key": keys[sid][0],
+            "topic": keys[sid][1],
             "criteria": {},
             "groups": {},
             "divergence": {},
