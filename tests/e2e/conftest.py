@@ -90,20 +90,11 @@ class Deployment:
         return result.stdout
 
     def serve(self) -> None:
-        """Start uvicorn and wait until it answers."""
+        """Start ``delphi serve`` and wait until it answers."""
         with self.log_path.open("wb") as log:
             self._server = subprocess.Popen(
-                [
-                    str(BIN / "python"),
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "app.main:create_app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
+                # As operators do: the CLI turns uvicorn's access log and proxy headers off.
+                [str(BIN / "delphi"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
