@@ -122,6 +122,28 @@ class TestLinkGuesses:
         assert client.get("/console/login").status_code == 200
 
 
+class TestStorageDown:
+    def test_links_answer_503_with_retry_after_not_500(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.config import get_settings
+        from app.main import create_app
+
+        monkeypatch.setenv("DELPHI_RATE_LIMIT_STORAGE", "redis://127.0.0.1:1")  # nothing there
+        get_settings.cache_clear()
+        try:
+            application = create_app()
+        finally:
+            get_settings.cache_clear()
+
+        with TestClient(application) as client:
+            response = client.get(guess())
+
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == str(link_guesses.STORAGE_DOWN_RETRY)
+        assert "Please wait a moment" in response.text
+
+
 class TestParallelGuesses:
     def test_a_burst_checked_before_any_failure_counts_is_held_to_the_attempt_limit(
         self,
