@@ -91,7 +91,9 @@ def create_app() -> FastAPI:
         description="Anonymous iterative rating rounds; consensus and dissent statistics.",
     )
     app.state.rate_limits = ratelimit.build(settings)
-    # Added innermost first: a request meets LinkGuessLimit, then GZip, then the session.
+    # Added innermost first (each add_middleware wraps the ones before it): a request
+    # meets LinkGuessLimit, then GZip, then the session. An admission control would be
+    # added last, so that it refuses before anything else runs.
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
