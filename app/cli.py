@@ -154,15 +154,32 @@ def round_launch(
 
 @round_cli.command("close")
 def round_close(survey: str) -> None:
-    """Close the open round and compute its snapshot."""
+    """Close the open round and compute its snapshot.
+
+    A round left closed without results (the process closing it stopped halfway) gets them.
+    """
+    from app.db import Transactions
+    from app.models import RoundState
+    from app.rounds import repository
     from app.rounds import service as rounds
 
     with _study(survey) as (session, study):
-        round_ = _open_round(session, study)
-        snap = rounds.close(session, study, round_, actor="cli")
+        study_id = study.id
+        latest = repository.latest(session, study)
+        unfinished = (
+            latest is not None
+            and latest.state == RoundState.CLOSED
+            and repository.snapshot_of(session, latest) is None
+        )
+        number = latest.number if unfinished and latest else _open_round(session, study).number
+    with _reporting_errors():
+        if unfinished:
+            snap = rounds.complete(Transactions(), study_id, number)
+        else:
+            snap = rounds.close_promptly(Transactions(), study_id, number, actor="cli")
         outcomes = [s["outcome"] for s in snap.results["statements"]]
         typer.echo(
-            f"round {round_.number} closed: {snap.responded} of {snap.invited} responded; "
+            f"round {number} closed: {snap.responded} of {snap.invited} responded; "
             f"{outcomes.count('consensus')} consensus, {outcomes.count('stable')} stable, "
             f"{outcomes.count('carried')} carried forward"
         )

@@ -43,6 +43,25 @@ class Settings(BaseSettings):
     # Where rate-limit counters live: memory:// (one process) or redis://host:port (shared
     # by every worker process).
     rate_limit_storage: str = "memory://"
+    # Bounded waits: how long a request may wait for a database lock or connection, and
+    # for a free place among the requests being served, before it gets 503 Retry-After.
+    lock_timeout: float = Field(default=5.0, gt=0, le=60)
+    admission_timeout: float = Field(default=4.0, gt=0, le=60)
+    # Requests served at once by one process; the rest queue (briefly, see above). At most
+    # the connection pool (pool size + overflow), so an admitted request never waits for
+    # a connection, and far below the thread pool, so a lock holder always has a thread.
+    max_concurrency: int = Field(default=20, ge=1, le=1000)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_overflow: int = Field(default=10, ge=0)
+
+    @model_validator(mode="after")
+    def _every_admitted_request_finds_a_connection(self) -> Settings:
+        if self.max_concurrency > self.db_pool_size + self.db_pool_overflow:
+            raise ValueError(
+                "DELPHI_MAX_CONCURRENCY must not exceed DELPHI_DB_POOL_SIZE + "
+                "DELPHI_DB_POOL_OVERFLOW: an admitted request must always find a connection"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_settings(self) -> Settings:

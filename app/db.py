@@ -2,41 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+READONLY = "delphi_readonly"
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url``.
 
     SQL parameters never appear in error messages or logs (``hide_parameters``, and see
-    :func:`_first_line_only`): they carry emails, names, reasons and ratings. On SQLite
-    every transaction begins with ``BEGIN IMMEDIATE``, taking the one write lock up
-    front, so transactions run one at a time (each waiting up to the 30 s busy timeout);
-    see :func:`_serialise_sqlite`.
+    :func:`_first_line_only`): they carry emails, names, reasons and ratings. Every wait
+    for a lock is bounded by ``DELPHI_LOCK_TIMEOUT``: a request that cannot get the
+    database in time fails with an ``OperationalError``, which the web layer answers with
+    503 and ``Retry-After``, never by waiting without end. On SQLite writers take turns
+    through one in-process lock; see :func:`_serialise_sqlite`.
     """
+    settings = get_settings()
+    timeout = settings.lock_timeout
     if url.startswith("sqlite"):
         database = url.split(":///", 1)[-1]
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        in_memory = not database or database == ":memory:"
+        pool = (
+            {}
+            if in_memory
+            else {
+                "pool_size": settings.db_pool_size,
+                "max_overflow": settings.db_pool_overflow,
+                "pool_timeout": timeout,
+            }
+        )
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={
+                # Other processes on the same file (the worker, the CLI) wait this long.
+                "timeout": timeout,
+                "check_same_thread": False,
+                "factory": _TurnTakingConnection,
+            },
             hide_parameters=True,
+            **pool,
         )
-        _serialise_sqlite(engine)
+        _serialise_sqlite(engine, timeout)
     else:
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_overflow,
+            pool_timeout=timeout,
+            # A row lock held too long (a stuck transaction) ends the waiting request.
+            connect_args={"options": f"-c lock_timeout={int(timeout * 1000)}"},
+        )
     event.listen(engine, "handle_error", _first_line_only)
     return engine
 
@@ -55,15 +92,56 @@ def _first_line_only(context: ExceptionContext) -> None:
                 error.args = (first, *error.args[1:])
 
 
-def _serialise_sqlite(engine: Engine) -> None:
-    """SQLAlchemy's documented pysqlite recipe, with ``BEGIN IMMEDIATE``.
+class _TurnTakingConnection(sqlite3.Connection):
+    """A pysqlite connection that hands the process's write turn back when it ends.
+
+    ``turn`` is set by :func:`_serialise_sqlite` when the connection begins a write
+    transaction; commit, rollback and close release it after SQLite has finished.
+    """
+
+    turn: threading.Lock | None = None
+    query_only: bool = False
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        turn, self.turn = self.turn, None
+        if turn is not None:
+            turn.release()
+
+
+def _serialise_sqlite(engine: Engine, timeout: float) -> None:
+    """SQLAlchemy's documented pysqlite recipe, with one writer at a time.
 
     pysqlite begins a transaction lazily, at the first write, so a read at the start of a
     unit of work (is the round still open?) is not protected by anything: another writer
     can commit in between. ``SELECT ... FOR UPDATE`` is a no-op on SQLite, so the only
-    lock there is the database's write lock, and taking it when the transaction begins
-    makes each transaction see and change the database alone.
+    lock there is the database's write lock, and a write transaction takes it when it
+    begins (``BEGIN IMMEDIATE``), seeing and changing the database alone.
+
+    Writers of this process first take turns on a ``threading.Lock``: a waiting thread
+    wakes the moment the turn is free, where SQLite's own busy handler would poll with
+    sleeps of up to 100 ms. Read-only transactions (:func:`read_session`, every GET) begin
+    ``DEFERRED`` under ``PRAGMA query_only`` and wait for nobody: in WAL mode a reader
+    sees the last committed state while a writer works.
     """
+    turn = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -77,7 +155,25 @@ def _serialise_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi = connection.connection.dbapi_connection
+        assert isinstance(dbapi, _TurnTakingConnection)
+        readonly = bool(connection.get_execution_options().get(READONLY))
+        if dbapi.query_only != readonly:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(readonly)}")
+            dbapi.query_only = readonly
+        if readonly:
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        if not turn.acquire(timeout=timeout):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        dbapi.turn = turn
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi._release()
+            raise
 
 
 @lru_cache
@@ -86,15 +182,23 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
-    """A session factory bound to ``engine`` (the process engine by default)."""
-    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+def session_factory(
+    engine: Engine | None = None, *, readonly: bool = False
+) -> sessionmaker[Session]:
+    """A session factory bound to ``engine`` (the process engine by default).
+
+    ``readonly`` sessions never write; on SQLite they take no lock at all.
+    """
+    bind = engine or get_engine()
+    if readonly:
+        bind = bind.execution_options(**{READONLY: True})
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager
-def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+def unit_of_work(engine: Engine | None = None, *, readonly: bool = False) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any exception."""
-    session = session_factory(engine)()
+    session = session_factory(engine, readonly=readonly)()
     try:
         yield session
         session.commit()
@@ -105,9 +209,57 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
         session.close()
 
 
-def get_session() -> Iterator[Session]:
-    """Request-scoped unit of work; committed before the response is sent."""
-    with unit_of_work() as session:
+def read_session(engine: Engine | None = None) -> AbstractContextManager[Session]:
+    """A unit of work that only reads: on SQLite it waits for no writer."""
+    return unit_of_work(engine, readonly=True)
+
+
+class Transactions:
+    """Where a service that runs several short transactions of its own opens them."""
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine
+
+    def write(self) -> AbstractContextManager[Session]:
+        return unit_of_work(self.engine)
+
+    def read(self) -> AbstractContextManager[Session]:
+        return read_session(self.engine)
+
+
+def get_transactions() -> Transactions:
+    return Transactions()
+
+
+TransactionsDep = Annotated[Transactions, Depends(get_transactions)]
+
+
+def own_transactions(endpoint: Callable[P, R]) -> Callable[P, R]:
+    """Mark a POST endpoint whose service runs its own short transactions.
+
+    Its request session then only reads (the lookups of its dependencies), so the
+    service's transactions never wait behind the request's own; see :func:`get_session`.
+    """
+    setattr(endpoint, _OWN_TRANSACTIONS, True)
+    return endpoint
+
+
+_OWN_TRANSACTIONS = "__delphi_own_transactions__"
+
+
+def _reads_only(request: Request) -> bool:
+    route = request.scope.get("route")
+    endpoint = getattr(route, "endpoint", None)
+    return request.method in ("GET", "HEAD") or bool(getattr(endpoint, _OWN_TRANSACTIONS, False))
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Request-scoped unit of work; committed before the response is sent.
+
+    A GET never changes state, so its session only reads and, on SQLite, waits for no
+    writer (and any write it tried would fail: ``PRAGMA query_only``).
+    """
+    with unit_of_work(readonly=_reads_only(request)) as session:
         yield session
 
 

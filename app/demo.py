@@ -11,20 +11,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.answers import service as answers_store
+from app.answers.sheet import AnswerSheet
 from app.config import get_settings
 from app.db import unit_of_work
-from app.models import (
-    AnswerKind,
-    ApiKey,
-    Facilitator,
-    Panelist,
-    Reason,
-    Response,
-    Round,
-    Submission,
-    Survey,
-)
-from app.models.base import today
+from app.models import ApiKey, Facilitator, Panelist, Round, Survey
 from app.panel import respondents
 from app.panel.service import PanelRow, import_rows, list_for
 from app.rounds import links, repository
@@ -164,13 +155,11 @@ def _simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Ge
     centre = rng.uniform(0.45, 0.95, size=len(statements))
     contested = rng.random(len(statements)) < 0.3
     tilt = {g: rng.normal(0, 0.25, size=len(statements)) * contested for g in groups}
+    layout = answers_store.layout_of(round_, survey.criteria)
     for panelist in list_for(session, survey):
         if rng.random() > RESPONSE_RATE:
             continue
-        respondent = respondents.find_or_create(session, panelist)
-        session.add(
-            Submission(round_id=round_.id, respondent_id=respondent.id, submitted_on=today())
-        )
+        sheet = AnswerSheet()
         for j, statement in enumerate(statements):
             level = np.clip(centre[j] + tilt[panelist.stakeholder_group][j], 0, 1)
             first_rating = None
@@ -186,28 +175,14 @@ def _simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Ge
                 )
                 if first_rating is None:
                     first_rating = None if cannot_judge else rating
-                session.add(
-                    Response(
-                        round_id=round_.id,
-                        respondent_id=respondent.id,
-                        statement_id=statement.id,
-                        criterion_id=criterion.id,
-                        kind=AnswerKind.SUBMITTED,
-                        rating=None if cannot_judge else rating,
-                        cannot_judge=cannot_judge,
-                    )
-                )
+                sheet.ratings[(statement.id, criterion.id)] = None if cannot_judge else rating
             if first_rating is not None and rng.random() < 0.25:
                 pool = REASONS_HIGH if level >= 0.6 else REASONS_LOW
-                session.add(
-                    Reason(
-                        round_id=round_.id,
-                        respondent_id=respondent.id,
-                        statement_id=statement.id,
-                        kind=AnswerKind.SUBMITTED,
-                        text=pool[int(rng.integers(len(pool)))],
-                    )
-                )
+                sheet.reasons[statement.id] = pool[int(rng.integers(len(pool)))]
+        respondent = respondents.find_or_create(session, panelist)
+        answers_store.submit(
+            session, round_.id, respondent.id, layout, sheet, language=survey.default_language
+        )
     session.flush()
 
 

@@ -11,7 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -24,6 +25,7 @@ from app.config import Settings, get_settings
 from app.errors import DomainError
 from app.web import ratelimit
 from app.web.access_log import AccessLog
+from app.web.admission import POSTED_FIELDS, Admission, busy
 from app.web.headers import SecurityHeaders
 from app.web.link_guesses import LinkGuessLimit
 from app.web.templating import TEMPLATES_DIR, templates
@@ -58,8 +60,8 @@ def outer_layers(app: ASGIApp, settings: Settings) -> ASGIApp:
     3. ``AccessLog``: one line per request with its final status (see app/web/access_log).
     4. ``TrustedHostMiddleware``: an unknown Host header gets 400 (production).
     5. Starlette's ``ServerErrorMiddleware``: an unhandled exception becomes the 500 page.
-    6. The middleware added in :func:`create_app`, in the order listed there; an
-       admission control (503 under saturation) belongs first among them, before any work.
+    6. The middleware added in :func:`create_app`, in the order given there: gzip, the
+       session, admission (503 under saturation), link-guess limits.
     7. Starlette's ``ExceptionMiddleware`` and the routes.
     """
     if settings.env == "production":
@@ -92,8 +94,15 @@ def create_app() -> FastAPI:
     )
     app.state.rate_limits = ratelimit.build(settings)
     # Added innermost first (each add_middleware wraps the ones before it): a request
-    # meets LinkGuessLimit, then GZip, then the session. An admission control would be
-    # added last, so that it refuses before anything else runs.
+    # meets GZip, the session, Admission, then LinkGuessLimit. Admission sits inside the
+    # session middleware (which must see the cookie to name the refused page's language)
+    # and outside everything that touches the database; see app.web.admission. The link
+    # guess limit sits inside it, so that parallel guesses are checked one place at a
+    # time; see app.web.link_guesses.
+    app.add_middleware(LinkGuessLimit, limits=app.state.rate_limits)
+    app.add_middleware(
+        Admission, limit=settings.max_concurrency, timeout=settings.admission_timeout
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -104,7 +113,6 @@ def create_app() -> FastAPI:
         https_only=settings.cookie_secure,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(LinkGuessLimit, limits=app.state.rate_limits)
 
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR.parent / "static"), name="static")
 
@@ -147,6 +155,15 @@ def create_app() -> FastAPI:
             422,
         )
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(request: Request, exc: Exception) -> Response:
+        # A bounded wait ran out (a lock, a connection) or the database is away: the
+        # transaction was rolled back, nothing half-done is stored, and the panelist gets
+        # back everything they sent.
+        log.warning("database busy or unavailable: %s", _cause(exc))
+        return busy(request, getattr(request.state, POSTED_FIELDS, None))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/") or request.url.path in ("/docs", "/openapi.json"):
@@ -174,6 +191,11 @@ def create_app() -> FastAPI:
         return templates.TemplateResponse(request, "home.html", {})
 
     return app
+
+
+def _cause(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return type(orig or exc).__name__
 
 
 def _error_response(

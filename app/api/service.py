@@ -14,7 +14,6 @@ import engine
 from app.api import schemas
 from app.errors import Conflict, NotFound
 from app.models import (
-    AnswerKind,
     Criterion,
     Respondent,
     Response,
@@ -236,7 +235,7 @@ def ratings_csv(session: Session, survey: Survey, number: int) -> str:
         )
         .join(Statement, Statement.id == Response.statement_id)
         .join(Criterion, Criterion.id == Response.criterion_id)
-        .where(Response.round_id == round_.id, Response.kind == AnswerKind.SUBMITTED)
+        .where(Response.round_id == round_.id)
     ).all()
     rows: list[tuple[tuple[str, int, int], list[Any]]] = []
     for respondent_id, statement_id, statement, position, criterion, rating, cj in answers:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.console import auth, report, service
 from app.console.auth import CurrentFacilitator
 from app.console.throttle import TooManyFailures
-from app.db import SessionDep
+from app.db import SessionDep, TransactionsDep, own_transactions
 from app.errors import DomainError, NotFound
 from app.models import Facilitator, Round, RoundState, Survey
 from app.panel import service as panel
@@ -334,24 +334,52 @@ def close_confirm(
 
 
 @router.post("/studies/{key}/rounds/{number}/close", name="console_close")
+@own_transactions
 def close(
     request: Request,
     session: SessionDep,
+    transactions: TransactionsDep,
     facilitator: CurrentFacilitator,
     _: Csrf,
     survey: Study,
     round_: StudyRound,
 ) -> Response:
-    """Close the round and compute its report."""
+    """Close the round and compute its report, without making panelists wait for it."""
     try:
-        with session.begin_nested():
-            snapshot = rounds.close(session, survey, round_, actor=facilitator.email)
+        snapshot = rounds.close_promptly(
+            transactions, survey.id, round_.number, actor=facilitator.email
+        )
     except DomainError as exc:
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
         f"Round {round_.number} closed: {snapshot.responded} of {snapshot.invited} "
         "panelists submitted.",
+        "console_round",
+        key=survey.key,
+        number=round_.number,
+    )
+
+
+@router.post("/studies/{key}/rounds/{number}/complete", name="console_complete")
+@own_transactions
+def complete(
+    request: Request,
+    session: SessionDep,
+    transactions: TransactionsDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    round_: StudyRound,
+) -> Response:
+    """Compute the results of a round whose close stopped halfway."""
+    try:
+        rounds.complete(transactions, survey.id, round_.number)
+    except DomainError as exc:
+        return study_page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        f"The results of round {round_.number} are computed.",
         "console_round",
         key=survey.key,
         number=round_.number,

@@ -6,7 +6,6 @@ from app.models.outbox import Outbox, OutboxState
 from app.models.panel import Panelist, Respondent
 from app.models.round import (
     AccessLink,
-    AnswerKind,
     Reason,
     Response,
     Round,
@@ -28,7 +27,6 @@ from app.models.survey import (
 
 __all__ = [
     "AccessLink",
-    "AnswerKind",
     "ApiKey",
     "AuditLog",
     "Base",

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, IdMixin, RandomIdMixin, str_enum, today, utcnow
@@ -17,13 +17,6 @@ class RoundState(enum.StrEnum):
     DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
-
-
-class AnswerKind(enum.StrEnum):
-    """A draft is what the panelist is working on; submitted is what the round counts."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
 
 
 class Round(IdMixin, Base):
@@ -68,7 +61,13 @@ class AccessLink(IdMixin, Base):
 
 
 class Submission(RandomIdMixin, Base):
-    """Per respondent and round: whether the answers were submitted, with day-coarse dates."""
+    """One respondent's answer sets for one round, with day-coarse dates.
+
+    ``cells`` is the submitted set and ``draft_cells`` the working copy, each in the compact
+    form of :mod:`app.answers.cells` (one 16-bit value per statement and criterion of the
+    round). The submitted set is also written out as ``Response`` and ``Reason`` rows, the
+    queryable record; the compact copy is what closing a round and the feedback read.
+    """
 
     __tablename__ = "submission"
     __table_args__ = (UniqueConstraint("round_id", "respondent_id"),)
@@ -79,14 +78,18 @@ class Submission(RandomIdMixin, Base):
     )
     submitted_on: Mapped[dt.date | None] = mapped_column(Date)
     updated_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    cells: Mapped[bytes | None] = mapped_column(LargeBinary)
+    draft_cells: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # {statement id (as text): reason}; JSON object keys are strings.
+    draft_reasons: Mapped[dict[str, Any] | None]
 
 
 class Response(RandomIdMixin, Base):
-    """A rating (or "cannot judge") of one statement on one criterion."""
+    """A submitted rating (or "cannot judge") of one statement on one criterion."""
 
     __tablename__ = "response"
     __table_args__ = (
-        UniqueConstraint("round_id", "respondent_id", "statement_id", "criterion_id", "kind"),
+        UniqueConstraint("round_id", "respondent_id", "statement_id", "criterion_id"),
     )
 
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
@@ -95,25 +98,25 @@ class Response(RandomIdMixin, Base):
     )
     statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id", ondelete="CASCADE"))
-    kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "answer_kind"))
     rating: Mapped[int | None]
     cannot_judge: Mapped[bool] = mapped_column(default=False)
     answered_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 
 class Reason(RandomIdMixin, Base):
-    """A panelist's free-text reason for their ratings of one statement."""
+    """A panelist's submitted free-text reason for their ratings of one statement."""
 
     __tablename__ = "reason"
-    __table_args__ = (UniqueConstraint("round_id", "respondent_id", "statement_id", "kind"),)
+    __table_args__ = (UniqueConstraint("round_id", "respondent_id", "statement_id"),)
 
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     respondent_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("respondent.id", ondelete="CASCADE")
     )
     statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
-    kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "answer_kind"))
     text: Mapped[str] = mapped_column(Text)
+    # The language of the page it was written on (``None`` for reasons older than that).
+    language: Mapped[str | None] = mapped_column(String(16))
     answered_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 

@@ -8,33 +8,34 @@ none of this: with two raters, your own rating and the chart give away the other
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from app.models import (
-    AnswerKind,
-    Criterion,
-    Reason,
-    Respondent,
-    Response,
-    Round,
-    Survey,
-)
-from app.participation.schemas import Cell
-from app.rounds import repository
+from app.answers import service as answers_store
+from app.answers.cells import Layout
+from app.answers.sheet import Cell
+from app.models import Reason, Response, Round, RoundSnapshot
+from app.rounds.plan import CriterionInfo, RoundPlan, SurveyInfo, plan_of
 
 REASONS_PER_SIDE = 2
 
 
 @dataclass(frozen=True)
 class PreviousRound:
-    """The round before the current one and its snapshot entries by statement id."""
+    """The round before the current one: its snapshot entries by statement id, and what
+    the questionnaire derives from them (kept per process: a snapshot never changes)."""
 
-    round: Round
+    round_id: int
+    number: int
+    layout: Layout
     statements: dict[int, dict[str, Any]]
+    ranges: dict[Cell, tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class CriterionFeedback:
     label: str
     low: int
     high: int
-    counts: list[int]
+    counts: tuple[int, ...]
     n: int
     median: float | None
     q1: float | None
@@ -62,24 +63,49 @@ class StatementFeedback:
     withheld: bool = False
 
 
-def previous_round(session: Session, round_: Round) -> PreviousRound | None:
+_kept: OrderedDict[tuple[str, int, str], PreviousRound | None] = OrderedDict()
+_lock = threading.Lock()
+KEPT = 128
+
+
+def previous_round(session: Session, plan: RoundPlan) -> PreviousRound | None:
     """The previous round with a snapshot, or ``None`` in round 1."""
-    before = repository.previous(session, round_)
-    if before is None:
+    row = session.execute(
+        select(Round.id, Round.opened_at, RoundSnapshot.computed_at)
+        .join(RoundSnapshot, RoundSnapshot.round_id == Round.id)
+        .where(Round.survey_id == plan.survey.id, Round.number == plan.number - 1)
+    ).first()
+    if row is None:
         return None
-    snapshot = repository.snapshot_of(session, before)
-    if snapshot is None:
-        return None
+    key = (str(session.get_bind().engine.url), row.id, str(row.computed_at))
+    with _lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    snapshot = session.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == row.id))
+    assert snapshot is not None
+    before = plan_of(session, row.id, row.opened_at)
     entries = {int(s["statement_id"]): s for s in snapshot.results.get("statements", [])}
-    return PreviousRound(round=before, statements=entries)
+    previous = PreviousRound(
+        round_id=row.id,
+        number=before.number,
+        layout=before.layout,
+        statements=entries,
+        ranges=_middle_ranges(entries, plan.survey),
+    )
+    with _lock:
+        _kept[key] = previous
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return previous
 
 
-def _record(entry: dict[str, Any], criterion: Criterion) -> dict[str, Any] | None:
+def _record(entry: dict[str, Any], criterion: CriterionInfo) -> dict[str, Any] | None:
     record = entry.get("criteria", {}).get(criterion.key)
     return record if record and record.get("n") else None
 
 
-def _withheld(entry: dict[str, Any], survey: Survey) -> bool:
+def _withheld(entry: dict[str, Any], survey: SurveyInfo) -> bool:
     """Whether some criterion of this statement was rated by fewer than k panelists.
 
     Then nothing about the statement is shown: not the charts, the quartiles in the
@@ -92,17 +118,19 @@ def _withheld(entry: dict[str, Any], survey: Survey) -> bool:
     )
 
 
-def middle_ranges(
-    previous: PreviousRound | None, survey: Survey
-) -> dict[Cell, tuple[float, float]]:
+def middle_ranges(previous: PreviousRound | None) -> dict[Cell, tuple[float, float]]:
     """Last round's (q1, q3) per statement, for the criteria a consensus rule judges.
 
     A rating outside this range needs a reason on submit (classic Delphi practice).
     """
-    if previous is None:
-        return {}
+    return previous.ranges if previous is not None else {}
+
+
+def _middle_ranges(
+    statements: dict[int, dict[str, Any]], survey: SurveyInfo
+) -> dict[Cell, tuple[float, float]]:
     ranges: dict[Cell, tuple[float, float]] = {}
-    for statement_id, entry in previous.statements.items():
+    for statement_id, entry in statements.items():
         if _withheld(entry, survey):
             continue
         for criterion in survey.criteria:
@@ -114,17 +142,21 @@ def middle_ranges(
 
 def build(
     session: Session,
-    survey: Survey,
+    survey: SurveyInfo,
     previous: PreviousRound | None,
-    statement_ids: list[int],
-    respondent: Respondent | None,
+    statement_ids: Iterable[int],
+    respondent_id: int | None,
     language: str,
 ) -> dict[int, StatementFeedback]:
     """Feedback per statement id for those of ``statement_ids`` rated last round."""
     if previous is None:
         return {}
-    own = _own_ratings(session, previous.round, respondent)
-    reasons = _reasons(session, survey, previous, respondent)
+    own = (
+        answers_store.submitted_ratings(session, previous.round_id, respondent_id, previous.layout)
+        if respondent_id is not None
+        else {}
+    )
+    reasons = _reasons(session, survey, previous, respondent_id)
     result: dict[int, StatementFeedback] = {}
     for statement_id in statement_ids:
         entry = previous.statements.get(statement_id)
@@ -132,7 +164,7 @@ def build(
             continue
         if _withheld(entry, survey):
             result[statement_id] = StatementFeedback(
-                round_number=previous.round.number,
+                round_number=previous.number,
                 criteria=[],
                 reasons_below=[],
                 reasons_above=[],
@@ -151,7 +183,7 @@ def build(
                     label=survey.text(criterion.label, language),
                     low=criterion.scale_low,
                     high=criterion.scale_high,
-                    counts=[int(c) for c in record["counts"]],
+                    counts=tuple(int(c) for c in record["counts"]),
                     n=int(record["n"]),
                     median=record.get("median"),
                     q1=record.get("q1"),
@@ -163,7 +195,7 @@ def build(
         if criteria:
             below, above = reasons.get(statement_id, ([], []))
             result[statement_id] = StatementFeedback(
-                round_number=previous.round.number,
+                round_number=previous.number,
                 criteria=criteria,
                 reasons_below=below,
                 reasons_above=above,
@@ -171,23 +203,8 @@ def build(
     return result
 
 
-def _own_ratings(
-    session: Session, round_: Round, respondent: Respondent | None
-) -> dict[Cell, int | None]:
-    if respondent is None:
-        return {}
-    rows = session.execute(
-        select(Response.statement_id, Response.criterion_id, Response.rating).where(
-            Response.round_id == round_.id,
-            Response.respondent_id == respondent.id,
-            Response.kind == AnswerKind.SUBMITTED,
-        )
-    )
-    return {(sid, cid): rating for sid, cid, rating in rows}
-
-
 def _reasons(
-    session: Session, survey: Survey, previous: PreviousRound, respondent: Respondent | None
+    session: Session, survey: SurveyInfo, previous: PreviousRound, respondent_id: int | None
 ) -> dict[int, tuple[list[str], list[str]]]:
     """Up to two reasons from each side of the median on the first criterion.
 
@@ -204,20 +221,18 @@ def _reasons(
                 Response.respondent_id == Reason.respondent_id,
                 Response.statement_id == Reason.statement_id,
                 Response.criterion_id == first.id,
-                Response.kind == AnswerKind.SUBMITTED,
             ),
         )
         .where(
-            Reason.round_id == previous.round.id,
-            Reason.kind == AnswerKind.SUBMITTED,
+            Reason.round_id == previous.round_id,
             Response.rating.is_not(None),
         )
         # Reason ids are random, so this picks an arbitrary sample that stays the same
         # on every page load.
         .order_by(Reason.statement_id, Reason.id)
     )
-    if respondent is not None:
-        query = query.where(Reason.respondent_id != respondent.id)
+    if respondent_id is not None:
+        query = query.where(Reason.respondent_id != respondent_id)
     result: dict[int, tuple[list[str], list[str]]] = {}
     for statement_id, text, rating in session.execute(query):
         entry = previous.statements.get(statement_id, {})

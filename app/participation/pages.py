@@ -14,6 +14,7 @@ from app import i18n
 from app.db import SessionDep
 from app.errors import NotFound
 from app.participation import schemas, service
+from app.web.admission import LANGUAGE_SESSION_KEY, POSTED_FIELDS, kept_fields
 from app.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from app.web.csrf import CsrfProtected, csrf_token
 from app.web.templating import templates
@@ -75,7 +76,11 @@ PanelistSession = Annotated[service.Participant, Depends(panelist_session)]
 
 
 async def _form(request: Request) -> FormData:
-    return await request.form()
+    form = await request.form()
+    # Kept before the database is touched: if it cannot be reached in time, the 503 page
+    # hands all of it back (see app.web.admission).
+    setattr(request.state, POSTED_FIELDS, kept_fields(form.multi_items()))
+    return form
 
 
 PostedForm = Annotated[FormData, Depends(_form)]
@@ -93,7 +98,7 @@ def _page(
         return templates.TemplateResponse(
             request,
             template,
-            {"lang": who.language, "round_number": who.round.number, **context},
+            {"lang": who.language, "round_number": who.round_number, **context},
             status_code=status_code,
         )
 
@@ -121,6 +126,7 @@ def open_link(token: str, request: Request, session: SessionDep) -> Response:
     if link is None:
         raise LinkNotValid()
     request.session[LINK_SESSION_KEY] = link.id
+    request.session[LANGUAGE_SESSION_KEY] = service.language_of(session, link)
     # A fresh CSRF secret for the newly identified panelist (the browser may be shared).
     request.session.pop(CSRF_SESSION_KEY, None)
     csrf_token(request)
@@ -156,12 +162,10 @@ def show_questionnaire(
     },
 )
 def answer(
-    request: Request, session: SessionDep, who: PanelistSession, form: PostedForm
+    request: Request, form: PostedForm, session: SessionDep, who: PanelistSession
 ) -> Response:
     """Save the draft or submit the answers."""
-    posted = schemas.parse_form(
-        form.multi_items(), [item.statement_id for item in who.round.items], who.survey.criteria
-    )
+    posted = schemas.parse_form(form.multi_items(), who.plan.statement_ids, who.survey.criteria)
     outcome = service.answer(session, who, posted)
     if outcome.status == "closed":
         return _page(

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
+from app.answers.sheet import CANNOT_JUDGE_VALUE, AnswerSheet
 from app.errors import Invalid
-from app.models import Criterion
+from app.rounds.plan import CriterionInfo
 
-CANNOT_JUDGE = "cj"
+CANNOT_JUDGE = CANNOT_JUDGE_VALUE
 REASON_MAX_LENGTH = 4000
 ACTIONS = ("save", "submit")
 
 Action = Literal["save", "submit"]
-Cell = tuple[int, int]  # (statement id, criterion id)
 
 _RATING_FIELD = re.compile(r"r-(\d{1,18})-(\d{1,18})")
 _REASON_FIELD = re.compile(r"reason-(\d{1,18})")
@@ -35,29 +35,6 @@ def reason_field(statement_id: int) -> str:
     return f"reason-{statement_id}"
 
 
-@dataclass
-class AnswerSheet:
-    """One panelist's answers to one round: ``None`` as a rating means "cannot judge"."""
-
-    ratings: dict[Cell, int | None] = field(default_factory=dict)
-    reasons: dict[int, str] = field(default_factory=dict)
-
-    def value(self, statement_id: int, criterion_id: int) -> str | None:
-        """The form value of a cell (``"7"``, ``"cj"``) or ``None`` when unanswered."""
-        cell = (statement_id, criterion_id)
-        if cell not in self.ratings:
-            return None
-        rating = self.ratings[cell]
-        return CANNOT_JUDGE if rating is None else str(rating)
-
-    def overlay(self, newer: AnswerSheet) -> AnswerSheet:
-        """This sheet with every answer ``newer`` gives taking precedence."""
-        return AnswerSheet(
-            ratings={**self.ratings, **newer.ratings},
-            reasons={**self.reasons, **{k: v for k, v in newer.reasons.items() if v}},
-        )
-
-
 @dataclass(frozen=True)
 class Posted:
     action: Action
@@ -67,7 +44,7 @@ class Posted:
 def parse_form(
     items: Iterable[tuple[str, object]],
     statement_ids: Iterable[int],
-    criteria: Iterable[Criterion],
+    criteria: Iterable[CriterionInfo],
 ) -> Posted:
     """Validate a posted questionnaire; raise ``Invalid`` (nothing stored) on forged input."""
     statements = set(statement_ids)
@@ -133,7 +110,7 @@ def _clip(text: str | None, limit: int = 40) -> str | None:
 def _rating(
     answers: AnswerSheet,
     statement_id: int,
-    criterion: Criterion,
+    criterion: CriterionInfo,
     name: str,
     value: str,
     problems: list[str],

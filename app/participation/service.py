@@ -11,51 +11,49 @@ from dataclasses import dataclass, field
 from gettext import NullTranslations
 from typing import Literal
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import i18n
-from app.models import (
-    AccessLink,
-    AnswerKind,
-    Criterion,
-    Panelist,
-    Reason,
-    Respondent,
-    Response,
-    Round,
-    RoundItem,
-    RoundState,
-    Submission,
-    Survey,
-)
-from app.models.base import today
+from app.answers import service as answers_store
+from app.answers.sheet import AnswerSheet, Cell
+from app.models import AccessLink, Panelist, Round, RoundState
+from app.models.base import utcnow
 from app.models.survey import Translations
 from app.panel import respondents
 from app.participation import feedback
-from app.participation.schemas import (
-    CANNOT_JUDGE,
-    AnswerSheet,
-    Cell,
-    Posted,
-    rating_field,
-    reason_field,
-)
+from app.participation.schemas import CANNOT_JUDGE, Posted, rating_field, reason_field
 from app.rounds import links
+from app.rounds.plan import CriterionInfo, RoundPlan, SurveyInfo, plan_of
 
 
 @dataclass(frozen=True)
 class Participant:
-    """Who is answering which round, as established by their link."""
+    """Who is answering which round, as established by their link.
 
-    link: AccessLink
-    panelist: Panelist
-    round: Round
-    survey: Survey
+    ``plan`` is the round as launched (shared by every request); the rest is this
+    panelist's and the round's current state, read on every request.
+    """
+
+    link_id: int
+    panelist_id: int
+    panelist_language: str
+    stakeholder_group: str
+    round_state: RoundState
+    deadline: dt.datetime | None
+    plan: RoundPlan
+
+    @property
+    def survey(self) -> SurveyInfo:
+        return self.plan.survey
+
+    @property
+    def round_number(self) -> int:
+        return self.plan.number
 
     @property
     def language(self) -> str:
-        language = self.panelist.language
+        language = self.panelist_language
         return language if language in self.survey.languages else self.survey.default_language
 
     @property
@@ -65,10 +63,27 @@ class Participant:
 
     @property
     def is_open(self) -> bool:
-        return self.round.state == RoundState.OPEN
+        """Open, and its deadline (if any) not yet passed."""
+        return self.round_state == RoundState.OPEN and not _past(self.deadline)
 
     def text(self, translations: Translations) -> str:
         return self.survey.text(translations, self.language)
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None:
+        return None
+    # SQLite hands back naive datetimes; everything is stored in UTC, and shown in UTC.
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def _past(deadline: dt.datetime | None) -> bool:
+    return deadline is not None and deadline <= utcnow()
+
+
+def past_deadline(round_: Round) -> bool:
+    """Whether ``round_``'s deadline has passed (the worker closes it within a minute)."""
+    return _past(_utc(round_.deadline))
 
 
 def exchange(session: Session, token: str) -> AccessLink | None:
@@ -77,28 +92,56 @@ def exchange(session: Session, token: str) -> AccessLink | None:
     if link is None:
         return None
     round_ = session.get(Round, link.round_id)
-    return link if round_ is not None and round_.state == RoundState.OPEN else None
+    if round_ is None or round_.state != RoundState.OPEN or past_deadline(round_):
+        return None
+    return link
+
+
+def language_of(session: Session, link: AccessLink) -> str:
+    """The language the panelist behind ``link`` reads (for pages shown without a session)."""
+    panelist = session.get(Panelist, link.panelist_id)
+    return panelist.language if panelist else i18n.SOURCE_LANGUAGE
 
 
 def participant(session: Session, link_id: object) -> Participant | None:
     """Load the participant behind a session's link id (``None`` if it no longer exists)."""
     if not isinstance(link_id, int):
         return None
-    link = session.get(AccessLink, link_id)
-    if link is None:
+    row = session.execute(
+        select(
+            AccessLink.panelist_id,
+            Panelist.language,
+            Panelist.stakeholder_group,
+            Round.id,
+            Round.state,
+            Round.deadline,
+            Round.opened_at,
+        )
+        .join(Panelist, Panelist.id == AccessLink.panelist_id)
+        .join(Round, Round.id == AccessLink.round_id)
+        .where(AccessLink.id == link_id)
+    ).first()
+    if row is None:
         return None
-    panelist = session.get(Panelist, link.panelist_id)
-    round_ = session.get(
-        Round,
-        link.round_id,
-        options=[selectinload(Round.items).joinedload(RoundItem.statement)],
+    return Participant(
+        link_id=link_id,
+        panelist_id=row.panelist_id,
+        panelist_language=row.language,
+        stakeholder_group=row.stakeholder_group,
+        round_state=row.state,
+        deadline=_utc(row.deadline),
+        plan=plan_of(session, row.id, row.opened_at),
     )
-    if panelist is None or round_ is None:
-        return None
-    survey = session.get(Survey, round_.survey_id)
-    if survey is None:
-        return None
-    return Participant(link=link, panelist=panelist, round=round_, survey=survey)
+
+
+def _respondent_id(session: Session, who: Participant) -> int | None:
+    return respondents.find_id(session, who.survey.id, who.panelist_id)
+
+
+def _respondent_id_or_new(session: Session, who: Participant) -> int:
+    return respondents.find_or_create_id(
+        session, who.survey.id, who.panelist_id, who.stakeholder_group
+    )
 
 
 # ------------------------------------------------------------------ the questionnaire
@@ -118,7 +161,7 @@ class Question:
     name: str
     label: str
     hint: str
-    points: list[Point]
+    points: tuple[Point, ...]
     selected: str | None
     error: str | None
 
@@ -189,24 +232,20 @@ def questionnaire(
 
     Prefilled from ``answers`` (a rejected post), else the draft, else what they submitted.
     """
-    respondent = respondents.find(session, who.panelist)
-    draft = _load(session, who.round, respondent, AnswerKind.DRAFT)
-    submitted = _load(session, who.round, respondent, AnswerKind.SUBMITTED)
-    has_draft = bool(draft.ratings or draft.reasons)
+    respondent_id = _respondent_id(session, who)
+    stored = answers_store.load(session, who.plan.round_id, respondent_id, who.plan.layout)
     if answers is None:
-        answers = draft if has_draft else submitted
+        answers = stored.working
     errors = errors or {}
-    previous = feedback.previous_round(session, who.round)
-    ranges = feedback.middle_ranges(previous, who.survey)
-    statement_ids = [item.statement_id for item in who.round.items]
+    previous = feedback.previous_round(session, who.plan)
+    ranges = feedback.middle_ranges(previous)
     feedbacks = feedback.build(
-        session, who.survey, previous, statement_ids, respondent, who.language
+        session, who.survey, previous, who.plan.statement_ids, respondent_id, who.language
     )
     criteria = who.survey.criteria
     by_topic: dict[int, list[Item]] = {}
-    for number_, round_item in _numbered(who):
-        statement = round_item.statement
-        sid = statement.id
+    for statement in who.plan.items:
+        sid = statement.statement_id
         questions = [
             Question(
                 name=rating_field(sid, c.id),
@@ -221,7 +260,7 @@ def questionnaire(
         by_topic.setdefault(statement.topic_id, []).append(
             Item(
                 statement_id=sid,
-                number=number_,
+                number=statement.number,
                 text=who.text(statement.text),
                 questions=questions,
                 reason_name=reason_field(sid),
@@ -240,15 +279,14 @@ def questionnaire(
         for topic in who.survey.topics
         if topic.id in by_topic
     ]
-    submission = _submission(session, who.round, respondent)
-    submitted_on = submission.submitted_on if submission else None
+    submitted_on = stored.submission.submitted_on if stored.submission else None
     return Questionnaire(
         survey_title=who.text(who.survey.title),
-        round_number=who.round.number,
-        deadline=_deadline(who.round),
+        round_number=who.round_number,
+        deadline=who.deadline,
         sections=sections,
         submitted_on=submitted_on,
-        pending_changes=submitted_on is not None and has_draft and draft != submitted,
+        pending_changes=stored.pending_changes,
         errors=[
             FieldError(target=_target(name, sections), message=message)
             for name, message in errors.items()
@@ -256,14 +294,7 @@ def questionnaire(
     )
 
 
-def _numbered(who: Participant) -> list[tuple[int, RoundItem]]:
-    """The round's statements in page order (by topic), numbered as the panelist sees them."""
-    topic_order = {topic.id: topic.position for topic in who.survey.topics}
-    items = sorted(who.round.items, key=lambda i: (topic_order[i.statement.topic_id], i.position))
-    return list(enumerate(items, start=1))
-
-
-def _points(who: Participant, criterion: Criterion) -> list[Point]:
+def _points(who: Participant, criterion: CriterionInfo) -> tuple[Point, ...]:
     anchors = criterion.anchors
     points = [
         Point(
@@ -274,10 +305,10 @@ def _points(who: Participant, criterion: Criterion) -> list[Point]:
         for p in criterion.points
     ]
     cannot_judge = who.translations.gettext("Cannot judge")
-    return [*points, Point(value=CANNOT_JUDGE, label=cannot_judge)]
+    return (*points, Point(value=CANNOT_JUDGE, label=cannot_judge))
 
 
-def _reason_prompt(who: Participant, criterion: Criterion, low: float, high: float) -> str:
+def _reason_prompt(who: Participant, criterion: CriterionInfo, low: float, high: float) -> str:
     return who.translations.gettext(
         "Your %(criterion)s rating is outside the range where the middle half of the panel "
         "rated last round (%(q1)s to %(q3)s). Please give a reason before you submit."
@@ -286,16 +317,6 @@ def _reason_prompt(who: Participant, criterion: Criterion, low: float, high: flo
         "q1": i18n.format_decimal(low, who.language),
         "q3": i18n.format_decimal(high, who.language),
     }
-
-
-def _deadline(round_: Round) -> dt.datetime | None:
-    deadline = round_.deadline
-    if deadline is None:
-        return None
-    # SQLite hands back naive datetimes; everything is stored in UTC, and shown in UTC.
-    if deadline.tzinfo is None:
-        return deadline.replace(tzinfo=dt.UTC)
-    return deadline.astimezone(dt.UTC)
 
 
 def _target(name: str, sections: list[Section]) -> str:
@@ -312,8 +333,8 @@ def _outside(
     answers: AnswerSheet,
     ranges: dict[Cell, tuple[float, float]],
     statement_id: int,
-    criteria: list[Criterion],
-) -> list[tuple[Criterion, tuple[float, float]]]:
+    criteria: tuple[CriterionInfo, ...],
+) -> list[tuple[CriterionInfo, tuple[float, float]]]:
     """The criteria on which the rating falls outside last round's middle range."""
     outside = []
     for criterion in criteria:
@@ -343,20 +364,7 @@ def answer(session: Session, who: Participant, posted: Posted) -> Outcome:
     A late post (the round closed meanwhile) is kept as the draft, merged over the
     existing one; an incomplete submit is saved as the draft with the problems listed.
     """
-    # One answer at a time per panelist (a double click, two tabs): the answer sets are
-    # replaced by delete and insert, which two transactions must not interleave. NO KEY
-    # UPDATE leaves rows that reference the panelist (a reminder's new link) insertable.
-    session.execute(
-        select(Panelist.id).where(Panelist.id == who.panelist.id).with_for_update(key_share=True)
-    )
-    # FOR SHARE: a concurrent close() waits for this transaction (or this one sees the
-    # round closed), so no answer is counted as submitted after the snapshot was taken.
-    # SQLite ignores both locks; there every transaction holds the database's write lock
-    # from its first statement (see app.db), which serialises the same way.
-    state = session.scalar(
-        select(Round.state).where(Round.id == who.round.id).with_for_update(read=True)
-    )
-    if state != RoundState.OPEN:
+    if not _still_open(session, who):
         keep_late_answers(session, who, posted.answers)
         return Outcome("closed")
     if posted.action == "save":
@@ -366,11 +374,32 @@ def answer(session: Session, who: Participant, posted: Posted) -> Outcome:
     return Outcome("incomplete", errors) if errors else Outcome("submitted")
 
 
+def _still_open(session: Session, who: Participant) -> bool:
+    """Whether the round takes answers, judged so that no close can slip in between.
+
+    On SQLite this transaction has held the one write lock since its first statement (see
+    app.db), so the state read with the participant is still the state now. PostgreSQL
+    locks rows: the panelist's (one answer at a time per panelist - a double click, two
+    tabs - since answer sets are replaced whole; NO KEY UPDATE leaves rows that reference
+    the panelist insertable) and the round's FOR SHARE, which a concurrent close's UPDATE
+    waits for (or this one sees the round closed), so no answer is counted as submitted
+    after the snapshot was taken.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return who.is_open
+    session.execute(
+        select(Panelist.id).where(Panelist.id == who.panelist_id).with_for_update(key_share=True)
+    )
+    state = session.scalar(
+        select(Round.state).where(Round.id == who.plan.round_id).with_for_update(read=True)
+    )
+    return state == RoundState.OPEN and not _past(who.deadline)
+
+
 def save_draft(session: Session, who: Participant, answers: AnswerSheet) -> None:
     """Replace the panelist's draft with ``answers``."""
-    respondent = respondents.find_or_create(session, who.panelist)
-    _replace(session, who.round, respondent, AnswerKind.DRAFT, answers)
-    _touch(session, who.round, respondent, submitted=False)
+    respondent_id = _respondent_id_or_new(session, who)
+    answers_store.save_draft(session, who.plan.round_id, respondent_id, who.plan.layout, answers)
 
 
 def submit(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:
@@ -380,33 +409,43 @@ def submit(session: Session, who: Participant, answers: AnswerSheet) -> dict[str
     if errors:
         save_draft(session, who, answers)
         return errors
-    respondent = respondents.find_or_create(session, who.panelist)
-    _replace(session, who.round, respondent, AnswerKind.SUBMITTED, answers)
-    # The draft mirrors what was submitted, so the page shows no unsent changes.
-    _replace(session, who.round, respondent, AnswerKind.DRAFT, answers)
-    _touch(session, who.round, respondent, submitted=True)
+    respondent_id = _respondent_id_or_new(session, who)
+    answers_store.submit(
+        session,
+        who.plan.round_id,
+        respondent_id,
+        who.plan.layout,
+        answers,
+        language=who.language,
+    )
     return {}
 
 
 def keep_late_answers(session: Session, who: Participant, answers: AnswerSheet) -> None:
     """After the round closed: merge ``answers`` into the draft; it no longer counts."""
-    respondent = respondents.find_or_create(session, who.panelist)
-    draft = _load(session, who.round, respondent, AnswerKind.DRAFT)
-    _replace(session, who.round, respondent, AnswerKind.DRAFT, draft.overlay(answers))
+    respondent_id = _respondent_id_or_new(session, who)
+    stored = answers_store.load(session, who.plan.round_id, respondent_id, who.plan.layout)
+    answers_store.save_draft(
+        session,
+        who.plan.round_id,
+        respondent_id,
+        who.plan.layout,
+        stored.working.overlay(answers),
+    )
 
 
 def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:
     """Why ``answers`` cannot be submitted: unrated cells and missing required reasons."""
     gettext = who.translations.gettext
-    ranges = feedback.middle_ranges(feedback.previous_round(session, who.round), who.survey)
+    ranges = feedback.middle_ranges(feedback.previous_round(session, who.plan))
     errors: dict[str, str] = {}
-    for number_, item in _numbered(who):
+    for item in who.plan.items:
         sid = item.statement_id
         for criterion in who.survey.criteria:
             if (sid, criterion.id) not in answers.ratings:
                 errors[rating_field(sid, criterion.id)] = gettext(
                     "Statement %(number)s: choose a rating for %(criterion)s, or “Cannot judge”"
-                ) % {"number": number_, "criterion": who.text(criterion.label)}
+                ) % {"number": item.number, "criterion": who.text(criterion.label)}
         outside = _outside(answers, ranges, sid, who.survey.criteria)
         if outside and not answers.reasons.get(sid):
             criterion, (low, high) = outside[0]
@@ -414,99 +453,9 @@ def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[s
                 "Statement %(number)s: give a reason, because your %(criterion)s rating is "
                 "outside last round’s middle range (%(q1)s to %(q3)s)"
             ) % {
-                "number": number_,
+                "number": item.number,
                 "criterion": who.text(criterion.label),
                 "q1": i18n.format_decimal(low, who.language),
                 "q3": i18n.format_decimal(high, who.language),
             }
     return errors
-
-
-def _load(
-    session: Session, round_: Round, respondent: Respondent | None, kind: AnswerKind
-) -> AnswerSheet:
-    sheet = AnswerSheet()
-    if respondent is None:
-        return sheet
-    responses = session.execute(
-        select(Response.statement_id, Response.criterion_id, Response.rating).where(
-            Response.round_id == round_.id,
-            Response.respondent_id == respondent.id,
-            Response.kind == kind,
-        )
-    )
-    for sid, cid, rating in responses:
-        sheet.ratings[(sid, cid)] = rating
-    reasons = session.execute(
-        select(Reason.statement_id, Reason.text).where(
-            Reason.round_id == round_.id,
-            Reason.respondent_id == respondent.id,
-            Reason.kind == kind,
-        )
-    )
-    sheet.reasons.update(dict(reasons.all()))
-    return sheet
-
-
-def _replace(
-    session: Session, round_: Round, respondent: Respondent, kind: AnswerKind, answers: AnswerSheet
-) -> None:
-    """Swap one answer set for another: a set is always whole, never patched cell by cell."""
-    for model in (Response, Reason):
-        session.execute(
-            delete(model).where(
-                model.round_id == round_.id,
-                model.respondent_id == respondent.id,
-                model.kind == kind,
-            )
-        )
-    day = today()
-    session.add_all(
-        Response(
-            round_id=round_.id,
-            respondent_id=respondent.id,
-            statement_id=sid,
-            criterion_id=cid,
-            kind=kind,
-            rating=rating,
-            cannot_judge=rating is None,
-            answered_on=day,
-        )
-        for (sid, cid), rating in answers.ratings.items()
-    )
-    session.add_all(
-        Reason(
-            round_id=round_.id,
-            respondent_id=respondent.id,
-            statement_id=sid,
-            kind=kind,
-            text=text,
-            answered_on=day,
-        )
-        for sid, text in answers.reasons.items()
-        if text
-    )
-    session.flush()
-
-
-def _submission(
-    session: Session, round_: Round, respondent: Respondent | None
-) -> Submission | None:
-    if respondent is None:
-        return None
-    return session.scalar(
-        select(Submission).where(
-            Submission.round_id == round_.id, Submission.respondent_id == respondent.id
-        )
-    )
-
-
-def _touch(session: Session, round_: Round, respondent: Respondent, *, submitted: bool) -> None:
-    submission = _submission(session, round_, respondent)
-    if submission is None:
-        submission = Submission(round_id=round_.id, respondent_id=respondent.id)
-        session.add(submission)
-    submission.updated_on = today()
-    if submitted:
-        submission.submitted_on = today()
-    session.flush()

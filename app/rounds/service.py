@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import record
+from app.db import Transactions
 from app.errors import Conflict, NotFound
 from app.mail.outbox import enqueue
 from app.models import (
@@ -178,12 +179,56 @@ def remind(session: Session, survey: Survey, round_: Round, *, actor: str) -> in
 
 
 def close(session: Session, survey: Survey, round_: Round, *, actor: str) -> RoundSnapshot:
-    """Stop accepting answers, compute and store the snapshot, mark consensus.
+    """Stop accepting answers, compute and store the snapshot, mark consensus: all in the
+    caller's transaction (see :func:`close_promptly` for closing while panelists answer).
 
     The round is closed by a conditional UPDATE before anything is computed: it waits for
     answers in flight (they hold the round's row FOR SHARE), and of two closes at once
     only one finds the round still open.
     """
+    mark_closed(session, survey, round_, actor=actor)
+    return store(session, survey, round_, snapshot.compute(session, survey, round_))
+
+
+def close_promptly(
+    transactions: Transactions, survey_id: int, number: int, *, actor: str
+) -> RoundSnapshot:
+    """Close round ``number`` in three short transactions of its own.
+
+    1. The round is marked closed (this waits only for answers already in flight; every
+       later one is refused with its draft kept). 2. The snapshot is computed from a
+       read-only transaction, which on SQLite takes no lock and on PostgreSQL holds none
+       that answers need. 3. The snapshot and the statements' new states are stored.
+    Panelists therefore wait for none of the computing. A process that dies between 1
+    and 3 leaves the round closed without results; :func:`complete` computes them.
+    """
+    with transactions.write() as session:
+        survey, round_ = _load(session, survey_id, number)
+        mark_closed(session, survey, round_, actor=actor)
+    return complete(transactions, survey_id, number)
+
+
+def complete(transactions: Transactions, survey_id: int, number: int) -> RoundSnapshot:
+    """Compute and store the results of a closed round that has none yet."""
+    with transactions.read() as session:
+        survey, round_ = _load(session, survey_id, number)
+        if round_.state != RoundState.CLOSED:
+            raise Conflict(f"round {number} is {round_.state.value}, not closed")
+        result = snapshot.compute(session, survey, round_)
+    with transactions.write() as session:
+        survey, round_ = _load(session, survey_id, number)
+        return store(session, survey, round_, result)
+
+
+def _load(session: Session, survey_id: int, number: int) -> tuple[Survey, Round]:
+    survey = session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound("no such study")
+    return survey, get_or_raise(session, survey, number)
+
+
+def mark_closed(session: Session, survey: Survey, round_: Round, *, actor: str) -> None:
+    """Stop the round accepting answers; of two closes at once, the second is refused."""
     if round_.state != RoundState.OPEN:
         raise Conflict(f"round {round_.number} is {round_.state.value}, not open")
     closing = session.execute(
@@ -193,11 +238,15 @@ def close(session: Session, survey: Survey, round_: Round, *, actor: str) -> Rou
     )
     if cast(CursorResult[Any], closing).rowcount != 1:
         raise Conflict(f"round {round_.number} is already closed")
-    result = snapshot.compute(session, survey, round_)
+    record(session, actor, "round.close", survey.id, {"round": round_.number})
+
+
+def store(session: Session, survey: Survey, round_: Round, result: RoundSnapshot) -> RoundSnapshot:
+    """Store a closed round's snapshot and mark the statements it settles."""
     try:
         with session.begin_nested():
             session.add(result)
-    except IntegrityError as exc:  # the UPDATE above makes this unreachable, short of a bug
+    except IntegrityError as exc:  # a concurrent complete() got there first
         raise Conflict(f"round {round_.number} already has its results") from exc
     last_round = round_.number >= survey.max_rounds
     outcomes = {s["statement_id"]: s["outcome"] for s in result.results["statements"]}
@@ -208,13 +257,6 @@ def close(session: Session, survey: Survey, round_: Round, *, actor: str) -> Rou
         elif outcome == "stable" or last_round:
             item.statement.state = StatementState.DROPPED
     session.flush()
-    record(
-        session,
-        actor,
-        "round.close",
-        survey.id,
-        {"round": round_.number, "responded": result.responded},
-    )
     return result
 
 

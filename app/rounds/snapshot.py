@@ -7,20 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import engine
-from app.models import (
-    AnswerKind,
-    Criterion,
-    Respondent,
-    Response,
-    Round,
-    RoundSnapshot,
-    Submission,
-    Survey,
-)
+from app.answers import cells
+from app.answers import service as answers_store
+from app.models import Criterion, Round, RoundSnapshot, Survey
 from app.rounds import repository
 
 STABILITY_ALPHA = 0.05
@@ -39,42 +31,17 @@ class RoundRatings:
 
 def load_ratings(session: Session, survey: Survey, round_: Round) -> RoundRatings:
     """The submitted answers of ``round_``, rows ordered by respondent id."""
-    rows = session.execute(
-        select(Respondent.id, Respondent.stakeholder_group)
-        .join(Submission, Submission.respondent_id == Respondent.id)
-        .where(Submission.round_id == round_.id, Submission.submitted_on.is_not(None))
-        .order_by(Respondent.id)
-    ).all()
-    respondent_ids = [r.id for r in rows]
-    row_of = {rid: i for i, rid in enumerate(respondent_ids)}
-    statement_ids = [item.statement_id for item in round_.items]
-    col_of = {sid: j for j, sid in enumerate(statement_ids)}
-    shape = (len(respondent_ids), len(statement_ids))
-    ratings = {c.id: np.full(shape, np.nan) for c in survey.criteria}
-    cannot_judge = {c.id: np.zeros(len(statement_ids), dtype=np.int64) for c in survey.criteria}
-    answers = session.execute(
-        select(
-            Response.respondent_id,
-            Response.statement_id,
-            Response.criterion_id,
-            Response.rating,
-            Response.cannot_judge,
-        ).where(Response.round_id == round_.id, Response.kind == AnswerKind.SUBMITTED)
-    )
-    for respondent_id, statement_id, criterion_id, rating, cj in answers:
-        i, j = row_of.get(respondent_id), col_of.get(statement_id)
-        if i is None or j is None or criterion_id not in ratings:
-            continue
-        if cj:
-            cannot_judge[criterion_id][j] += 1
-        elif rating is not None:
-            ratings[criterion_id][i, j] = rating
+    layout = answers_store.layout_of(round_, survey.criteria)
+    data = answers_store.submitted(session, round_.id, layout)
     return RoundRatings(
-        respondent_ids=respondent_ids,
-        groups=[r.stakeholder_group for r in rows],
-        statement_ids=statement_ids,
-        ratings=ratings,
-        cannot_judge=cannot_judge,
+        respondent_ids=data.respondent_ids.tolist(),
+        groups=data.groups,
+        statement_ids=list(layout.statement_ids),
+        ratings={c.id: cells.ratings(data.cells[:, :, k]) for k, c in enumerate(survey.criteria)},
+        cannot_judge={
+            c.id: cells.cannot_judge_counts(data.cells[:, :, k])
+            for k, c in enumerate(survey.criteria)
+        },
     )
 
 

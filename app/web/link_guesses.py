@@ -3,10 +3,13 @@
 A link that does not work answers the same 404 page whatever was wrong with it; after
 ``FAILURES`` such answers to one address, that address gets 429 with ``Retry-After``
 until the oldest failure leaves its window. Only failed lookups count, so panelists who
-share an address (an office, a ministry) open their own links however many they are.
-Every attempt also counts against ``ATTEMPTS``, taken atomically before the lookup: a
-burst of parallel guesses, all checked before any has failed, cannot slip past the
-failure count by more than that.
+share an address (an office, a workshop's wifi) open their own links however many they
+are.
+
+A failure is known only once the lookup is done, so parallel guesses are all checked
+before any of them counts. This middleware therefore sits inside the admission control
+(app/web/admission.py): a guess is checked when it gets its place among the requests
+being served, and a burst gets past the count by at most that many places.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from app.web.templating import templates
 log = logging.getLogger(__name__)
 
 FAILURES: tuple[RateLimitItem, ...] = (parse("20/minute"), parse("100/hour"))
-ATTEMPTS = parse("60/minute")
 STORAGE_DOWN_RETRY = 30
 
 
@@ -76,8 +78,6 @@ class LinkGuessLimit:
 
     async def _wait(self, who: str) -> int:
         """0 if ``who`` may try a link now, else the seconds to wait."""
-        if not await self.limits.aio.hit(ATTEMPTS, who):
-            return await self.limits.wait_async(ATTEMPTS, who)
         waits = [
             await self.limits.wait_async(item, who)
             for item in FAILURES

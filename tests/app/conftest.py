@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -133,7 +134,7 @@ def live_database(
 @pytest.fixture
 def app(db: Session):  # type: ignore[no-untyped-def]
     """The application, its unit of work bound to the test's transaction."""
-    from app.db import get_session
+    from app.db import get_session, get_transactions
     from app.main import create_app
 
     application = create_app()
@@ -148,7 +149,22 @@ def app(db: Session):  # type: ignore[no-untyped-def]
             raise
 
     application.dependency_overrides[get_session] = _session
+    application.dependency_overrides[get_transactions] = lambda: SavepointTransactions(db)
     return application
+
+
+class SavepointTransactions:
+    """The services' own short transactions as savepoints of the test's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.session.begin_nested():
+            yield self.session
+
+    read = write
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from app.models import AnswerKind, Panelist, Response, Round, Submission, Survey
-from app.models.base import today
+from app.answers import service as answers_store
+from app.answers.sheet import AnswerSheet
+from app.models import Panelist, Round, Survey
 from app.panel import respondents
 
 GROUPS = ("member-state", "ngo", "academia", "private-sector", "institute")
@@ -40,19 +41,13 @@ def submit(
 ) -> None:
     """Submit ``rating(statement_index, criterion_index)`` for ``panelist``; None = cannot judge."""
     respondent = respondents.find_or_create(db, panelist)
-    db.add(Submission(round_id=round_.id, respondent_id=respondent.id, submitted_on=today()))
-    for j, item in enumerate(round_.items):
-        for c, criterion in enumerate(survey.criteria):
-            value = rating(j, c)
-            db.add(
-                Response(
-                    round_id=round_.id,
-                    respondent_id=respondent.id,
-                    statement_id=item.statement_id,
-                    criterion_id=criterion.id,
-                    kind=AnswerKind.SUBMITTED,
-                    rating=value,
-                    cannot_judge=value is None,
-                )
-            )
+    sheet = AnswerSheet(
+        ratings={
+            (item.statement_id, criterion.id): rating(j, c)
+            for j, item in enumerate(round_.items)
+            for c, criterion in enumerate(survey.criteria)
+        }
+    )
+    layout = answers_store.layout_of(round_, survey.criteria)
+    answers_store.submit(db, round_.id, respondent.id, layout, sheet, language="en")
     db.flush()

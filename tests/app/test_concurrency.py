@@ -23,12 +23,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.answers import service as answers_store
 from app.api import service as api
 from app.db import unit_of_work
 from app.errors import Conflict
 from app.models import (
     AccessLink,
-    AnswerKind,
     Panelist,
     Reason,
     Respondent,
@@ -197,11 +197,12 @@ class TestSubmitsRacingAClose:
             assert len(submitted) == accepted
             # A late submission is kept as the panelist's draft.
             drafted = session.scalars(
-                select(Response.respondent_id)
-                .where(Response.round_id == study.round_id, Response.kind == AnswerKind.DRAFT)
-                .distinct()
+                select(Submission.respondent_id).where(
+                    Submission.round_id == study.round_id, Submission.draft_cells.is_not(None)
+                )
             ).all()
-            assert len(drafted) == len(browsers)
+            assert len(drafted) == outcomes[409]
+            assert not set(drafted) & {s.respondent_id for s in submitted}
             metrics = api.metrics(session, survey, 1)
             table = list(csv.DictReader(io.StringIO(api.ratings_csv(session, survey, 1))))
         assert metrics.responded == accepted
@@ -244,7 +245,7 @@ class TestSubmitsRacingAClose:
                 assert who is not None
                 posted = schemas.parse_form(
                     [*form.items(), ("action", "submit")],
-                    [item.statement_id for item in who.round.items],
+                    who.plan.statement_ids,
                     who.survey.criteria,
                 )
                 return participation.answer(session, who, posted).status
@@ -281,25 +282,29 @@ class TestParallelSubmitsOfOnePanelist:
                     select(Submission).where(Submission.respondent_id == respondent.id)
                 ).all()
                 assert [s.submitted_on is not None for s in submissions] == [True]
-                for kind in AnswerKind:
-                    ratings = session.execute(
-                        select(Response.statement_id, Response.criterion_id, Response.rating).where(
-                            Response.respondent_id == respondent.id, Response.kind == kind
-                        )
-                    ).all()
-                    reasons = session.scalars(
-                        select(Reason.text).where(
-                            Reason.respondent_id == respondent.id, Reason.kind == kind
-                        )
-                    ).all()
-                    assert len(ratings) == cells
-                    # Whole: every cell and every reason from one and the same version.
-                    (reason,) = set(reasons)
-                    version = int(reason.removeprefix("version "))
-                    assert len(reasons) == len(round_.items)
-                    assert {f"r-{s}-{c}": str(r) for s, c, r in ratings} == {
-                        k: v for k, v in versions[version].items() if k.startswith("r-")
-                    }
+                ratings = session.execute(
+                    select(Response.statement_id, Response.criterion_id, Response.rating).where(
+                        Response.respondent_id == respondent.id
+                    )
+                ).all()
+                reasons = session.scalars(
+                    select(Reason.text).where(Reason.respondent_id == respondent.id)
+                ).all()
+                assert len(ratings) == cells
+                # Whole: every cell and every reason from one and the same version.
+                (reason,) = set(reasons)
+                version = int(reason.removeprefix("version "))
+                assert len(reasons) == len(round_.items)
+                expected = {k: v for k, v in versions[version].items() if k.startswith("r-")}
+                assert {f"r-{s}-{c}": str(r) for s, c, r in ratings} == expected
+                # The compact copy holds the same answer set.
+                (compact,) = submissions
+                layout = answers_store.layout_of(
+                    round_, session.get_one(Survey, study.survey_id).criteria
+                )
+                assert {
+                    f"r-{s}-{c}": str(r) for (s, c), r in layout.decode(compact.cells).items()
+                } == expected
 
 
 class TestTwoFacilitatorsAtOnce:

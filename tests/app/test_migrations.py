@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import Any
+
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Engine, MetaData, create_engine, inspect, text
 
+from app.answers.cells import Layout
 from app.models import Base
 from tests.app.conftest import ROOT, migrate, scratch_database
 
@@ -36,3 +41,205 @@ class TestMigrations:
         config.attributes["url"] = empty_database
         config.attributes["configure_logging"] = False
         command.check(config)  # raises if autogenerate would find a difference
+
+
+class TestAnswerSetsMigration:
+    """0002 moves drafts into the submission row and stores submitted sets compactly."""
+
+    def _seed(self, engine: Engine) -> None:
+        now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        day = now.date()
+        rows: list[tuple[str, dict[str, Any]]] = [
+            (
+                "survey",
+                {
+                    "id": 1,
+                    "key": "s",
+                    "title": {"en": "S"},
+                    "description": {},
+                    "languages": ["en"],
+                    "stakeholder_groups": [],
+                    "min_group_size": 5,
+                    "method": {},
+                    "stopping": {},
+                    "definition": "",
+                    "created_at": now,
+                    "state": "active",
+                },
+            ),
+            *[
+                (
+                    "criterion",
+                    {
+                        "id": cid,
+                        "survey_id": 1,
+                        "key": f"c{cid}",
+                        "position": pos,
+                        "label": {},
+                        "question": {},
+                        "scale_low": 1,
+                        "scale_high": 9,
+                        "anchors": {},
+                        "agree_low": 7,
+                        "agree_high": 9,
+                        "disagree_low": 1,
+                        "disagree_high": 3,
+                    },
+                )
+                for cid, pos in ((11, 1), (10, 0))
+            ],
+            ("topic", {"id": 1, "survey_id": 1, "key": "t", "position": 0, "title": {}}),
+            *[
+                (
+                    "statement",
+                    {
+                        "id": sid,
+                        "survey_id": 1,
+                        "topic_id": 1,
+                        "key": f"k{sid}",
+                        "position": sid,
+                        "text": {},
+                        "created_at": now,
+                        "origin": "seeded",
+                        "state": "active",
+                    },
+                )
+                for sid in (20, 21)
+            ],
+            (
+                "round",
+                {"id": 1, "survey_id": 1, "number": 1, "created_at": now, "state": "open"},
+            ),
+            # Statement 21 comes first on the round.
+            ("round_item", {"id": 1, "round_id": 1, "statement_id": 21, "position": 0}),
+            ("round_item", {"id": 2, "round_id": 1, "statement_id": 20, "position": 1}),
+            *[
+                (
+                    "respondent",
+                    {"id": rid, "survey_id": 1, "key": f"r{rid}", "stakeholder_group": "g"},
+                )
+                for rid in (100, 200)
+            ],
+            # 100 submitted (and has the old draft copy); 200 only saved a draft.
+            (
+                "submission",
+                {
+                    "id": 1,
+                    "round_id": 1,
+                    "respondent_id": 100,
+                    "submitted_on": day,
+                    "updated_on": day,
+                },
+            ),
+            (
+                "submission",
+                {
+                    "id": 2,
+                    "round_id": 1,
+                    "respondent_id": 200,
+                    "submitted_on": None,
+                    "updated_on": day,
+                },
+            ),
+        ]
+        answer = 1000
+        for rid, kind, cells in (
+            (100, "submitted", {(21, 10): 8, (21, 11): None, (20, 10): 2, (20, 11): 3}),
+            (100, "draft", {(21, 10): 8, (21, 11): None, (20, 10): 2, (20, 11): 3}),
+            (200, "draft", {(20, 11): 5}),
+        ):
+            for (sid, cid), rating in cells.items():
+                answer += 1
+                rows.append(
+                    (
+                        "response",
+                        {
+                            "id": answer,
+                            "round_id": 1,
+                            "respondent_id": rid,
+                            "statement_id": sid,
+                            "criterion_id": cid,
+                            "kind": kind,
+                            "rating": rating,
+                            "cannot_judge": rating is None,
+                            "answered_on": day,
+                        },
+                    )
+                )
+        for rid, kind, words in (
+            (100, "submitted", "why"),
+            (100, "draft", "why"),
+            (200, "draft", "maybe"),
+        ):
+            answer += 1
+            rows.append(
+                (
+                    "reason",
+                    {
+                        "id": answer,
+                        "round_id": 1,
+                        "respondent_id": rid,
+                        "statement_id": 20,
+                        "kind": kind,
+                        "text": words,
+                        "answered_on": day,
+                    },
+                )
+            )
+        metadata = MetaData()
+        metadata.reflect(engine)
+        with engine.begin() as conn:
+            for table, values in rows:
+                conn.execute(metadata.tables[table].insert().values(**values))
+
+    def test_upgrade_converts_and_downgrade_restores(self, empty_database: str) -> None:
+        migrate(empty_database, "0001")
+        engine = create_engine(empty_database)
+        self._seed(engine)
+        migrate(empty_database, "0002")
+        layout = Layout.of([21, 20], [10, 11])
+        with engine.connect() as conn:
+            subs = {
+                r.respondent_id: r
+                for r in conn.execute(
+                    text("SELECT respondent_id, cells, draft_cells, draft_reasons FROM submission")
+                )
+            }
+            kinds = conn.execute(text("SELECT count(*) FROM response")).scalar_one()
+            reasons = conn.execute(text("SELECT respondent_id, text FROM reason")).all()
+        assert layout.decode(subs[100].cells) == {
+            (21, 10): 8,
+            (21, 11): None,
+            (20, 10): 2,
+            (20, 11): 3,
+        }
+        # The old draft copy of a submitted set is not a draft.
+        assert subs[100].draft_cells is None
+        assert subs[200].cells is None
+        assert layout.decode(subs[200].draft_cells) == {(20, 11): 5}
+        draft_reasons = subs[200].draft_reasons
+        assert (json.loads(draft_reasons) if isinstance(draft_reasons, str) else draft_reasons) == {
+            "20": "maybe"
+        }
+        assert kinds == 4
+        assert [tuple(r) for r in reasons] == [(100, "why")]
+        migrate(empty_database, "0001", down=True)
+        with engine.connect() as conn:
+            back = conn.execute(
+                text("SELECT respondent_id, kind, statement_id, criterion_id, rating FROM response")
+            ).all()
+            reason_rows = conn.execute(text("SELECT respondent_id, kind, text FROM reason")).all()
+        assert sorted(tuple(r) for r in back) == sorted(
+            [
+                (100, "submitted", 21, 10, 8),
+                (100, "submitted", 21, 11, None),
+                (100, "submitted", 20, 10, 2),
+                (100, "submitted", 20, 11, 3),
+                (200, "draft", 20, 11, 5),
+            ]
+        )
+        assert sorted(tuple(r) for r in reason_rows) == [
+            (100, "submitted", "why"),
+            (200, "draft", "maybe"),
+        ]
+        engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -89,16 +90,27 @@ class Deployment:
             pytest.fail(f"delphi {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
         return result.stdout
 
-    def serve(self) -> None:
-        """Start ``delphi serve`` and wait until it answers."""
-        with self.log_path.open("wb") as log:
+    def serve(self, workers: int = 1) -> None:
+        """Start ``delphi serve`` (``workers`` processes) and wait until it answers."""
+        with self.log_path.open("ab") as log:
             self._server = subprocess.Popen(
                 # As operators do: the CLI turns uvicorn's access log and proxy headers off.
-                [str(BIN / "delphi"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [
+                    str(BIN / "delphi"),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(workers),
+                ],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own process group, so kill() reaches every worker process.
+                start_new_session=True,
             )
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
@@ -111,6 +123,13 @@ class Deployment:
                 pass
             time.sleep(0.2)
         pytest.fail(f"the server did not answer within {STARTUP_TIMEOUT} s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL the server (and its worker processes): no shutdown, no cleanup."""
+        if self._server is None or self._server.poll() is not None:
+            return
+        os.killpg(self._server.pid, signal.SIGKILL)
+        self._server.wait(timeout=10)
 
     def stop(self) -> None:
         if self._server is None or self._server.poll() is not None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import AuditLog, Outbox, Round, RoundState, Survey, SurveyState
+from app.models import AuditLog, Outbox, Round, RoundSnapshot, RoundState, Survey, SurveyState
 from app.rounds import service as rounds
 
 from .conftest import EMAIL
@@ -245,3 +245,28 @@ class TestUnknownStudy:
 
         assert page.status_code == 404
         assert "no study with key &#39;no-such-study&#39;" in page.text
+
+
+class TestUnfinishedClose:
+    """A close that stopped between marking the round closed and storing its results."""
+
+    def test_the_round_page_offers_to_compute_the_results(
+        self,
+        post_form: Callable[..., Any],
+        db: Session,
+        survey: Survey,
+        make_panel: Callable[..., Any],
+        submit: Callable[..., None],
+    ) -> None:
+        panel = make_panel({"ngo": 6})
+        round_ = rounds.launch(db, survey, actor="test")
+        submit(round_, panel[:5], lambda *_: 5)
+        rounds.mark_closed(db, survey, round_, actor="test")
+        db.flush()
+        study = f"/console/studies/{survey.key}"
+        page = post_form(f"{study}/rounds/1", f"{study}/rounds/1/complete")
+        assert page.status_code == 200
+        assert "Round 1 report" in page.text
+        snapshot = db.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == round_.id))
+        assert snapshot is not None
+        assert snapshot.responded == 5

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import AnswerKind, Panelist, Reason, Response, Round, Survey
+from app.answers import service as answers_store
+from app.models import Panelist, Reason, Response, Round, Submission, Survey
 from app.rounds import links
 from app.rounds import service as rounds
 
@@ -133,16 +134,46 @@ class Page(HTMLParser):
         return [a for a in self.tags.get(tag, []) if all(a.get(k) == v for k, v in match.items())]
 
 
-def stored(db: Session, round_: Round, kind: AnswerKind) -> dict[str, int]:
-    """How many answer rows of ``kind`` the round holds, by table."""
-    return {
+def stored(db: Session, round_: Round) -> dict[str, int]:
+    """What the round holds: submitted answer rows and reasons, answered draft cells and
+    draft reasons (summed over every panelist)."""
+    counts = {
         model.__tablename__: int(
-            db.scalar(
-                select(func.count())
-                .select_from(model)
-                .where(model.round_id == round_.id, model.kind == kind)
-            )
+            db.scalar(select(func.count()).select_from(model).where(model.round_id == round_.id))
             or 0
         )
         for model in (Response, Reason)
     }
+    survey = db.get_one(Survey, round_.survey_id)
+    layout = answers_store.layout_of(round_, survey.criteria)
+    drafts = db.execute(
+        select(Submission.draft_cells, Submission.draft_reasons).where(
+            Submission.round_id == round_.id
+        )
+    ).all()
+    counts["draft"] = sum(len(layout.decode(cells)) for cells, _ in drafts)
+    counts["draft_reasons"] = sum(len(reasons or {}) for _, reasons in drafts)
+    return counts
+
+
+NOTHING = {"response": 0, "reason": 0, "draft": 0, "draft_reasons": 0}
+
+
+def submitted_ratings(db: Session, round_: Round) -> dict[tuple[int, int], int | None]:
+    """The submitted ratings of the round, from the queryable rows."""
+    rows = db.execute(
+        select(Response.statement_id, Response.criterion_id, Response.rating).where(
+            Response.round_id == round_.id
+        )
+    )
+    return {(s, c): r for s, c, r in rows}
+
+
+def draft_ratings(db: Session, round_: Round) -> dict[tuple[int, int], int | None]:
+    """The draft ratings of the round (every panelist's, merged: tests use one)."""
+    survey = db.get_one(Survey, round_.survey_id)
+    layout = answers_store.layout_of(round_, survey.criteria)
+    merged: dict[tuple[int, int], int | None] = {}
+    for cells in db.scalars(select(Submission.draft_cells).where(Submission.round_id == round_.id)):
+        merged.update(layout.decode(cells))
+    return merged

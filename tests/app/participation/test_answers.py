@@ -11,21 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import AnswerKind, Panelist, Reason, Response, Round, Submission, Survey
+from app.models import Panelist, Reason, Response, Round, Submission, Survey
 from app.models.base import today
 from app.rounds import service as rounds
-from tests.app.participation.conftest import Browser, Page, full_form, stored
-
-NOTHING = {"response": 0, "reason": 0}
-
-
-def _ratings(db: Session, round_: Round, kind: AnswerKind) -> dict[tuple[int, int], int | None]:
-    rows = db.execute(
-        select(Response.statement_id, Response.criterion_id, Response.rating).where(
-            Response.round_id == round_.id, Response.kind == kind
-        )
-    )
-    return {(s, c): r for s, c, r in rows}
+from tests.app.participation.conftest import (
+    NOTHING,
+    Browser,
+    Page,
+    draft_ratings,
+    full_form,
+    stored,
+    submitted_ratings,
+)
 
 
 class TestSubmit:
@@ -41,13 +38,13 @@ class TestSubmit:
         assert response.status_code == 303
         assert response.headers["location"] == "/round?status=submitted"
         cells = len(round1.items) * len(survey.criteria)
-        submitted = _ratings(db, round1, AnswerKind.SUBMITTED)
+        submitted = submitted_ratings(db, round1)
         assert len(submitted) == cells
         assert set(submitted.values()) == {3}
-        texts = db.scalars(select(Reason.text).where(Reason.kind == AnswerKind.SUBMITTED))
+        texts = db.scalars(select(Reason.text))
         assert list(texts) == ["b"]
-        # The draft mirrors the submission, so returning shows no unsent changes.
-        assert _ratings(db, round1, AnswerKind.DRAFT) == submitted
+        # Submitting leaves no draft beside the submission: no unsent changes.
+        assert draft_ratings(db, round1) == {}
 
     def test_the_submission_carries_a_date_not_a_time(
         self, db: Session, browser: Browser, survey: Survey, round1: Round
@@ -64,7 +61,7 @@ class TestSubmit:
         self, db: Session, browser: Browser, survey: Survey, round1: Round
     ) -> None:
         assert browser.post(full_form(survey, round1, "cj"), "submit").status_code == 303
-        assert set(_ratings(db, round1, AnswerKind.SUBMITTED).values()) == {None}
+        assert set(submitted_ratings(db, round1).values()) == {None}
         assert rounds.status(db, round1).submitted == 1
 
 
@@ -97,8 +94,7 @@ class TestForgedInput:
         response = browser.post({**full_form(survey, round1, 5), cell: value}, action)
         assert response.status_code == 422
         assert reason in Page(response.text).text
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
-        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+        assert stored(db, round1) == NOTHING
 
     def test_a_statement_not_on_the_round_stores_nothing(
         self, db: Session, browser: Browser, survey: Survey, round1: Round
@@ -108,7 +104,7 @@ class TestForgedInput:
             response = browser.post({**full_form(survey, round1, 5), field: "5"}, "save")
             assert response.status_code == 422
             assert "no such statement" in response.text
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1) == NOTHING
 
     def test_a_criterion_of_another_study_stores_nothing(
         self, db: Session, browser: Browser, round1: Round
@@ -116,7 +112,7 @@ class TestForgedInput:
         field = f"r-{round1.items[0].statement_id}-999999"
         response = browser.post({field: "5"}, "save")
         assert response.status_code == 422
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1) == NOTHING
 
     @pytest.mark.parametrize(
         "form", [{"r-1-x": "5"}, {"rating": "5", "r-1": "5"}, {"reason-abc": "hi"}]
@@ -126,7 +122,7 @@ class TestForgedInput:
     ) -> None:
         response = browser.post(form, "save")
         assert response.status_code == 422
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1) == NOTHING
 
     def test_an_unknown_action_stores_nothing(
         self, db: Session, browser: Browser, survey: Survey, round1: Round
@@ -134,7 +130,7 @@ class TestForgedInput:
         response = browser.post(full_form(survey, round1, 5), "publish")
         assert response.status_code == 422
         assert "action" in response.text
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1) == NOTHING
 
     @pytest.mark.parametrize("action", ["save", "submit"])
     def test_an_overlong_reason_stores_nothing(
@@ -145,8 +141,7 @@ class TestForgedInput:
         response = browser.post(form, action)
         assert response.status_code == 422
         assert "at most 4000 characters" in response.text
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
-        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+        assert stored(db, round1) == NOTHING
 
     @pytest.mark.parametrize("action", ["save", "submit"])
     def test_a_reason_with_a_nul_character_stores_nothing(
@@ -157,8 +152,7 @@ class TestForgedInput:
         response = browser.post(form, action)
         assert response.status_code == 422
         assert "cannot contain a NUL character" in response.text
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
-        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+        assert stored(db, round1) == NOTHING
 
     def test_a_huge_unknown_field_is_not_echoed_whole(
         self, db: Session, browser: Browser, round1: Round
@@ -167,7 +161,7 @@ class TestForgedInput:
         response = browser.post({name: "hi"}, "x" * 10_000)
         assert response.status_code == 422
         assert "x" * 100 not in response.text
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
+        assert stored(db, round1) == NOTHING
 
 
 class TestIncompleteSubmit:
@@ -198,8 +192,12 @@ class TestIncompleteSubmit:
         assert "Depends on regional networks.</textarea>" in response.text
         assert page.all("title")  # the page title starts with "Error:"
         assert "<title>Error: " in response.text
-        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
-        assert stored(db, round1, AnswerKind.DRAFT) == {"response": len(form) - 1, "reason": 1}
+        assert stored(db, round1) == {
+            "response": 0,
+            "reason": 0,
+            "draft": len(form) - 1,
+            "draft_reasons": 1,
+        }
         # The draft survives a reload.
         assert Page(browser.page()).text.count("not submitted yet") == 1
 
@@ -225,13 +223,13 @@ class TestClosedRound:
         assert response.status_code == 409
         assert "This round has closed" in response.text
         assert "kept as your draft" in response.text
-        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
         # Both the earlier draft and what was just typed are kept.
-        assert _ratings(db, round1, AnswerKind.DRAFT) == {
+        assert draft_ratings(db, round1) == {
             (first, importance.id): 8,
             (second, importance.id): 2,
         }
-        assert list(db.scalars(select(Reason.text))) == ["kept"]
+        drafts = select(Submission.draft_reasons).where(Submission.round_id == round1.id)
+        assert list(db.scalars(drafts)) == [{str(first): "kept"}]
 
     def test_the_questionnaire_of_a_closed_round_says_so(
         self, db: Session, browser: Browser, survey: Survey, round1: Round
@@ -251,8 +249,7 @@ class TestCsrf:
         response = browser.post(full_form(survey, round1, 5), "submit", csrf=token)
         assert response.status_code == 403
         assert "did not come from this site" in response.text
-        assert stored(db, round1, AnswerKind.DRAFT) == NOTHING
-        assert stored(db, round1, AnswerKind.SUBMITTED) == NOTHING
+        assert stored(db, round1) == NOTHING
 
     def test_a_new_link_gets_a_new_token(
         self,

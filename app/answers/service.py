@@ -1,0 +1,200 @@
+"""Store and read answer sets: the draft a panelist works on and the set they submitted.
+
+Per respondent and round there is one ``Submission`` row. Saving a draft rewrites its
+draft columns; submitting writes the compact submitted set there, replaces the
+respondent's ``Response`` and ``Reason`` rows of the round (the queryable record), and
+clears the draft. Every date written is a day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from app.answers.cells import Layout
+from app.answers.sheet import AnswerSheet, Cell
+from app.models import Base, Criterion, Reason, Respondent, Response, Round, Submission
+from app.models.base import today
+
+_RESPONSES = Base.metadata.tables[Response.__tablename__]
+_REASONS = Base.metadata.tables[Reason.__tablename__]
+
+
+def layout_of(round_: Round, criteria: list[Criterion]) -> Layout:
+    """The cell layout of ``round_``'s answer sets (its statements, the study's criteria)."""
+    return Layout.of((item.statement_id for item in round_.items), (c.id for c in criteria))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one respondent has stored for one round."""
+
+    submission: Submission | None
+    draft: AnswerSheet | None
+    submitted: AnswerSheet | None
+
+    @property
+    def working(self) -> AnswerSheet:
+        """What the questionnaire shows: the draft, else what was submitted, else nothing."""
+        return self.draft or self.submitted or AnswerSheet()
+
+    @property
+    def pending_changes(self) -> bool:
+        """Submitted, then changed in a draft that differs from what was submitted."""
+        if self.submitted is None or self.draft is None:
+            return False
+        return self.draft != self.submitted
+
+
+def load(session: Session, round_id: int, respondent_id: int | None, layout: Layout) -> Stored:
+    """The draft and submitted answer sets of a respondent (``None`` before their first save)."""
+    if respondent_id is None:
+        return Stored(None, None, None)
+    submission = _submission(session, round_id, respondent_id)
+    if submission is None:
+        return Stored(None, None, None)
+    draft = None
+    if submission.draft_cells is not None or submission.draft_reasons:
+        draft = AnswerSheet(
+            ratings=layout.decode(submission.draft_cells),
+            reasons={int(k): str(v) for k, v in (submission.draft_reasons or {}).items()},
+        )
+    submitted = None
+    if submission.cells is not None:
+        reasons = session.execute(
+            select(Reason.statement_id, Reason.text).where(
+                Reason.round_id == round_id, Reason.respondent_id == respondent_id
+            )
+        )
+        submitted = AnswerSheet(
+            ratings=layout.decode(submission.cells), reasons=dict(reasons.all())
+        )
+    return Stored(submission, draft, submitted)
+
+
+def save_draft(
+    session: Session, round_id: int, respondent_id: int, layout: Layout, sheet: AnswerSheet
+) -> Submission:
+    """Replace the respondent's draft with ``sheet``; what they submitted stays as it was."""
+    submission = _submission(session, round_id, respondent_id) or _new(
+        session, round_id, respondent_id
+    )
+    submission.draft_cells = layout.encode(sheet.ratings)
+    submission.draft_reasons = {str(k): v for k, v in sheet.reasons.items() if v}
+    submission.updated_on = today()
+    session.flush()
+    return submission
+
+
+def submit(
+    session: Session,
+    round_id: int,
+    respondent_id: int,
+    layout: Layout,
+    sheet: AnswerSheet,
+    *,
+    language: str,
+) -> Submission:
+    """Make ``sheet`` the respondent's submitted answer set, replacing any earlier one.
+
+    ``language`` is the language the reasons were written in (the page's).
+    """
+    day = today()
+    submission = _submission(session, round_id, respondent_id) or _new(
+        session, round_id, respondent_id
+    )
+    submission.cells = layout.encode(sheet.ratings)
+    submission.draft_cells = None
+    submission.draft_reasons = None
+    submission.submitted_on = submission.updated_on = day
+    session.flush()
+    mine = (Response.round_id == round_id, Response.respondent_id == respondent_id)
+    session.execute(delete(Response).where(*mine))
+    session.execute(
+        delete(Reason).where(Reason.round_id == round_id, Reason.respondent_id == respondent_id)
+    )
+    rows = [
+        {
+            "round_id": round_id,
+            "respondent_id": respondent_id,
+            "statement_id": sid,
+            "criterion_id": cid,
+            "rating": rating,
+            "cannot_judge": rating is None,
+            "answered_on": day,
+        }
+        for (sid, cid), rating in sheet.ratings.items()
+    ]
+    # Core inserts: the ORM's bulk path costs more per row than the database does.
+    connection = session.connection()
+    if rows:
+        connection.execute(insert(_RESPONSES), rows)
+    reasons = [
+        {
+            "round_id": round_id,
+            "respondent_id": respondent_id,
+            "statement_id": sid,
+            "text": text,
+            "language": language,
+            "answered_on": day,
+        }
+        for sid, text in sheet.reasons.items()
+        if text
+    ]
+    if reasons:
+        connection.execute(insert(_REASONS), reasons)
+    return submission
+
+
+def submitted_ratings(
+    session: Session, round_id: int, respondent_id: int, layout: Layout
+) -> dict[Cell, int | None]:
+    """The ratings a respondent submitted in a round (empty if they did not submit)."""
+    cells = session.scalar(
+        select(Submission.cells).where(
+            Submission.round_id == round_id, Submission.respondent_id == respondent_id
+        )
+    )
+    return layout.decode(cells)
+
+
+@dataclass(frozen=True)
+class RoundAnswers:
+    """Every submitted answer set of a round, rows ordered by respondent id."""
+
+    respondent_ids: npt.NDArray[np.int64]
+    groups: list[str]
+    cells: npt.NDArray[np.int16]  # (respondents x statements x criteria), see app.answers.cells
+
+
+def submitted(session: Session, round_id: int, layout: Layout) -> RoundAnswers:
+    """The submitted answer sets of a round, read in one query."""
+    rows = session.execute(
+        select(Submission.respondent_id, Respondent.stakeholder_group, Submission.cells)
+        .join(Respondent, Respondent.id == Submission.respondent_id)
+        .where(Submission.round_id == round_id, Submission.cells.is_not(None))
+        .order_by(Submission.respondent_id)
+    ).all()
+    return RoundAnswers(
+        respondent_ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+        groups=[r[1] for r in rows],
+        cells=layout.stack([r[2] for r in rows if r[2] is not None]),
+    )
+
+
+def _submission(session: Session, round_id: int, respondent_id: int) -> Submission | None:
+    return session.scalar(
+        select(Submission).where(
+            Submission.round_id == round_id, Submission.respondent_id == respondent_id
+        )
+    )
+
+
+def _new(session: Session, round_id: int, respondent_id: int) -> Submission:
+    submission = Submission(round_id=round_id, respondent_id=respondent_id)
+    session.add(submission)
+    return submission
