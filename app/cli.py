@@ -295,10 +295,87 @@ def serve(
     port: int = 8000,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
 ) -> None:
-    """Serve the web application with uvicorn."""
+    """Serve the web application with uvicorn.
+
+    uvicorn's own access log is off: the application writes its own, which leaves out
+    what could tie a panelist to an answer (see app/web/access_log.py). X-Forwarded-*
+    headers are believed only from DELPHI_TRUSTED_PROXIES, by the application itself.
+    """
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    from app.config import get_settings
+
+    if workers > 1 and get_settings().rate_limit_storage == "memory://":
+        typer.echo(
+            f"warning: with {workers} workers and DELPHI_RATE_LIMIT_STORAGE=memory:// each "
+            "worker counts sign-in and link attempts alone; set it to redis://host:port",
+            err=True,
+        )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@cli.command("backup")
+def backup(
+    file: Path,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists")] = False,
+) -> None:
+    """Copy the live database to FILE (SQLite: online backup; PostgreSQL: pg_dump)."""
+    from app.backup import service
+    from app.config import get_settings
+
+    with _reporting_errors(), _tools_or_commands():
+        service.backup(get_settings().database_url, file, force=force)
+    typer.echo(f"backed up to {file}")
+    typer.echo(f"warning: {service.SECRET_WARNING}", err=True)
+
+
+@cli.command("restore")
+def restore(
+    file: Path,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that is not empty")
+    ] = False,
+) -> None:
+    """Replace the database with the backup FILE, then migrate it to the newest schema.
+
+    Stop the server and the mail worker first.
+    """
+    from app.backup import service
+    from app.config import get_settings
+
+    url = get_settings().database_url
+    with _reporting_errors(), _tools_or_commands():
+        restored = service.restore(url, file, force=force)
+    upgraded = f", upgraded from schema {restored.revision or 'base'}" if restored.upgraded else ""
+    typer.echo(f"restored {file}{upgraded}")
+    if service.secret_matches(url) is False:
+        typer.echo(
+            "warning: the secret key in use does not match this data: no panelist can reach "
+            "their answers. Restore the secret key that was in use when the backup was made.",
+            err=True,
+        )
+    else:
+        typer.echo(f"warning: {service.SECRET_WARNING}", err=True)
+
+
+@contextmanager
+def _tools_or_commands() -> Iterator[None]:
+    """Without pg_dump or pg_restore here, print the command to run and exit 1."""
+    from app.backup.service import ToolMissing
+
+    try:
+        yield
+    except ToolMissing as exc:
+        typer.echo(f"error: {exc}\n  {exc.command}", err=True)
+        raise typer.Exit(1) from None
 
 
 @cli.command("demo")

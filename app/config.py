@@ -7,8 +7,9 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
@@ -34,6 +35,14 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(default=30, ge=1)
     session_max_age: int = Field(default=60 * 60 * 24 * 14, gt=0)
     log_level: str = "INFO"
+    # Host names besides the base URL's that production answers to (comma-separated).
+    allowed_hosts: str = ""
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or
+    # networks, comma-separated ("*" for any). Empty: the headers are ignored.
+    trusted_proxies: str = ""
+    # Where rate-limit counters live: memory:// (one process) or redis://host:port (shared
+    # by every worker process).
+    rate_limit_storage: str = "memory://"
     # Bounded waits: how long a request may wait for a database lock or connection, and
     # for a free place among the requests being served, before it gets 503 Retry-After.
     lock_timeout: float = Field(default=5.0, gt=0, le=60)
@@ -71,10 +80,53 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"DELPHI_BASE_URL must be an absolute http(s) URL, not {value!r}")
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            # Every page links from the root of the host (see app/web/urls.py).
+            raise ValueError(
+                f"DELPHI_BASE_URL must be the root of a site, like https://delphi.example.org,"
+                f" not {value!r}"
+            )
+        return value.rstrip("/")
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        if value != "memory://" and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(
+                f"DELPHI_RATE_LIMIT_STORAGE must be memory:// or redis://host:port "
+                f"(rediss:// with TLS), not {value!r}"
+            )
+        return value
+
+    @property
+    def host_names(self) -> list[str]:
+        """The Host header values production accepts: the base URL's host and the extras."""
+        hostname = urlsplit(self.base_url).hostname or ""
+        return [hostname, *_items(self.allowed_hosts)]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _items(self.trusted_proxies)
+
+    @property
+    def session_cookie(self) -> str:
+        """``__Host-`` in production: the browser then insists on Secure, Path=/, no Domain."""
+        return "__Host-delphi_session" if self.env == "production" else "delphi_session"
+
     @property
     def cookie_secure(self) -> bool:
         """Cookies carry the Secure flag everywhere but in development and tests."""
         return self.env == "production"
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _persistent_secret(path: Path) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,55 +16,103 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import logs
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.errors import DomainError
+from app.web import ratelimit
+from app.web.access_log import AccessLog
 from app.web.admission import POSTED_FIELDS, Admission, busy
+from app.web.headers import SecurityHeaders
+from app.web.link_guesses import LinkGuessLimit
 from app.web.templating import TEMPLATES_DIR, templates
 
 log = logging.getLogger("app")
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    # Pages never leak their URL (or a token in it) to another site.
-    "Referrer-Policy": "no-referrer",
-}
+
+class DelphiApp(FastAPI):
+    """FastAPI with the outer layers of :func:`outer_layers` around Starlette's own stack.
+
+    Starlette always puts its ``ServerErrorMiddleware`` outside every middleware added
+    with ``add_middleware``, so only a wrapper of the whole stack sees its 500 answers.
+    """
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return outer_layers(super().build_middleware_stack(), self.settings)
+
+
+def outer_layers(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """Wrap ``app`` in the layers every request and response pass, outermost first.
+
+    The whole order, from the network inwards:
+
+    1. ``SecurityHeaders``: CSP, nosniff, Referrer-Policy, HSTS in production, on every
+       response (the 400 of step 4 and the 500 of step 5 included).
+    2. ``ProxyHeadersMiddleware`` (uvicorn's): the client address and scheme from
+       ``X-Forwarded-*``, only when the connection comes from ``DELPHI_TRUSTED_PROXIES``.
+    3. ``AccessLog``: one line per request with its final status (see app/web/access_log).
+    4. ``TrustedHostMiddleware``: an unknown Host header gets 400 (production).
+    5. Starlette's ``ServerErrorMiddleware``: an unhandled exception becomes the 500 page.
+    6. The middleware added in :func:`create_app`, in the order given there: gzip, the
+       session, admission (503 under saturation), link-guess limits.
+    7. Starlette's ``ExceptionMiddleware`` and the routes.
+    """
+    if settings.env == "production":
+        app = TrustedHostMiddleware(app, allowed_hosts=settings.host_names, www_redirect=False)
+    app = AccessLog(app)
+    if settings.trusted_proxy_list:
+        app = cast(
+            ASGIApp,
+            ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=settings.trusted_proxy_list),
+        )
+    return SecurityHeaders(app, hsts=settings.env == "production")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await ratelimit.of_app(app).aclose()
 
 
 def create_app() -> FastAPI:
     """Build the application from the current settings."""
     settings = get_settings()
     logs.install(settings.log_level)
-    app = FastAPI(
+    app = DelphiApp(
+        settings,
+        lifespan=_lifespan,
         title="Delphi consensus engine",
         version="0.1.0",
         description="Anonymous iterative rating rounds; consensus and dissent statistics.",
     )
-    # Inside the session middleware (which must see the cookie to name the refused page's
-    # language) and outside everything that touches the database; see app.web.admission.
+    app.state.rate_limits = ratelimit.build(settings)
+    # Added innermost first (each add_middleware wraps the ones before it): a request
+    # meets GZip, the session, Admission, then LinkGuessLimit. Admission sits inside the
+    # session middleware (which must see the cookie to name the refused page's language)
+    # and outside everything that touches the database; see app.web.admission. The link
+    # guess limit sits inside it, so that parallel guesses are checked one place at a
+    # time; see app.web.link_guesses.
+    app.add_middleware(LinkGuessLimit, limits=app.state.rate_limits)
     app.add_middleware(
         Admission, limit=settings.max_concurrency, timeout=settings.admission_timeout
     )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
-        session_cookie="delphi_session",
+        session_cookie=settings.session_cookie,
         max_age=settings.session_max_age,
+        path="/",
         same_site="lax",
         https_only=settings.cookie_secure,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-
-    @app.middleware("http")
-    async def _security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
 
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR.parent / "static"), name="static")
 
@@ -122,6 +172,15 @@ def create_app() -> FastAPI:
             )
         message = "There is no page at this address." if exc.status_code == 404 else exc.detail
         return _error_response(request, str(message), exc.status_code, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Starlette raises the exception again once this is sent, and the server logs it.
+        return _error_response(
+            request,
+            "Something went wrong on our side. Please go back and try again in a moment.",
+            500,
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -23,13 +23,16 @@ from app.db import SessionDep
 from app.errors import Invalid
 from app.models import Facilitator
 from app.models.base import utcnow
+from app.web import ratelimit
 from app.web.csrf import csrf_token
+from app.web.urls import path_for
 
 SESSION_KEY = "facilitator_id"
 VERSION_KEY = "facilitator_version"
 SIGNED_IN_KEY = "facilitator_signed_in"
 SESSION_KEYS = (SESSION_KEY, VERSION_KEY, SIGNED_IN_KEY)
 SESSION_LIFETIME = dt.timedelta(hours=12)
+FAILED = "login.failed"
 MAX_NEXT_LENGTH = 2000
 
 # Every console response shows study data to one signed-in person: never cache it.
@@ -39,24 +42,26 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store"}
 def login(request: Request, session: Session, email: str, password: str) -> Facilitator | None:
     """Check the credentials; on success start a fresh session for the account.
 
-    Raises :class:`throttle.TooManyFailures` while the email is locked out, whether or
-    not an account has it. Input that is not an email address cannot match an account;
-    it fails like a wrong password and is not counted.
+    Raises :class:`throttle.TooManyFailures` while this address or the email is
+    throttled, whether or not an account has the email. Input that is not an email
+    address cannot match an account; it fails like a wrong password and is not counted.
     """
     try:
-        key: str | None = accounts.normalize_email(email)
+        key = accounts.normalize_email(email)
     except Invalid:
-        key = None
-    if key is not None:
-        throttle.check(session, key)  # cheap refusal before the deliberately slow hash
-    facilitator = accounts.authenticate(session, email, password)
-    if key is not None:
-        throttle.serialise(session, key)
-        throttle.check(session, key)  # again, now that concurrent attempts are counted
-        if facilitator is None:
-            throttle.record_failure(session, key)
-    if facilitator is None:
+        accounts.authenticate(session, email, password)  # as slow as any other failure
         return None
+    counters = throttle.SignInThrottle(
+        ratelimit.of(request), ratelimit.client_address(request.scope), key
+    )
+    counters.admit()  # before the deliberately slow hash
+    facilitator = accounts.authenticate(session, email, password)
+    if facilitator is None:
+        counters.failed()
+        # Kept as a record for the operator; the counting is the throttle's.
+        record(session, key, FAILED, None)
+        return None
+    counters.succeeded()
     # A new session on every sign-in, so nothing planted before it (fixation) survives.
     request.session.clear()
     request.session[SESSION_KEY] = facilitator.id
@@ -145,7 +150,7 @@ def current_facilitator(request: Request, session: SessionDep) -> Facilitator:
     if facilitator is None:
         for key in SESSION_KEYS:
             request.session.pop(key, None)
-        location = str(request.url_for("console_login_form"))
+        location = path_for(request, "console_login_form")
         if request.method == "GET":
             location += "?" + urlencode({"next": request.url.path})
         raise LoginRequired(location)

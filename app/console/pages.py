@@ -25,6 +25,7 @@ from app.rounds import service as rounds
 from app.studies import service as studies
 from app.web.csrf import CsrfProtected, csrf_token
 from app.web.templating import templates
+from app.web.urls import path_for
 
 router = APIRouter(
     prefix="/console",
@@ -94,7 +95,7 @@ def render(
 def done(request: Request, message: str, route: str, **params: Any) -> Response:
     """Post/redirect/get: the message shows once on the page redirected to."""
     request.session[FLASH_KEY] = message
-    return RedirectResponse(request.url_for(route, **params), status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(path_for(request, route, **params), status.HTTP_303_SEE_OTHER)
 
 
 def _read(upload: UploadFile | None) -> bytes:
@@ -144,7 +145,7 @@ def panel_view(
 def login_form(request: Request, session: SessionDep, next: str = "") -> Response:
     """The sign-in form (or the studies list for someone already signed in)."""
     if auth.signed_in(request, session) is not None:
-        return RedirectResponse(request.url_for("console_home"), status.HTTP_303_SEE_OTHER)
+        return RedirectResponse(path_for(request, "console_home"), status.HTTP_303_SEE_OTHER)
     return render(request, "login.html", {"next": auth.safe_next(next) or "", "email": ""})
 
 
@@ -175,7 +176,7 @@ def login(
         return again(exc.message, exc.status, {"Retry-After": str(exc.retry_after)})
     if facilitator is None:
         return again(LOGIN_FAILED, status.HTTP_401_UNAUTHORIZED)
-    target = auth.safe_next(next) or str(request.url_for("console_home"))
+    target = auth.safe_next(next) or path_for(request, "console_home")
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
 
 

@@ -1,84 +1,118 @@
-"""Sign-in throttling, counted in the audit log so it holds across worker processes.
+"""Sign-in throttling: lock per address and account, slow down per account.
 
-Every failed sign-in is an audit row (action ``login.failed``, actor the normalised email
-as typed, never the password). An email with ``MAX_FAILURES`` failures inside ``WINDOW``
-is refused until the oldest of them leaves the window, whether or not an account has that
-email, so the refusal says nothing about which accounts exist.
+Counted with the ``limits`` package (see :mod:`app.web.ratelimit` for where the counters
+live), keyed by the client address and the normalised email as typed, whether or not an
+account has that email, so a refusal says nothing about which accounts exist.
+
+- ``PER_PAIR``: one address gets 5 tries at one account in any 15 minutes. A try counts
+  before the password is checked (so a burst of parallel guesses gets 5 in all) and a
+  successful sign-in forgets them.
+- ``PER_ADDRESS``: one address gets 30 tries in any 15 minutes, whatever the accounts
+  (refused tries included: an address that keeps knocking is an attacker's).
+- ``PER_ACCOUNT``: after 20 failures at one account in 15 minutes, from anywhere, the
+  account is slowed down rather than locked: every address gets one try at it a minute
+  (``SLOWED``). Someone guessing from many addresses cannot lock the real user out,
+  whose first try from their own address goes through, and whose successful sign-in
+  resets the account's count.
+
+A refused try does not extend the lock it ran into, and is refused before the
+deliberately slow password hash.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import math
 
-from sqlalchemy import false, func, select, update
-from sqlalchemy.orm import Session
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
 
-from app.audit import record
 from app.errors import DomainError
-from app.models import AuditLog
-from app.models.base import utcnow
+from app.web.ratelimit import RateLimits
 
-MAX_FAILURES = 5
-WINDOW = dt.timedelta(minutes=15)
-FAILED = "login.failed"
+PER_PAIR = parse("5/15 minutes")
+PER_ADDRESS = parse("30/15 minutes")
+PER_ACCOUNT = parse("20/15 minutes")
+SLOWED = parse("1/minute")
+STORAGE_DOWN_RETRY = 30
 
 
 class TooManyFailures(DomainError):
-    """Sign-ins for this email are refused for ``retry_after`` more seconds."""
+    """Sign-ins are refused for ``retry_after`` more seconds."""
 
     status = 429
 
-    def __init__(self, wait: dt.timedelta) -> None:
-        self.retry_after = max(1, math.ceil(wait.total_seconds()))
-        minutes = math.ceil(self.retry_after / 60)
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ThrottleUnavailable(TooManyFailures):
+    """The counters cannot be read: refuse rather than let guesses through uncounted."""
+
+    status = 503
+
+    def __init__(self) -> None:
         super().__init__(
-            "Too many failed sign-ins for this account; "
-            f"try again in {minutes} minute{'' if minutes == 1 else 's'}."
+            "Signing in is not possible for a moment; try again in a minute.", STORAGE_DOWN_RETRY
         )
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands timestamps back without their zone; every one of them is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def _minutes(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
-def check(session: Session, email: str) -> None:
-    """Raise :class:`TooManyFailures` if ``email`` (normalised) is locked out now."""
-    now = utcnow()
-    recent = session.scalars(
-        select(AuditLog.at)
-        .where(AuditLog.action == FAILED, AuditLog.actor == email, AuditLog.at > now - WINDOW)
-        .order_by(AuditLog.at.desc())
-        .limit(MAX_FAILURES)
-    ).all()
-    if len(recent) >= MAX_FAILURES:
-        # Allowed again once the oldest of the last MAX_FAILURES leaves the window.
-        raise TooManyFailures(_aware(recent[-1]) + WINDOW - now)
+class SignInThrottle:
+    """The sign-in counters of one client address, for one typed email."""
 
+    def __init__(self, limits: RateLimits, address: str, email: str) -> None:
+        self.limits = limits
+        self.address = limits.identify("sign-in address", address)
+        self.account = limits.identify("sign-in account", email)
+        self.pair = limits.identify("sign-in pair", address, email)
 
-def serialise(session: Session, email: str) -> None:
-    """Make concurrent attempts for ``email`` take turns until this transaction ends.
+    def admit(self) -> None:
+        """Count this try, or raise :class:`TooManyFailures` (and count nothing more)."""
+        try:
+            self._admit()
+        except StorageError:
+            raise ThrottleUnavailable() from None
 
-    Without it, a burst of parallel guesses would all be counted before any was
-    recorded, and each worker would let the whole burst through.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        digest = hashlib.sha256(f"login:{email}".encode()).digest()
-        session.execute(
-            select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True)))
-        )
-    else:
-        # SQLite has one writer at a time: a write that changes nothing takes that lock
-        # now (if the transaction does not hold it already), so the count and the row
-        # recorded after it are one atomic step.
-        session.execute(
-            update(AuditLog).where(false()).values(action=AuditLog.action),
-            execution_options={"synchronize_session": False},
-        )
+    def _admit(self) -> None:
+        # Each hit is atomic, so parallel tries cannot all pass one check before any counts.
+        hit = self.limits.sync.hit
+        if not hit(PER_ADDRESS, self.address):
+            self._refuse(PER_ADDRESS, self.address, "Too many sign-in attempts from your address")
+        slowed = not self.limits.sync.test(PER_ACCOUNT, self.account)
+        if slowed and not hit(SLOWED, self.pair):
+            self._refuse(
+                SLOWED,
+                self.pair,
+                "This account has had many failed sign-ins lately, so each address gets "
+                "one try a minute",
+            )
+        if not hit(PER_PAIR, self.pair):
+            self._refuse(PER_PAIR, self.pair, "Too many failed sign-ins for this account")
 
+    def _refuse(self, item: RateLimitItem, identifier: str, reason: str) -> None:
+        wait = self.limits.wait(item, identifier)
+        raise TooManyFailures(f"{reason}; try again in {_minutes(wait)}.", wait)
 
-def record_failure(session: Session, email: str) -> None:
-    """Count a failed sign-in against ``email`` (normalised); the password is not kept."""
-    record(session, email, FAILED, None)
+    def failed(self) -> None:
+        """The password was wrong: count it against the account."""
+        try:
+            self.limits.sync.hit(PER_ACCOUNT, self.account)
+        except StorageError:
+            raise ThrottleUnavailable() from None
+
+    def succeeded(self) -> None:
+        """The password was right: forget this pair's tries and the account's failures."""
+        try:
+            for item, identifier in (
+                (PER_PAIR, self.pair),
+                (SLOWED, self.pair),
+                (PER_ACCOUNT, self.account),
+            ):
+                self.limits.sync.clear(item, identifier)
+        except StorageError:
+            raise ThrottleUnavailable() from None

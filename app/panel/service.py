@@ -17,6 +17,9 @@ from app.models import Panelist, Survey
 
 REQUIRED_COLUMNS = ("email", "name", "stakeholder_group")
 MAX_NAME_LENGTH = 200  # the panelist.name column
+# No field of a valid row comes near this; a longer one is refused before it is checked.
+MAX_FIELD_LENGTH = 1000
+MAX_FILE_BYTES = 2_000_000
 OPTIONAL_COLUMNS = ("language",)
 
 
@@ -30,7 +33,20 @@ class PanelRow:
 
 def parse(text: str, survey: Survey, filename: str = "<panel>") -> list[PanelRow]:
     """Validate every row; raise ``Invalid`` listing each bad row by line number."""
+    if len(text) > MAX_FILE_BYTES:
+        raise Invalid(f"{filename}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _parse_rows(reader, survey, filename)
+    except csv.Error as exc:  # a field past the csv module's own limit (128 kB), for one
+        # The DictReader's own line_num lags behind until a row is complete.
+        line = reader.reader.line_num
+        raise Invalid(
+            f"{filename}: line {line}: not valid CSV: {exc}; nothing was imported"
+        ) from None
+
+
+def _parse_rows(reader: csv.DictReader[str], survey: Survey, filename: str) -> list[PanelRow]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -51,6 +67,12 @@ def parse(text: str, survey: Survey, filename: str = "<panel>") -> list[PanelRow
         values = {k: (v or "").strip() for k, v in record_.items() if k is not None}
         if None in record_:
             problems.append(f"line {line}: more fields than columns in the header")
+            continue
+        too_long = [k for k, v in values.items() if len(v) > MAX_FIELD_LENGTH]
+        if too_long:
+            problems.append(
+                f"line {line}: {too_long[0]}: longer than {MAX_FIELD_LENGTH} characters"
+            )
             continue
         row_problems, row = _check_row(values, survey, groups)
         if row is not None:
@@ -128,6 +150,8 @@ def import_rows(session: Session, survey: Survey, rows: list[PanelRow], *, actor
 
 def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "cli") -> int:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise Invalid(f"{path}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid(f"{path}: cannot read the file ({exc})") from None

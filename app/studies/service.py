@@ -15,10 +15,23 @@ from app.errors import Conflict, Invalid, NotFound
 from app.models import Criterion, Statement, Survey, Topic
 from app.studies.schemas import SurveyIn, as_plain
 
+# Far beyond any real study (the demo study: 24 kB, 6 levels deep, 555 values).
+MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 32
+MAX_VALUES = 100_000
+
 
 def parse(text: str, filename: str = "<study>") -> SurveyIn:
-    """Validate a study file; errors name the file, line and field."""
+    """Validate a study file; errors name the file, line and field.
+
+    The file's shape is checked first, by streaming its parse events: PyYAML builds
+    documents recursively (so a deep enough nesting raises ``RecursionError``), and
+    anchors and aliases can make a small file expand into billions of values.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise Invalid(f"{filename}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
     try:
+        _check_shape(text, filename)
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -47,6 +60,43 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
         ) from None
 
 
+def _check_shape(text: str, filename: str) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` and more than ``MAX_VALUES`` values,
+    counting each alias as the values it stands for."""
+    open_sizes: list[int] = []  # values in each collection being read, itself included
+    open_anchors: list[str | None] = []
+    anchored: dict[str, int] = {}
+    values = 0
+    for event in yaml.parse(text):
+        if isinstance(event, yaml.CollectionEndEvent):
+            size, anchor = open_sizes.pop(), open_anchors.pop()
+            if anchor is not None:
+                anchored[anchor] = size
+            if open_sizes:
+                open_sizes[-1] += size
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            size = anchored.get(event.anchor or "", 1)
+        elif isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            size = 1
+        else:
+            continue
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        values += size
+        if values > MAX_VALUES:
+            raise Invalid(f"{filename}:{line}: more than {MAX_VALUES:,} values in the file")
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_sizes) == MAX_DEPTH:
+                raise Invalid(f"{filename}:{line}: nested deeper than {MAX_DEPTH} levels")
+            open_sizes.append(1)
+            open_anchors.append(event.anchor)
+            continue
+        if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+            anchored[event.anchor] = 1
+        if open_sizes:
+            open_sizes[-1] += size
+
+
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:
     """The 1-based line of the deepest YAML node on ``loc`` that exists."""
     line = node.start_mark.line + 1 if node else 1
@@ -70,6 +120,8 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:
 def import_file(session: Session, path: Path, *, actor: str = "cli") -> Survey:
     """Validate and import ``path``; nothing is written if anything is wrong."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise Invalid(f"{path}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid(f"{path}: cannot read the file ({exc})") from None

@@ -8,9 +8,12 @@ from fastapi.templating import Jinja2Templates
 
 from app import i18n
 from app.web import fragments
+from app.web.urls import template_url_for
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+# Links from the configured base path, never from the Host header.
+templates.env.globals["url_for"] = template_url_for
 i18n.install(templates.env)
 fragments.install(templates.env)

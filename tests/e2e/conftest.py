@@ -91,15 +91,13 @@ class Deployment:
         return result.stdout
 
     def serve(self, workers: int = 1) -> None:
-        """Start uvicorn (``workers`` processes) and wait until it answers."""
+        """Start ``delphi serve`` (``workers`` processes) and wait until it answers."""
         with self.log_path.open("ab") as log:
             self._server = subprocess.Popen(
+                # As operators do: the CLI turns uvicorn's access log and proxy headers off.
                 [
-                    str(BIN / "python"),
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "app.main:create_app",
+                    str(BIN / "delphi"),
+                    "serve",
                     "--host",
                     "127.0.0.1",
                     "--port",

@@ -2,6 +2,9 @@
 
 The set-up runs in this process against the same database as the server (SQLite file or
 PostgreSQL scratch database); everything the tests then do goes through HTTP.
+
+The in-process fixtures of tests/app (database, application, client, a signed-in
+facilitator, a panel with an open round) serve the tests that need no real server.
 """
 
 from __future__ import annotations
@@ -23,8 +26,21 @@ from app.models import Round, Survey
 from app.rounds import links
 from app.rounds import service as rounds
 from app.studies import service as studies
-from tests.app.conftest import STUDY_FILE, migrate, scratch_database
+from tests.app.conftest import (  # noqa: F401
+    STUDY_FILE,
+    app,
+    client,
+    database_url,
+    db,
+    db_engine,
+    live_database,
+    migrate,
+    scratch_database,
+    survey,
+)
+from tests.app.console.conftest import facilitator, post_form, signed_in  # noqa: F401
 from tests.app.factories import make_panel
+from tests.app.participation.conftest import panel, round1  # noqa: F401
 from tests.e2e.conftest import Deployment
 
 FACILITATOR_EMAIL = "facilitator@example.org"
@@ -151,14 +167,14 @@ async def close_all(made: list[Browser]) -> None:
 
 async def console(site: Site) -> httpx.AsyncClient:
     """A facilitator signed in to the console."""
-    client = httpx.AsyncClient(
+    facilitator_browser = httpx.AsyncClient(
         base_url=site.deployment.base_url,
         timeout=HTTP_TIMEOUT,
         follow_redirects=False,
         limits=FRESH_CONNECTIONS,
     )
-    form = await client.get("/console/login")
-    response = await client.post(
+    form = await facilitator_browser.get("/console/login")
+    response = await facilitator_browser.post(
         "/console/login",
         data={
             "csrf_token": csrf_of(form.text),
@@ -168,7 +184,7 @@ async def console(site: Site) -> httpx.AsyncClient:
         },
     )
     assert response.status_code == 303, response.text
-    return client
+    return facilitator_browser
 
 
 def load(session: Session, opened: OpenRound) -> tuple[Survey, Round]:

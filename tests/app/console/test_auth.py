@@ -93,7 +93,7 @@ class TestLogin:
             follow_redirects=False,
         )
 
-        assert response.headers["location"] == "http://testserver/console"
+        assert response.headers["location"] == "/console"
 
 
 class TestLogout:
