@@ -8,6 +8,10 @@ at most ``DELPHI_MAX_CONCURRENCY`` requests (no more than the connection pool, a
 thread pool is sized at twice that) keeps a thread and a connection free for every
 admitted request, so each one finishes in the time its own work takes.
 
+Panelists and everyone else (facilitators, analysts) queue in separate lanes: a
+facilitator closing the round in the middle of the deadline rush is not stuck behind two
+hundred submissions. The other lane has ``OTHER_LANE`` of the places.
+
 Requests beyond the limit queue here, in the event loop, for at most
 ``DELPHI_ADMISSION_TIMEOUT`` seconds (first come, first served), then get 503 with
 ``Retry-After``. A panelist's refused questionnaire comes back as a page that holds
@@ -32,6 +36,8 @@ from app import i18n
 
 RETRY_AFTER_SECONDS = 5
 EXEMPT_PREFIXES = ("/static/", "/healthz")
+PANELIST_PREFIXES = ("/r/", "/round")
+OTHER_LANE = 4
 # The questionnaire's own fields; anything else in a refused post is not echoed back.
 _KEPT_FIELD = re.compile(r"(r-\d{1,18}-\d{1,18}|reason-\d{1,18}|csrf_token|action)")
 # A questionnaire of 500 statements with long reasons stays well below this.
@@ -41,6 +47,9 @@ LANGUAGE_SESSION_KEY = "lang"
 POSTED_FIELDS = "posted_fields"
 
 
+Lanes = tuple[asyncio.Semaphore, asyncio.Semaphore]
+
+
 class Admission:
     """Pure ASGI middleware: at most ``limit`` requests inside the application at once."""
 
@@ -48,24 +57,29 @@ class Admission:
         self.app = app
         self.limit = limit
         self.timeout = timeout
+        # With a limit of 1 both lanes share the one place.
+        self.other = min(OTHER_LANE, max(1, limit // 2))
         # One per event loop: a server runs one, but each test client runs its own.
-        self._places: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
-        self._places = weakref.WeakKeyDictionary()
+        self._lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Lanes]
+        self._lanes = weakref.WeakKeyDictionary()
 
-    def _semaphore(self) -> asyncio.Semaphore:
+    def _lanes_of_loop(self) -> Lanes:
         loop = asyncio.get_running_loop()
-        places = self._places.get(loop)
-        if places is None:
-            places = self._places[loop] = asyncio.Semaphore(self.limit)
+        lanes = self._lanes.get(loop)
+        if lanes is None:
+            panelists = asyncio.Semaphore(max(1, self.limit - self.other))
+            lanes = self._lanes[loop] = (panelists, asyncio.Semaphore(self.other))
             limiter = anyio.to_thread.current_default_thread_limiter()
             limiter.total_tokens = max(limiter.total_tokens, 2 * self.limit)
-        return places
+        return lanes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
-        places = self._semaphore()
+        panelists, others = self._lanes_of_loop()
+        places = panelists if path.startswith(PANELIST_PREFIXES) else others
         try:
             await asyncio.wait_for(places.acquire(), self.timeout)
         except TimeoutError:

@@ -38,7 +38,8 @@ pytestmark = pytest.mark.e2e
 
 PANEL = 200
 REPETITIONS = 5
-# No request may wait longer than this for its answer (admission + lock waits are bounded).
+# No request may wait longer than this for its answer: the admission wait (4 s) and the
+# lock wait (5 s) are bounded, and the work itself takes milliseconds.
 BOUND_SECONDS = 10.0
 
 
