@@ -30,7 +30,7 @@ from engine.descriptive import (
     van_der_eijk,
 )
 from engine.dissent import GroupDivergence, OpinionGroups, group_divergence, opinion_groups
-from engine.groups import GroupBreakdown, by_group
+from engine.groups import CommonGroups, GroupBreakdown, by_group, common_groups, shown_cells
 from engine.reliability import (
     FleissKappa,
     KendallW,
@@ -45,6 +45,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "QUANTILE_METHODS",
+    "CommonGroups",
     "ConsensusRule",
     "FleissKappa",
     "GroupBreakdown",
@@ -62,6 +63,7 @@ __all__ = [
     "__version__",
     "bimodality_coefficient",
     "by_group",
+    "common_groups",
     "counts",
     "evaluate",
     "fleiss_kappa",
@@ -74,6 +76,7 @@ __all__ = [
     "paired_change",
     "quartiles",
     "rand_ucla",
+    "shown_cells",
     "stopping",
     "summarize",
     "summarize_counts",
