@@ -31,6 +31,14 @@ from engine.descriptive import (
 )
 from engine.dissent import GroupDivergence, OpinionGroups, group_divergence, opinion_groups
 from engine.groups import CommonGroups, GroupBreakdown, by_group, common_groups, shown_cells
+from engine.live import LiveTally
+from engine.ranking import (
+    RankChange,
+    RankSummary,
+    complete_rankings,
+    rank_change,
+    rank_summary,
+)
 from engine.reliability import (
     FleissKappa,
     KendallW,
@@ -52,11 +60,14 @@ __all__ = [
     "GroupDivergence",
     "KendallW",
     "KrippendorffAlpha",
+    "LiveTally",
     "MedianCI",
     "OpinionGroups",
     "PairedChange",
     "Quartiles",
     "RandUcla",
+    "RankChange",
+    "RankSummary",
     "Scale",
     "Stopping",
     "Summary",
@@ -64,6 +75,7 @@ __all__ = [
     "bimodality_coefficient",
     "by_group",
     "common_groups",
+    "complete_rankings",
     "counts",
     "evaluate",
     "fleiss_kappa",
@@ -76,6 +88,8 @@ __all__ = [
     "paired_change",
     "quartiles",
     "rand_ucla",
+    "rank_change",
+    "rank_summary",
     "shown_cells",
     "stopping",
     "summarize",
