@@ -11,6 +11,14 @@ True
 """
 
 from engine.change import PairedChange, Stopping, paired_change, stopping
+from engine.comparison import (
+    Attrition,
+    FeedbackEffect,
+    MannWhitney,
+    attrition,
+    feedback_effect,
+    mann_whitney,
+)
 from engine.consensus import ConsensusRule, evaluate
 from engine.descriptive import (
     QUANTILE_METHODS,
@@ -53,14 +61,17 @@ __version__ = "0.1.0"
 
 __all__ = [
     "QUANTILE_METHODS",
+    "Attrition",
     "CommonGroups",
     "ConsensusRule",
+    "FeedbackEffect",
     "FleissKappa",
     "GroupBreakdown",
     "GroupDivergence",
     "KendallW",
     "KrippendorffAlpha",
     "LiveTally",
+    "MannWhitney",
     "MedianCI",
     "OpinionGroups",
     "PairedChange",
@@ -72,17 +83,20 @@ __all__ = [
     "Stopping",
     "Summary",
     "__version__",
+    "attrition",
     "bimodality_coefficient",
     "by_group",
     "common_groups",
     "complete_rankings",
     "counts",
     "evaluate",
+    "feedback_effect",
     "fleiss_kappa",
     "group_divergence",
     "kendalls_w",
     "krippendorff_alpha",
     "leik",
+    "mann_whitney",
     "median_ci",
     "opinion_groups",
     "paired_change",
