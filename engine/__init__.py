@@ -56,6 +56,7 @@ from engine.reliability import (
     krippendorff_alpha,
 )
 from engine.scale import Scale
+from engine.sensitivity import Sensitivity, consensus_sensitivity
 
 __version__ = "0.1.0"
 
@@ -80,6 +81,7 @@ __all__ = [
     "RankChange",
     "RankSummary",
     "Scale",
+    "Sensitivity",
     "Stopping",
     "Summary",
     "__version__",
@@ -88,6 +90,7 @@ __all__ = [
     "by_group",
     "common_groups",
     "complete_rankings",
+    "consensus_sensitivity",
     "counts",
     "evaluate",
     "feedback_effect",
