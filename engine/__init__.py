@@ -40,6 +40,7 @@ from engine.descriptive import (
 from engine.dissent import GroupDivergence, OpinionGroups, group_divergence, opinion_groups
 from engine.groups import CommonGroups, GroupBreakdown, by_group, common_groups, shown_cells
 from engine.live import LiveTally
+from engine.opinions import OpinionProfiles, describe_opinion_groups
 from engine.ranking import (
     RankChange,
     RankSummary,
@@ -75,6 +76,7 @@ __all__ = [
     "MannWhitney",
     "MedianCI",
     "OpinionGroups",
+    "OpinionProfiles",
     "PairedChange",
     "Quartiles",
     "RandUcla",
@@ -92,6 +94,7 @@ __all__ = [
     "complete_rankings",
     "consensus_sensitivity",
     "counts",
+    "describe_opinion_groups",
     "evaluate",
     "feedback_effect",
     "fleiss_kappa",
