@@ -10,7 +10,14 @@ web application.
 True
 """
 
-from engine.change import PairedChange, Stopping, paired_change, stopping
+from engine.change import (
+    PairedChange,
+    RoundStability,
+    Stopping,
+    paired_change,
+    round_stability,
+    stopping,
+)
 from engine.comparison import (
     Attrition,
     FeedbackEffect,
@@ -82,6 +89,7 @@ __all__ = [
     "RandUcla",
     "RankChange",
     "RankSummary",
+    "RoundStability",
     "Scale",
     "Sensitivity",
     "Stopping",
@@ -110,6 +118,7 @@ __all__ = [
     "rand_ucla",
     "rank_change",
     "rank_summary",
+    "round_stability",
     "shown_cells",
     "stopping",
     "summarize",
