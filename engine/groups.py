@@ -439,11 +439,12 @@ def common_groups(
     k = _check_min_size(min_size)
     x = as_matrix(ratings, check_finite=False)
     ordered, group_index = _labels(groups, x.shape[0])
-    onehot = np.zeros((len(ordered), x.shape[0]), dtype=np.int64)
-    onehot[group_index, np.arange(x.shape[0])] = 1
-    raters = onehot @ (~np.isnan(x)).astype(np.int64)  # (groups, cells)
+    present = ~np.isnan(x)
+    raters = np.array(  # (groups, cells); one pass per group is cheap: groups are few
+        [present[group_index == g].sum(axis=0) for g in range(len(ordered))], dtype=np.int64
+    ).reshape(len(ordered), x.shape[1])
     shown, _ = _suppress(raters, k)
-    respondents = onehot.sum(axis=1)
+    respondents = np.bincount(group_index, minlength=len(ordered)).astype(np.int64)
     rated = raters.sum(axis=0) > 0
     labelled = shown[:, rated].all(axis=1) & (respondents >= k)
     left = int(respondents[~labelled].sum())
