@@ -187,17 +187,15 @@ def _divergence(
     differs from the rest. The ratings of the others are left out as missing.
     """
     statements = matrix.shape[1]
+    labels = np.asarray(groups, dtype=object)
     shown = np.zeros((len(groups), statements), dtype=bool)
     for group, records in breakdown.items():
         if records is not None:
-            rows = np.array([g == group for g in groups], dtype=bool)
-            shown[rows] = [r is not None for r in records]
+            shown[labels == group] = [r is not None for r in records]
     if not shown.any():
         return [{"h": None, "p": None} for _ in range(statements)]
     keep = shown.any(axis=1)
-    result = engine.group_divergence(
-        np.where(shown, matrix, np.nan)[keep], np.asarray(groups, dtype=object)[keep]
-    )
+    result = engine.group_divergence(np.where(shown, matrix, np.nan)[keep], labels[keep])
     return [{"h": _num(h), "p": _num(p)} for h, p in zip(result.h, result.pvalue, strict=True)]
 
 
