@@ -10,7 +10,22 @@ web application.
 True
 """
 
-from engine.change import PairedChange, Stopping, paired_change, stopping
+from engine.change import (
+    PairedChange,
+    RoundStability,
+    Stopping,
+    paired_change,
+    round_stability,
+    stopping,
+)
+from engine.comparison import (
+    Attrition,
+    FeedbackEffect,
+    MannWhitney,
+    attrition,
+    feedback_effect,
+    mann_whitney,
+)
 from engine.consensus import ConsensusRule, evaluate
 from engine.descriptive import (
     QUANTILE_METHODS,
@@ -30,7 +45,16 @@ from engine.descriptive import (
     van_der_eijk,
 )
 from engine.dissent import GroupDivergence, OpinionGroups, group_divergence, opinion_groups
-from engine.groups import GroupBreakdown, by_group
+from engine.groups import CommonGroups, GroupBreakdown, by_group, common_groups, shown_cells
+from engine.live import LiveTally
+from engine.opinions import OpinionProfiles, describe_opinion_groups
+from engine.ranking import (
+    RankChange,
+    RankSummary,
+    complete_rankings,
+    rank_change,
+    rank_summary,
+)
 from engine.reliability import (
     FleissKappa,
     KendallW,
@@ -40,40 +64,62 @@ from engine.reliability import (
     krippendorff_alpha,
 )
 from engine.scale import Scale
+from engine.sensitivity import Sensitivity, consensus_sensitivity
 
 __version__ = "0.1.0"
 
 __all__ = [
     "QUANTILE_METHODS",
+    "Attrition",
+    "CommonGroups",
     "ConsensusRule",
+    "FeedbackEffect",
     "FleissKappa",
     "GroupBreakdown",
     "GroupDivergence",
     "KendallW",
     "KrippendorffAlpha",
+    "LiveTally",
+    "MannWhitney",
     "MedianCI",
     "OpinionGroups",
+    "OpinionProfiles",
     "PairedChange",
     "Quartiles",
     "RandUcla",
+    "RankChange",
+    "RankSummary",
+    "RoundStability",
     "Scale",
+    "Sensitivity",
     "Stopping",
     "Summary",
     "__version__",
+    "attrition",
     "bimodality_coefficient",
     "by_group",
+    "common_groups",
+    "complete_rankings",
+    "consensus_sensitivity",
     "counts",
+    "describe_opinion_groups",
     "evaluate",
+    "feedback_effect",
     "fleiss_kappa",
     "group_divergence",
     "kendalls_w",
     "krippendorff_alpha",
     "leik",
+    "mann_whitney",
     "median_ci",
     "opinion_groups",
     "paired_change",
     "quartiles",
     "rand_ucla",
+    "rank_change",
+    "rank_summary",
+    "round_stability",
+    "shown_cells",
     "stopping",
     "summarize",
     "summarize_counts",

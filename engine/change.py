@@ -30,7 +30,14 @@ from engine.consensus import ConsensusRule, evaluate
 from engine.descriptive import Summary, summarize
 from engine.scale import Scale
 
-__all__ = ["PairedChange", "Stopping", "paired_change", "stopping"]
+__all__ = [
+    "PairedChange",
+    "RoundStability",
+    "Stopping",
+    "paired_change",
+    "round_stability",
+    "stopping",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -376,3 +383,114 @@ def _infer_scale(previous: FloatArray, current: FloatArray, bands: tuple[Any, ..
             continue  # summarize reports the malformed band
         low, high = min(low, band_low), max(high, band_high)
     return Scale(low, max(high, low + 1))
+
+
+# ------------------------------------------------------------------ over many rounds
+
+
+@dataclass(frozen=True, eq=False)
+class RoundStability:
+    """Per-statement stability across a sequence of rounds (see :func:`round_stability`).
+
+    The (transitions, statements) arrays have one row per pair of consecutive rounds.
+    """
+
+    net_change: FloatArray
+    """:attr:`PairedChange.net_change` between round ``t`` and ``t + 1``."""
+    pvalue: FloatArray
+    """Wilcoxon signed-rank p-value between round ``t`` and ``t + 1``."""
+    stable: npt.NDArray[np.bool_]
+    """Net change below the threshold and no significant shift, as in :func:`stopping`."""
+    stable_run: IntArray
+    """Consecutive stable transitions ending with the last round, per statement."""
+    stable_since: IntArray
+    """Round index (0-based) from which a statement has been stable to the last
+    round, or -1 when the last transition is not stable."""
+    changes: tuple[PairedChange, ...]
+    """The :func:`paired_change` of each transition."""
+
+
+def round_stability(
+    rounds: Any, *, alpha: float = 0.05, stability_threshold: float = 0.15
+) -> RoundStability:
+    """Whether each statement's ratings have stopped moving, over any number of rounds.
+
+    Parameters
+    ----------
+    rounds : sequence of array_like, each shape (respondents, statements)
+        The ratings of each round in order, rows the same respondents and columns
+        the same statements throughout (NaN where a respondent did not rate a
+        statement in a round, or the statement was not asked); at least two rounds.
+    alpha : float, default 0.05
+        Significance level of the Wilcoxon signed-rank test.
+    stability_threshold : float, default 0.15
+        Net change in distribution below which a transition is stable.
+
+    Returns
+    -------
+    RoundStability
+        ``net_change``, ``pvalue``, ``stable`` per transition and statement,
+        ``stable_run`` and ``stable_since`` per statement, and the ``changes``.
+
+    Notes
+    -----
+    Transition ``t`` (round ``t`` to ``t + 1``) is stable for a statement when
+    :func:`paired_change` gives ``net_change < stability_threshold`` and the
+    Wilcoxon test no significant shift (``pvalue >= alpha``, or NaN because nobody
+    moved), the rule :func:`stopping` applies to the last two rounds. A transition
+    without pairs (NaN net change) is not stable. ``stable_run`` counts the stable
+    transitions back from the last one; many Delphi studies stop asking a
+    statement after one or two (Dajani, Sincoff & Talley 1979 ask for stability in
+    two successive rounds).
+
+    References
+    ----------
+    Scheibe, M., Skutsch, M., & Schofer, J. (1975). Experiments in Delphi
+    methodology. In H. A. Linstone & M. Turoff (Eds.), *The Delphi Method*.
+    Dajani, J. S., Sincoff, M. Z., & Talley, W. K. (1979). Stability and agreement
+    criteria for the termination of Delphi studies. *Technological Forecasting and
+    Social Change* 13(1), 83-90.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first = np.array([[3, 9], [5, 8], [7, 9], [2, 8], [8, 9]])
+    >>> second = np.array([[6, 9], [6, 8], [7, 9], [5, 8], [8, 9]])
+    >>> third = np.array([[6, 9], [6, 8], [7, 9], [5, 8], [8, 8]])
+    >>> res = round_stability([first, second, third])
+    >>> res.stable.tolist(), res.stable_run.tolist(), res.stable_since.tolist()
+    ([[False, True], [True, False]], [1, 0], [1, -1])
+    >>> res.net_change[1].tolist()
+    [0.0, 0.2]
+    """
+    try:
+        matrices = [as_matrix(r, f"rounds[{i}]") for i, r in enumerate(rounds)]
+    except TypeError:
+        raise ValueError("rounds must be a sequence of ratings matrices") from None
+    if len(matrices) < 2:
+        raise ValueError(f"rounds must hold at least two rounds, got {len(matrices)}")
+    shapes = {m.shape for m in matrices}
+    if len(shapes) != 1:
+        raise ValueError(
+            "every round must have the same shape (rows the same respondents, columns the "
+            f"same statements); got {sorted(shapes)}"
+        )
+    for name, value in (("alpha", alpha), ("stability_threshold", stability_threshold)):
+        if not isinstance(value, int | float) or not 0.0 < float(value) <= 1.0:
+            raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+    changes = tuple(paired_change(a, b) for a, b in zip(matrices, matrices[1:], strict=False))
+    net = np.array([c.net_change for c in changes])
+    pvalue = np.array([c.pvalue for c in changes])
+    stable = (net < stability_threshold) & ~(pvalue < alpha)
+    # consecutive stable transitions counted back from the last one
+    unbroken = np.cumprod(stable[::-1], axis=0)
+    run = unbroken.sum(axis=0).astype(np.int64)
+    since = np.where(run > 0, len(matrices) - 1 - run, -1).astype(np.int64)
+    return RoundStability(
+        net_change=net,
+        pvalue=pvalue,
+        stable=stable,
+        stable_run=run,
+        stable_since=since,
+        changes=changes,
+    )

@@ -353,6 +353,44 @@ class ConsensusRule:
         """All presets, name -> rule."""
         return {name: cls.preset(name) for name in PRESETS}
 
+    @classmethod
+    def coerce(cls, rule: ConsensusRule | str | Mapping[str, Any]) -> ConsensusRule:
+        """A rule from any of the forms a study file or a caller may give.
+
+        Parameters
+        ----------
+        rule : ConsensusRule, str or dict
+            A rule; a preset name (``"iqr-le-1"``) or an expression
+            (``"iqr <= 1"``); ``{"preset": name}``, ``{"expression": text}`` or the
+            :meth:`to_dict` form.
+
+        Returns
+        -------
+        ConsensusRule
+
+        Notes
+        -----
+        A preset name can never be read as an expression (names hold ``-``, which
+        the grammar does not allow after a field name), so a string is looked up
+        among the presets first.
+
+        Examples
+        --------
+        >>> ConsensusRule.coerce("agreement-75") == ConsensusRule.coerce({"preset": "agreement-75"})
+        True
+        >>> str(ConsensusRule.coerce("median >= 8"))
+        'median >= 8'
+        """
+        if isinstance(rule, ConsensusRule):
+            return rule
+        if isinstance(rule, str):
+            return cls.preset(rule) if rule in PRESETS else cls.parse(rule)
+        if isinstance(rule, Mapping):
+            if set(rule) == {"preset"}:
+                return cls.preset(rule["preset"])
+            return cls.from_dict(rule)
+        raise ValueError(f"rule must be a ConsensusRule, a string or a dict, got {rule!r}")
+
 
 def _evaluate(node: Node, summary: Summary) -> BoolArray:
     if isinstance(node, Comparison):
@@ -373,7 +411,8 @@ def evaluate(
     summary : Summary
         Output of :func:`engine.summarize`.
     rule : ConsensusRule, str or dict
-        The rule, or its text / dict form.
+        The rule, a preset name, or its text / dict form (see
+        :meth:`ConsensusRule.coerce`).
 
     Returns
     -------
@@ -403,10 +442,5 @@ def evaluate(
     """
     if not isinstance(summary, Summary):
         raise ValueError(f"summary must be an engine.Summary, got {type(summary).__name__}")
-    if isinstance(rule, str):
-        rule = ConsensusRule.parse(rule)
-    elif not isinstance(rule, ConsensusRule):
-        if not isinstance(rule, Mapping):
-            raise ValueError(f"rule must be a ConsensusRule, a string or a dict, got {rule!r}")
-        rule = ConsensusRule.from_dict(rule)
+    rule = ConsensusRule.coerce(rule)
     return _evaluate(rule.root, summary) & (summary.n > 0)

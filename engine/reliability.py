@@ -96,9 +96,13 @@ def kendalls_w(ratings: Any) -> KendallW:
     Notes
     -----
     A rater with any missing rating is dropped (W needs complete rankings) and
-    counted in ``dropped``.  W, chi2 and the p-value are NaN when no rater is left,
-    when there are fewer than two objects, or when every rater ties all objects.
-    A single rater gives W = 1 unless they tie objects.
+    counted in ``dropped``; for partial "top N" rankings, where every rater leaves
+    items unranked, use :func:`engine.rank_summary`, which ties the unranked items
+    below the ranked ones instead. Tied ratings or tied ranks within a rater get
+    their average rank and enter the correction ``T_i``.  W, chi2 and the p-value
+    are NaN when no rater is left, when there are fewer than two objects, or when
+    every rater ties all objects.  A single rater gives W = 1 unless they tie
+    objects.
 
     Integer ratings on a modest range are ranked from per-rater value counts (the
     average rank of a value is the count of smaller values plus ``(ties + 1) / 2``),

@@ -59,7 +59,13 @@ class Study(Schema):
     state: Literal["active", "finished"]
     criteria: list[CriterionInfo]
     stakeholder_groups: list[StakeholderGroup]
-    min_group_size: int = Field(description="Group breakdowns with fewer respondents are hidden.")
+    min_group_size: int = Field(
+        description=(
+            "k: a stakeholder group's figures on a statement and criterion are shown only "
+            "where at least k of its members rated it, and only if the panel minus every "
+            "shown group is nobody or at least k raters."
+        )
+    )
     rounds: int = Field(description="Number of rounds launched so far.")
 
 
@@ -113,8 +119,10 @@ class GroupSummary(Summary):
 
 
 class SuppressedGroup(Schema):
-    """A group with fewer than ``min_group_size`` respondents (or hidden so that
-    subtraction from the whole panel cannot reveal one that is)."""
+    """A group hidden on this statement and criterion: fewer than ``min_group_size`` of
+    its members rated it ("cannot judge" does not count), or it is hidden so that
+    subtraction from the whole panel cannot reveal fewer raters than that. A group can
+    be shown on one statement and hidden on another."""
 
     suppressed: Literal[True] = True
 
@@ -132,7 +140,7 @@ class PairedChange(Schema):
 
 
 class Divergence(Schema):
-    """Kruskal-Wallis test across the stakeholder groups large enough to be shown."""
+    """Kruskal-Wallis test across the stakeholder groups shown on this statement."""
 
     h: float | None
     p: float | None
@@ -142,7 +150,9 @@ class CriterionMetrics(Summary):
     consensus: bool | None = Field(description="Whether the rule holds; null without a rule.")
     rule: Rule | None
     change: PairedChange | None = Field(description="Null in round 1 or without pairs.")
-    groups: dict[str, GroupSummary | SuppressedGroup]
+    groups: dict[str, GroupSummary | SuppressedGroup] = Field(
+        description="Per stakeholder group: its figures here, or suppressed on this cell."
+    )
     divergence: Divergence
 
 

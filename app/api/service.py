@@ -185,21 +185,26 @@ def metrics(session: Session, survey: Survey, number: int) -> schemas.RoundMetri
     )
 
 
-def _suppressed_groups(survey: Survey, groups: list[str]) -> set[str]:
-    """Groups the metrics of this round hide: asking the engine keeps both on one rule.
+def _common_groups(
+    survey: Survey, statement_ids: list[int], groups: dict[int, str], answers: list[Any]
+) -> engine.CommonGroups:
+    """The groups whose label may mark a respondent's rows: shown on every cell of the round.
 
-    Suppression depends on group sizes only, so an unrated column is enough.
+    The engine decides on the round's cells side by side (statements x criteria), the
+    same per-cell rule the metrics follow, so a group labelled here is shown in every
+    cell of the metrics.
     """
-    if not groups:
-        return set()
-    criterion = survey.criteria[0]
-    breakdown = engine.by_group(
-        np.full((len(groups), 1), np.nan),
-        engine.Scale(criterion.scale_low, criterion.scale_high),
-        np.asarray(groups, dtype=object),
-        min_size=survey.min_group_size,
+    row_of = {rid: i for i, rid in enumerate(groups)}
+    column_of = {sid: j for j, sid in enumerate(statement_ids)}
+    criteria = {c.position: k for k, c in enumerate(survey.criteria)}
+    rated = np.full((len(groups), len(statement_ids) * len(criteria)), np.nan)
+    for respondent_id, statement_id, _, position, _, rating, cj in answers:
+        if respondent_id in row_of and statement_id in column_of and rating is not None and not cj:
+            column = criteria[position] * len(statement_ids) + column_of[statement_id]
+            rated[row_of[respondent_id], column] = rating
+    return engine.common_groups(
+        rated, np.asarray(list(groups.values()), dtype=object), min_size=survey.min_group_size
     )
-    return set(breakdown.suppressed)
 
 
 def ratings_csv(session: Session, survey: Survey, number: int) -> str:
@@ -207,21 +212,19 @@ def ratings_csv(session: Session, survey: Survey, number: int) -> str:
 
     Respondents appear under a pseudonym for this round only (see
     :func:`app.security.analyst_pseudonym` for why) that cannot be joined to a panelist.
+    A stakeholder group is named only if the metrics show it on every statement and
+    criterion of the round; the other respondents' rows say "suppressed". When one of
+    those groups is shown somewhere, the suppressed rows carry no pseudonym and are
+    ordered by their content, so they cannot be followed from cell to cell (see
+    :class:`engine.CommonGroups`).
     """
     round_ = closed_round(session, survey, number)
     respondents = session.execute(
         select(Respondent.id, Respondent.key, Respondent.stakeholder_group)
         .join(Submission, Submission.respondent_id == Respondent.id)
         .where(Submission.round_id == round_.id, Submission.submitted_on.is_not(None))
+        .order_by(Respondent.id)
     ).all()
-    hidden = _suppressed_groups(survey, [r.stakeholder_group for r in respondents])
-    label = {
-        r.id: (
-            analyst_pseudonym(r.key, round_.id),
-            SUPPRESSED if r.stakeholder_group in hidden else r.stakeholder_group,
-        )
-        for r in respondents
-    }
     statement_order = {item.statement_id: item.position for item in round_.items}
     answers = session.execute(
         select(
@@ -237,7 +240,21 @@ def ratings_csv(session: Session, survey: Survey, number: int) -> str:
         .join(Criterion, Criterion.id == Response.criterion_id)
         .where(Response.round_id == round_.id)
     ).all()
-    rows: list[tuple[tuple[str, int, int], list[Any]]] = []
+    common = _common_groups(
+        survey,
+        sorted(statement_order, key=statement_order.__getitem__),
+        {r.id: r.stakeholder_group for r in respondents},
+        list(answers),
+    )
+    label = {
+        r.id: (
+            (analyst_pseudonym(r.key, round_.id), r.stakeholder_group)
+            if r.stakeholder_group in common.labelled
+            else (analyst_pseudonym(r.key, round_.id) if common.linkable else "", SUPPRESSED)
+        )
+        for r in respondents
+    }
+    rows: list[tuple[tuple[str, int, int, int, int], list[Any]]] = []
     for respondent_id, statement_id, statement, position, criterion, rating, cj in answers:
         # Same filter as the snapshot: submitted answer sets, statements on this round.
         if respondent_id not in label or statement_id not in statement_order:
@@ -246,7 +263,14 @@ def ratings_csv(session: Session, survey: Survey, number: int) -> str:
         rating_cell = "" if cj or rating is None else rating
         rows.append(
             (
-                (pseudonym, statement_order[statement_id], position),
+                # the answer itself breaks ties, so unlabelled rows keep no database order
+                (
+                    pseudonym,
+                    statement_order[statement_id],
+                    position,
+                    int(cj),
+                    -1 if rating_cell == "" else int(rating_cell),
+                ),
                 [pseudonym, group, statement, criterion, rating_cell, int(cj)],
             )
         )

@@ -23,7 +23,7 @@ SETTING_LABELS = {
     "cannot_judge_counts": '"Cannot judge" answers count in the agreement shares',
     "stability_threshold": "Stability: largest share of panelists who may change their rating",
     "stability_alpha": "Stability: Wilcoxon signed-rank significance level",
-    "min_group_size": "Smallest stakeholder group reported (k)",
+    "min_group_size": "Fewest raters a stakeholder group needs on a statement to be reported (k)",
 }
 
 

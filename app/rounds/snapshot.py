@@ -107,8 +107,7 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
             any_rule = True
             consensus &= passed
         breakdown = _groups(survey, criterion, matrix, data)
-        shown = {group for group, recs in breakdown.items() if recs is not None}
-        divergence = _divergence(matrix, data.groups, shown)
+        divergence = _divergence(matrix, data.groups, breakdown)
         change = _change(criterion, data, previous, threshold)
         if change is not None and rule is not None:
             stable &= change[1]
@@ -160,8 +159,13 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
 
 def _groups(
     survey: Survey, criterion: Criterion, matrix: np.ndarray, data: RoundRatings
-) -> dict[str, list[dict[str, Any]] | None]:
-    """Per stakeholder group records; ``None`` where the group is suppressed."""
+) -> dict[str, list[dict[str, Any] | None] | None]:
+    """Per stakeholder group, one record per statement or ``None`` where it is suppressed.
+
+    Suppression is per statement: a group is shown where at least k of its members
+    rated the statement and subtraction from the panel total reveals no fewer than k
+    (``engine.by_group``). A group shown on no statement is ``None`` as a whole.
+    """
     if not data.respondent_ids:
         return {g["key"]: None for g in survey.stakeholder_groups}
     breakdown = engine.by_group(
@@ -173,25 +177,34 @@ def _groups(
         agree=(criterion.agree_low, criterion.agree_high),
         disagree=(criterion.disagree_low, criterion.disagree_high),
     )
-    result: dict[str, list[dict[str, Any]] | None] = {}
+    result: dict[str, list[dict[str, Any] | None] | None] = {}
     for group in survey.stakeholder_groups:
-        summary = breakdown.summaries.get(group["key"])
-        result[group["key"]] = summary.records() if summary is not None else None
+        records = breakdown.records(group["key"])
+        result[group["key"]] = records if any(r is not None for r in records) else None
     return result
 
 
 def _divergence(
-    matrix: np.ndarray, groups: list[str], shown: set[str]
+    matrix: np.ndarray,
+    groups: list[str],
+    breakdown: dict[str, list[dict[str, Any] | None] | None],
 ) -> list[dict[str, float | None]]:
-    """Kruskal-Wallis across the stakeholder groups whose breakdown is shown.
+    """Kruskal-Wallis per statement across the stakeholder groups shown on it.
 
-    Only ``shown`` groups take part: a group hidden by complementary suppression may be
-    large enough on its own, but a test over it would say how it differs from the rest.
+    Only groups shown on a statement take part there: a group hidden by complementary
+    suppression may be large enough on its own, but a test over it would say how it
+    differs from the rest. The ratings of the others are left out as missing.
     """
-    keep = np.array([g in shown for g in groups], dtype=bool)
-    if len(shown.intersection(groups)) < 2:
-        return [{"h": None, "p": None} for _ in range(matrix.shape[1])]
-    result = engine.group_divergence(matrix[keep], np.asarray(groups, dtype=object)[keep])
+    statements = matrix.shape[1]
+    labels = np.asarray(groups, dtype=object)
+    shown = np.zeros((len(groups), statements), dtype=bool)
+    for group, records in breakdown.items():
+        if records is not None:
+            shown[labels == group] = [r is not None for r in records]
+    if not shown.any():
+        return [{"h": None, "p": None} for _ in range(statements)]
+    keep = shown.any(axis=1)
+    result = engine.group_divergence(np.where(shown, matrix, np.nan)[keep], labels[keep])
     return [{"h": _num(h), "p": _num(p)} for h, p in zip(result.h, result.pvalue, strict=True)]
 
 

@@ -32,9 +32,8 @@ STUDY = "crime-prevention-2027"
 FACILITATOR_EMAIL = "facilitator@example.org"
 FACILITATOR_PASSWORD = "e2e facilitator passphrase"
 PANEL = {"member-state": 8, "ngo": 7, "institute": 6, "academia": 6, "private-sector": 3}
-# private-sector is below k = 5; academia and institute are then the smallest groups left
-# and academia comes first in sort order, so it is hidden too (complementary suppression).
-SUPPRESSED = {"private-sector", "academia"}
+# private-sector is below k = 5 everywhere; which other group is hidden with it depends on
+# each statement's "cannot judge" answers (see rated_by_group).
 LANGUAGES = ("en", "fr", "es")
 TIMEOUT = 30.0
 
@@ -352,10 +351,35 @@ def expected(study: Study, panel: list[Panelist], round_: int, statements: list[
     )
 
 
+def rated_by_group(
+    panel: list[Panelist], round_: int, statements: list[str], criteria: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(raters, matrix)``: raters per group (sorted) and cell, and the submitted ratings."""
+    submitted = [p for p in panel if round_ in p.submitted]
+    matrix = np.array(
+        [
+            [
+                np.nan if p.answers[round_][s][c] is None else p.answers[round_][s][c]
+                for c in criteria
+                for s in statements
+            ]
+            for p in submitted
+        ],
+        dtype=float,
+    )
+    groups = np.array([p.group for p in submitted])
+    raters = np.array([(~np.isnan(matrix[groups == g])).sum(axis=0) for g in sorted(PANEL)])
+    return raters, matrix
+
+
 def assert_metrics_match(body: dict, study: Study, panel: list[Panelist], round_: int) -> None:
     statements = [s["key"] for s in body["statements"]]
     assert body["responded"] == sum(round_ in p.submitted for p in panel)
-    for criterion in study.criteria:
+    criteria = list(study.criteria)
+    raters, _ = rated_by_group(panel, round_, statements, criteria)
+    shown = engine.shown_cells(raters, min_size=5).reshape(len(PANEL), len(criteria), -1)
+    assert not shown[sorted(PANEL).index("private-sector")].any()
+    for k, criterion in enumerate(criteria):
         records = expected(study, panel, round_, statements, criterion).records()
         for j, statement in enumerate(body["statements"]):
             got = statement["criteria"][criterion]
@@ -365,26 +389,44 @@ def assert_metrics_match(body: dict, study: Study, panel: list[Panelist], round_
                     assert got[name] == pytest.approx(want, rel=1e-12, abs=1e-12), name
                 else:
                     assert got[name] == want, (statement["key"], criterion, name)
-            for group in PANEL:
-                shown = got["groups"][group]
-                assert (shown == {"suppressed": True}) == (group in SUPPRESSED), group
+            for g, group in enumerate(sorted(PANEL)):
+                hidden = got["groups"][group] == {"suppressed": True}
+                assert hidden != shown[g, k, j], (statement["key"], criterion, group)
 
 
 def assert_csv_round_trips(
     text: str, panel: list[Panelist], round_: int, known: dict[str, str]
 ) -> None:
-    """Each submitted answer set is one pseudonym's rows; pseudonyms never repeat a round's."""
+    """Each labelled answer set is one pseudonym's rows; pseudonyms never repeat a round's.
+
+    Only groups shown on every cell are named; when a suppressed group is shown on some
+    cell, the suppressed rows carry no pseudonym (``engine.common_groups``).
+    """
     by_pseudonym: dict[str, Answers] = defaultdict(lambda: defaultdict(dict))
     group_of: dict[str, str] = {}
-    for row in csv.DictReader(io.StringIO(text)):
+    unlinked = 0
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
         rating = None if row["cannot_judge"] == "1" else int(row["rating"])
+        if row["respondent"] == "":
+            assert row["stakeholder_group"] == "suppressed"
+            unlinked += 1
+            continue
         by_pseudonym[row["respondent"]][row["statement"]][row["criterion"]] = rating
         group_of[row["respondent"]] = row["stakeholder_group"]
     submitted = [p for p in panel if round_ in p.submitted]
-    assert len(by_pseudonym) == len(submitted)
-    for p in submitted:
+    statements = list(submitted[0].answers[round_])
+    criteria = list(submitted[0].answers[round_][statements[0]])
+    _, matrix = rated_by_group(panel, round_, statements, criteria)
+    common = engine.common_groups(matrix, [p.group for p in submitted], min_size=5)
+    assert "private-sector" not in common.labelled
+    suppressed = [p for p in submitted if p.group not in common.labelled]
+    assert unlinked == (0 if common.linkable else len(suppressed) * matrix.shape[1])
+    linked = submitted if common.linkable else [p for p in submitted if p not in suppressed]
+    assert len(by_pseudonym) == len(linked)
+    for p in linked:
         [pseudonym] = [k for k, answers in by_pseudonym.items() if answers == p.answers[round_]]
-        assert group_of[pseudonym] == ("suppressed" if p.group in SUPPRESSED else p.group)
+        assert group_of[pseudonym] == (p.group if p.group in common.labelled else "suppressed")
         assert pseudonym not in known.values(), "a pseudonym links two rounds"
         known[f"{p.email}/{round_}"] = pseudonym
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats
 
-from engine.change import paired_change, stopping
+from engine.change import paired_change, round_stability, stopping
 from engine.consensus import ConsensusRule
 from engine.scale import Scale
 
@@ -214,3 +214,42 @@ class TestStopping:
             stopping([[nan]], [[nan]], RULE)
         with pytest.raises(ValueError, match="same shape"):
             stopping(PREVIOUS, CURRENT[:, :2], RULE, scale=Scale(1, 9))
+
+
+class TestRoundStability:
+    @FAST
+    @given(two_rounds(), st.integers(0, 2**32 - 1), st.integers(2, 5))
+    def test_each_transition_is_the_stopping_rule(
+        self, pair: tuple[np.ndarray, np.ndarray], seed: int, count: int
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        rounds = list(pair)
+        while len(rounds) < count:  # further rounds that move a little or not at all
+            step = rng.integers(-1, 2, rounds[-1].shape) * (rng.random(rounds[-1].shape) < 0.2)
+            rounds.append(np.clip(rounds[-1] + step, 1, 9))
+        res = round_stability(rounds)
+        assert res.stable.shape == (count - 1, pair[0].shape[1])
+        for t in range(count - 1):
+            change = paired_change(rounds[t], rounds[t + 1])
+            np.testing.assert_array_equal(res.net_change[t], change.net_change)
+            scale = Scale(1, 9)
+            expected = stopping(rounds[t], rounds[t + 1], "median >= 99", scale=scale).stable
+            np.testing.assert_array_equal(res.stable[t], expected)
+        for j in range(pair[0].shape[1]):
+            run = 0
+            for t in range(count - 2, -1, -1):
+                if not res.stable[t, j]:
+                    break
+                run += 1
+            assert res.stable_run[j] == run
+            assert res.stable_since[j] == (count - 1 - run if run else -1)
+
+    def test_bad_input(self) -> None:
+        with pytest.raises(ValueError, match="at least two rounds"):
+            round_stability([[[1.0]]])
+        with pytest.raises(ValueError, match="same shape"):
+            round_stability([[[1.0]], [[1.0, 2.0]]])
+        with pytest.raises(ValueError, match="alpha"):
+            round_stability([[[1.0]], [[1.0]]], alpha=0)
+        with pytest.raises(ValueError, match="sequence"):
+            round_stability(5)

@@ -10,10 +10,10 @@ import pytest
 import engine
 
 STUDY = "crime-prevention-2027"
-# private-sector is below k = 5; institute is then the smallest group left, so it is
-# suppressed too (otherwise panel minus the published groups would reveal private-sector).
+# private-sector is below k = 5; where everyone else rated a statement, institute is the
+# smallest group left and is suppressed too (otherwise panel minus the published groups
+# would reveal private-sector); where a "cannot judge" takes a group below k, it changes.
 PANEL = {"member-state": 8, "ngo": 6, "academia": 6, "private-sector": 2, "institute": 5}
-SUPPRESSED = {"private-sector", "institute"}
 
 
 def assert_same_figures(record: dict, summary: engine.Summary, j: int, *, cannot_judge=True):
@@ -97,12 +97,34 @@ class TestRoundMetrics:
         assert method["criteria"][1]["rule"] is None
 
 
+def expected_shown(answers, criterion) -> dict[str, np.ndarray]:
+    """Which statements each group may be shown on: the engine's rule on rater counts."""
+    matrix, _ = answers.matrix(criterion)
+    groups = np.asarray(list(answers.groups.values()))
+    labels = sorted(PANEL)
+    raters = np.array([(~np.isnan(matrix[groups == g])).sum(axis=0) for g in labels])
+    shown = engine.shown_cells(raters, min_size=5)
+    return {g: shown[i] for i, g in enumerate(labels)}
+
+
 class TestGroupBreakdown:
-    def test_small_groups_and_their_complement_carry_no_figures(self, client, auth, closed_round):
-        for statement in metrics(client, auth, 1)["statements"]:
-            for record in statement["criteria"].values():
-                for group in SUPPRESSED:
-                    assert record["groups"][group] == {"suppressed": True}
+    def test_groups_are_suppressed_cell_by_cell(self, client, auth, survey, closed_round):
+        statements = metrics(client, auth, 1)["statements"]
+
+        for criterion in survey.criteria:
+            shown = expected_shown(closed_round, criterion)
+            assert not shown["private-sector"].any()
+            for group, expected in shown.items():
+                got = [
+                    s["criteria"][criterion.key]["groups"][group] != {"suppressed": True}
+                    for s in statements
+                ]
+                assert got == expected.tolist(), (criterion.key, group)
+        # the seed gives institute both fates: hidden as private-sector's complement
+        # where all rated, shown where a cannot-judge elsewhere already hides enough
+        importance = expected_shown(closed_round, survey.criteria[0])["institute"]
+        assert importance.any()
+        assert not importance.all()
 
     def test_published_groups_equal_the_engine_on_their_rows(
         self, client, auth, survey, closed_round
@@ -112,7 +134,7 @@ class TestGroupBreakdown:
         for criterion in survey.criteria:
             matrix, _ = closed_round.matrix(criterion)
             groups = np.asarray(list(closed_round.groups.values()))
-            for group in set(PANEL) - SUPPRESSED:
+            for group, shown in expected_shown(closed_round, criterion).items():
                 expected = engine.summarize(
                     matrix[groups == group],
                     engine.Scale(criterion.scale_low, criterion.scale_high),
@@ -121,7 +143,10 @@ class TestGroupBreakdown:
                 )
                 for j, statement in enumerate(body["statements"]):
                     record = statement["criteria"][criterion.key]["groups"][group]
+                    if not shown[j]:
+                        continue
                     assert record["suppressed"] is False
+                    assert record["n"] >= 5
                     assert_same_figures(record, expected, j, cannot_judge=False)
 
     def test_divergence_between_groups_is_a_kruskal_wallis_test(self, client, auth, closed_round):

@@ -49,9 +49,10 @@ def closed_round(
     make_panel: Callable[..., list[Panelist]],
     submit: Callable[..., None],
 ) -> tuple[Round, list[Panelist]]:
-    # Two small groups, both suppressed on their own account, so the two large ones are
-    # shown and their divergence can be tested.
-    panel = make_panel({"member-state": 6, "ngo": 6, "academia": 2, "institute": 2})
+    # Two small groups, both suppressed on their own account; together they are five
+    # raters, so subtraction reveals no fewer than k and the two large groups are shown
+    # and their divergence can be tested.
+    panel = make_panel({"member-state": 6, "ngo": 6, "academia": 3, "institute": 2})
     round_ = rounds.launch(db, survey, actor="test")
     submit(round_, panel, _ratings)
     rounds.close(db, survey, round_, actor="test")
@@ -89,7 +90,7 @@ class TestRoundReport:
     ) -> None:
         page = signed_in.get(f"/console/studies/{survey.key}/rounds/1").text
 
-        assert "16 of 16 panelists submitted" in page
+        assert "17 of 17 panelists submitted" in page
         assert re.search(r"<strong>1</strong>\s*reached consensus", page)
         assert re.search(r"<strong>26</strong>\s*carried forward to round 2", page)
         assert "median &gt;= 7 and agree &gt;= 0.7 and disagree &lt; 0.15" in page
@@ -120,7 +121,7 @@ class TestRoundReport:
         assert row
         n, median, iqr, agree, disagree, tw, _di, cannot_judge, _p, met = _cells(row.group(1))
         assert (n, median, agree, disagree, cannot_judge, met) == (
-            "16",
+            "17",
             "8.0",
             "100%",
             "0%",
@@ -145,12 +146,41 @@ class TestRoundReport:
         academia = _group_rows(page, "academia")
         assert len(academia) == 27 * 2
         for row in academia:
-            assert "suppressed (fewer than 5 respondents" in row
-            figures = row.replace("fewer than 5 respondents", "")
+            assert "suppressed on this statement (fewer than 5 raters" in row
+            figures = row.replace("fewer than 5 raters", "")
             assert not re.search(r"\d", re.sub(r"<[^>]+>", "", figures))
         for row in _group_rows(page, "ngo"):
             assert "suppressed" not in row
             assert _cells(row)[0] == "6"
+
+    def test_a_group_is_suppressed_only_where_too_few_rated(
+        self,
+        signed_in: TestClient,
+        db: Session,
+        survey: Survey,
+        make_panel: Callable[..., list[Panelist]],
+        submit: Callable[..., None],
+    ) -> None:
+        panel = make_panel({"member-state": 6, "ngo": 6, "academia": 3, "institute": 2})
+        unable = set(sorted(p.email for p in panel if p.stakeholder_group == "ngo")[:2])
+
+        def ratings(panelist: Panelist, statement: str, criterion: str) -> int | None:
+            if statement == "cyber-02" and panelist.email in unable:
+                return None  # cannot judge: four ngo raters are left on cyber-02
+            return _ratings(panelist, statement, criterion)
+
+        round_ = rounds.launch(db, survey, actor="test")
+        submit(round_, panel, ratings)
+        rounds.close(db, survey, round_, actor="test")
+        page = signed_in.get(f"/console/studies/{survey.key}/rounds/1").text
+
+        def ngo_importance(statement: str) -> str:
+            return _group_rows(_statement(page, statement), "ngo")[0]
+
+        assert "suppressed" in ngo_importance("cyber-02")
+        assert _cells(ngo_importance(CONSENSUS_STATEMENT))[0] == "6"
+        # member-state stays: the hidden ngo, academia and institute raters are nine
+        assert "suppressed" not in _group_rows(_statement(page, "cyber-02"), "member-state")[0]
 
     def test_never_names_a_panelist(
         self,
@@ -190,6 +220,6 @@ class TestSecondRoundReport:
         assert f'data-statement="{CONSENSUS_STATEMENT}"' not in page
         unmoved = _statement(page, "cyber-02")
         assert "Since round 1:" in unmoved
-        assert "0% of 16 panelists changed their rating" in unmoved
+        assert "0% of 17 panelists changed their rating" in unmoved
         assert "Stable dissent" in unmoved
         assert re.search(r"<strong>26</strong>\s*stable dissent", page)

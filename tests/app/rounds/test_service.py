@@ -172,6 +172,20 @@ class TestClose:
         # With one small group hidden, one more is hidden so subtraction can't reveal it.
         assert [groups["ngo"] is None, groups["academia"] is None].count(True) == 1
 
+    def test_raters_not_respondents_decide_per_statement(self, db: Session, survey: Survey) -> None:
+        panel = make_panel(db, survey, 15, groups=("ngo",) * 5 + ("academia",) * 10)
+        round_ = rounds.launch(db, survey, actor="test")
+        for i, panelist in enumerate(panel):
+            # the first ngo member cannot judge the first statement
+            submit(db, survey, round_, panelist, lambda j, c, i=i: None if i == j == 0 else 5)
+        snap = rounds.close(db, survey, round_, actor="test")
+        first, second = (e["groups"]["importance"] for e in snap.results["statements"][:2])
+        assert first["ngo"] is None  # four raters, not five respondents
+        assert first["academia"] is None  # alone it would be the total minus ngo's four
+        assert second["ngo"] is not None
+        assert second["ngo"]["n"] == 5
+        assert second["academia"]["n"] == 10
+
     def test_next_round_carries_only_open_statements(self, db: Session, survey: Survey) -> None:
         panel = make_panel(db, survey, 6)
         round_1 = rounds.launch(db, survey, actor="test")
@@ -291,6 +305,34 @@ class TestGroupDivergence:
         divergence = entry["divergence"]["importance"]
         assert divergence["h"] == pytest.approx(float(expected.h[0]))
         assert divergence["p"] == pytest.approx(float(expected.pvalue[0]))
+
+    def test_each_statement_compares_the_groups_shown_on_it(
+        self, db: Session, survey: Survey
+    ) -> None:
+        groups = ("member-state",) * 6 + ("ngo",) * 6 + ("academia",) * 6
+        panel = make_panel(db, survey, len(groups), groups=groups)
+        round_ = rounds.launch(db, survey, actor="test")
+        for i, panelist in enumerate(panel):
+            rating = self.RATINGS[panelist.stakeholder_group]
+            # two academics cannot judge the second statement
+            unable = i in (12, 13)
+            submit(
+                db,
+                survey,
+                round_,
+                panelist,
+                lambda j, c, r=rating, u=unable: None if (u and j == 1) else (r if c == 0 else 3),
+            )
+        first, second = rounds.close(db, survey, round_, actor="test").results["statements"][:2]
+        shown = [g for g, record in second["groups"]["importance"].items() if record is not None]
+        # academia has four raters there; member-state (tied smallest, first label) goes too
+        assert shown == ["ngo"]
+        assert second["divergence"]["importance"] == {"h": None, "p": None}
+        expected = engine.group_divergence(
+            np.array([[self.RATINGS[g]] for g in groups], dtype=float),
+            np.asarray(groups, dtype=object),
+        )
+        assert first["divergence"]["importance"]["h"] == pytest.approx(float(expected.h[0]))
 
     def test_with_one_group_shown_there_is_nothing_to_compare(
         self, db: Session, survey: Survey
