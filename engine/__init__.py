@@ -66,7 +66,7 @@ from engine.reliability import (
 from engine.scale import Scale
 from engine.sensitivity import Sensitivity, consensus_sensitivity
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "QUANTILE_METHODS",

@@ -28,6 +28,7 @@ class RoundRatings:
     statement_ids: list[int]
     ratings: dict[int, np.ndarray]  # criterion id -> float matrix, NaN = no rating
     cannot_judge: dict[int, np.ndarray]  # criterion id -> per-statement count
+    cannot_judge_mask: dict[int, np.ndarray]  # criterion id -> respondents x statements
 
 
 def load_ratings(session: Session, survey: Survey, round_: Round) -> RoundRatings:
@@ -42,6 +43,9 @@ def load_ratings(session: Session, survey: Survey, round_: Round) -> RoundRating
         cannot_judge={
             c.id: cells.cannot_judge_counts(data.cells[:, :, k])
             for k, c in enumerate(survey.criteria)
+        },
+        cannot_judge_mask={
+            c.id: data.cells[:, :, k] == cells.CANNOT_JUDGE for k, c in enumerate(survey.criteria)
         },
     )
 
@@ -176,6 +180,8 @@ def _groups(
         quantile_method=survey.method.get("quantile_method", "weibull"),
         agree=(criterion.agree_low, criterion.agree_high),
         disagree=(criterion.disagree_low, criterion.disagree_high),
+        cannot_judge=data.cannot_judge_mask[criterion.id],
+        cannot_judge_counts=bool(survey.method.get("cannot_judge_counts", False)),
     )
     result: dict[str, list[dict[str, Any] | None] | None] = {}
     for group in survey.stakeholder_groups:
