@@ -1,0 +1,104 @@
+"""The scheduled jobs: close rounds whose deadline has passed, send due reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.orm import Session
+
+from app.db import unit_of_work
+from app.errors import DomainError
+from app.models import JobState, Round, RoundSnapshot, RoundState, ScheduledReminder, Survey
+from app.models.base import utcnow
+from app.rounds import service as rounds
+from app.schedule import claim
+from app.schedule.plan import as_utc
+
+log = logging.getLogger("app.schedule")
+ACTOR = "scheduler"
+
+
+def close_at_deadline(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
+    """The scheduler's close: the very close a facilitator runs, recorded as the scheduler's.
+
+    The one place the worker closes a round.
+    """
+    return rounds.close(session, survey, round_, actor=ACTOR)
+
+
+def close_overdue(now: dt.datetime | None = None) -> int:
+    """Close every open round whose deadline has passed, one transaction each; how many."""
+    now = as_utc(now or utcnow())
+    failed: set[int] = set()
+    closed = 0
+    while True:
+        round_id: int | None = None
+        try:
+            with unit_of_work() as session:
+                round_ = claim.overdue_round(session, now, failed)
+                if round_ is None:
+                    return closed
+                round_id = round_.id
+                survey = session.get(Survey, round_.survey_id)
+                assert survey is not None  # the foreign key says so
+                snapshot = close_at_deadline(session, survey, round_)
+                log.info(
+                    "round %d of study %d closed at its deadline: %d of %d responded",
+                    round_.number,
+                    survey.id,
+                    snapshot.responded,
+                    snapshot.invited,
+                )
+            closed += 1
+        except DomainError as exc:  # closed by someone else in between: nothing to do
+            log.info("round %s not closed by the scheduler: %s", round_id, exc.message)
+            failed.add(round_id or 0)
+        except Exception:
+            # Rolled back; the next pass tries again. Skipped for the rest of this one.
+            log.exception("closing round %s at its deadline failed", round_id)
+            failed.add(round_id or 0)
+
+
+def run_reminders(now: dt.datetime | None = None) -> int:
+    """Run every due scheduled reminder, each once, in its own transaction; how many ran."""
+    now = as_utc(now or utcnow())
+    failed: set[int] = set()
+    ran = 0
+    while True:
+        job_id: int | None = None
+        try:
+            with unit_of_work() as session:
+                job = claim.due_reminder(session, now, failed)
+                if job is None:
+                    return ran
+                job_id = job.id
+                _remind(session, job, now)
+            ran += 1
+        except Exception:
+            log.exception("scheduled reminder %s failed", job_id)
+            failed.add(job_id or 0)
+
+
+def _remind(session: Session, job: ScheduledReminder, now: dt.datetime) -> None:
+    round_ = session.get(Round, job.round_id)
+    assert round_ is not None  # the foreign key says so
+    job.done_at = utcnow()
+    deadline = as_utc(round_.deadline) if round_.deadline else None
+    if round_.state != RoundState.OPEN or (deadline is not None and deadline <= now):
+        job.state = JobState.SKIPPED
+        return
+    if claim.later_due(session, job, now):
+        # The worker was down past several: only the latest one goes out.
+        job.state = JobState.SKIPPED
+        return
+    survey = session.get(Survey, round_.survey_id)
+    assert survey is not None
+    job.reminded = rounds.remind(session, survey, round_, actor=ACTOR)
+    job.state = JobState.DONE
+    log.info(
+        "scheduled reminder %d (%d days before) queued %d reminders",
+        job.id,
+        job.days_before,
+        job.reminded,
+    )
