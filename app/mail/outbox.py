@@ -55,7 +55,7 @@ def _cancel(session: Session, reason: str, *where: ColumnElement[bool]) -> int:
         # why none of them goes out for a closed round.
         .where(Outbox.state == OutboxState.PENDING, *where)
         .values(state=OutboxState.CANCELLED, last_error=reason, lease_until=None, **ERASED)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
 

@@ -193,7 +193,7 @@ def retry_failed(session: Session, survey: Survey, round_: Round, *, actor: str)
                 state=OutboxState.CANCELLED,
                 last_error=func.coalesce(literal("retried after: ") + Outbox.last_error, "retried"),
             )
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session="fetch")
         )
     record(session, actor, "mail.retry", survey.id, {"round": round_.number, "retried": len(done)})
     return len(done)

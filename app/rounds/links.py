@@ -43,7 +43,8 @@ def revoke(session: Session, panelist: Panelist, *, round_id: int | None = None)
     result = session.execute(
         delete(AccessLink)
         .where(AccessLink.panelist_id == panelist.id, AccessLink.round_id.in_(rounds))
-        .execution_options(synchronize_session=False)
+        # Also drops them from the session, so this unit of work sees them gone.
+        .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
 

@@ -60,7 +60,7 @@ def cancel(session: Session, round_id: int) -> None:
         update(ScheduledReminder)
         .where(ScheduledReminder.round_id == round_id, ScheduledReminder.state == JobState.PENDING)
         .values(state=JobState.CANCELLED, done_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
 
 
