@@ -445,19 +445,33 @@ def serve(
 @cli.command("demo")
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
-    port: int = 8000,
+    port: Annotated[int, typer.Option(help="Port to serve on (make demo PORT=8123)")] = 8000,
 ) -> None:
-    """Set up the demo study (migrate, import, simulate round 1, open round 2) and serve it."""
+    """Set up the demo study (migrate, import, simulate round 1, open round 2) and serve it,
+    with the background worker running beside the server."""
     import os
+    import subprocess
 
     from app import demo as demo_module
     from app.config import get_settings
 
     os.environ.setdefault("DELPHI_BASE_URL", f"http://127.0.0.1:{port}")
     get_settings.cache_clear()
-    demo_module.run(port=port)
-    if serve_after:
+    demo_module.run(port=port, worker_beside=serve_after)
+    if not serve_after:
+        return
+    # Its own process, as in production; it prints each demo link as it "sends" the mail.
+    worker_process = subprocess.Popen(
+        [sys.executable, "-c", "from app.cli import main; main()", "worker"], cwd=os.getcwd()
+    )
+    try:
         serve(host="127.0.0.1", port=port, workers=1)
+    finally:
+        worker_process.terminate()
+        try:
+            worker_process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker_process.kill()
 
 
 def main() -> None:
