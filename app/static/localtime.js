@@ -3,12 +3,20 @@
 // or where the browser's time zone is UTC, the UTC text stands alone.
 (function () {
   "use strict";
+  // English as the pages write it, "2 March 2027" (CLDR's world English), not the US way.
   var lang = document.documentElement.lang || undefined;
+  if (lang === "en") {
+    lang = "en-001";
+  }
   var format;
   try {
+    // Fields one by one: dateStyle and timeStyle cannot be combined with timeZoneName.
     format = new Intl.DateTimeFormat(lang, {
-      dateStyle: "long",
-      timeStyle: "short",
+      year: "numeric",
+      month: "long",
+      day: "numeric",
+      hour: "numeric",
+      minute: "2-digit",
       timeZoneName: "short",
     });
   } catch (error) {
