@@ -88,7 +88,7 @@ def study_view(session: Session, survey: Survey) -> StudyView:
     sizes: dict[str, int] = dict(
         session.execute(
             select(Panelist.stakeholder_group, func.count())
-            .where(Panelist.survey_id == survey.id)
+            .where(Panelist.survey_id == survey.id, Panelist.removed_at.is_(None))
             .group_by(Panelist.stakeholder_group)
         ).all()
     )
