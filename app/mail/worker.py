@@ -25,7 +25,7 @@ import datetime as dt
 import logging
 import smtplib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import CursorResult, and_, exists, func, or_, select, update
@@ -52,11 +52,16 @@ ROUND_OVER = "round closed"
 
 @dataclass(frozen=True)
 class SendResult:
-    """What one pass did: delivered, given up on, and left to retry later."""
+    """What one pass did: delivered, given up on, and left to retry later.
+
+    ``due`` is how many due rows the pass looked at, including those another worker
+    claimed first: a pass that found its full limit may have left more behind.
+    """
 
     sent: int = 0
     failed: int = 0
     retrying: int = 0
+    due: int = field(default=0, compare=False)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -123,6 +128,7 @@ def send_due(
         sent=outcomes[OutboxState.SENT],
         failed=outcomes[OutboxState.FAILED],
         retrying=outcomes[OutboxState.PENDING],
+        due=len(ids),
     )
     log.log(
         logging.INFO if ids else logging.DEBUG,
