@@ -52,12 +52,16 @@ def close_overdue(now: dt.datetime | None = None) -> int:
                 )
             closed += 1
         except DomainError as exc:  # closed by someone else in between: nothing to do
-            log.info("round %s not closed by the scheduler: %s", round_id, exc.message)
-            failed.add(round_id or 0)
+            if round_id is None:
+                raise
+            log.info("round %d not closed by the scheduler: %s", round_id, exc.message)
+            failed.add(round_id)
         except Exception:
+            if round_id is None:  # finding a round failed (the database): the pass ends
+                raise
             # Rolled back; the next pass tries again. Skipped for the rest of this one.
-            log.exception("closing round %s at its deadline failed", round_id)
-            failed.add(round_id or 0)
+            log.exception("closing round %d at its deadline failed", round_id)
+            failed.add(round_id)
 
 
 def run_reminders(now: dt.datetime | None = None) -> int:
@@ -76,8 +80,10 @@ def run_reminders(now: dt.datetime | None = None) -> int:
                 _remind(session, job, now)
             ran += 1
         except Exception:
-            log.exception("scheduled reminder %s failed", job_id)
-            failed.add(job_id or 0)
+            if job_id is None:  # finding a job failed (the database): the pass ends
+                raise
+            log.exception("scheduled reminder %d failed", job_id)
+            failed.add(job_id)
 
 
 def _remind(session: Session, job: ScheduledReminder, now: dt.datetime) -> None:

@@ -115,6 +115,24 @@ class TestDeadlineClose:
         assert runner.run_once(now=utcnow() + dt.timedelta(days=365)).closed == 0
         assert round_one().state == RoundState.OPEN
 
+    def test_a_close_that_fails_is_logged_and_tried_again_on_the_next_pass(
+        self, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        open_study(2)
+        real = jobs.close_at_deadline
+
+        def broken(*args: object) -> None:
+            raise RuntimeError("the engine failed")
+
+        monkeypatch.setattr(jobs, "close_at_deadline", broken)
+        after = DEADLINE + dt.timedelta(seconds=1)
+        assert jobs.close_overdue(after) == 0
+        assert round_one().state == RoundState.OPEN
+        assert "closing round 1 at its deadline failed" in caplog.text
+        monkeypatch.setattr(jobs, "close_at_deadline", real)
+        assert jobs.close_overdue(after) == 1
+        assert round_one().state == RoundState.CLOSED
+
     def test_two_workers_at_once_close_it_once(self) -> None:
         open_study(6, submitted=5)
         start = threading.Barrier(2)
