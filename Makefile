@@ -1,4 +1,5 @@
 VENV ?= .venv
+PORT ?= 8000
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -12,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/delphi demo
+	$(BIN)/delphi demo --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.errors import Conflict, DomainError
+from app.errors import Conflict, DomainError, Invalid
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -40,7 +40,16 @@ for name, sub in [
     cli.add_typer(sub, name=name)
 
 ROOT = Path(__file__).resolve().parent.parent
-PASS_LIMIT = 100
+DEADLINE_HELP = (
+    "A date (the end of that day, UTC), e.g. 2027-03-01, or an ISO 8601 date and time, "
+    "UTC unless it gives an offset, e.g. 2027-03-01T17:00+01:00"
+)
+
+
+def _utc(value: dt.datetime | None) -> str:
+    from app.schedule.plan import as_utc
+
+    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
@@ -133,22 +142,121 @@ def panel_import(survey: str, file: Path) -> None:
         typer.echo(f"added {count} panelists to {survey!r}")
 
 
+@panel_cli.command("list")
+def panel_list(survey: str) -> None:
+    """List the panel with each panelist's last invitation (never what they answered)."""
+    from app.panel import roster
+
+    with _study(survey) as (session, study):
+        for entry in roster.entries(session, study):
+            p = entry.panelist
+            typer.echo(
+                f"{p.email}\t{p.name}\t{p.stakeholder_group}\t{p.language}\t{entry.delivery_text}"
+            )
+
+
+@panel_cli.command("add")
+def panel_add(
+    survey: str,
+    email: str,
+    name: Annotated[str, typer.Option(help="Full name")],
+    group: Annotated[str, typer.Option(help="Stakeholder group key")],
+    language: Annotated[str, typer.Option(help="Language (the study's first if not given)")] = "",
+) -> None:
+    """Add one panelist; while a round is open they are invited to it at once."""
+    from app.panel import service as panel
+    from app.rounds import invitations
+
+    with _study(survey) as (session, study):
+        row = panel.check(study, email=email, name=name, stakeholder_group=group, language=language)
+        added = panel.add(session, study, row, actor="cli")
+        invited = invitations.invite_late(session, study, added, actor="cli")
+        typer.echo(
+            f"added {row.email} to {survey!r}"
+            + ("; their invitation to the open round is queued" if invited else "")
+        )
+
+
+@panel_cli.command("edit")
+def panel_edit(
+    survey: str,
+    email: str,
+    new_email: Annotated[str, typer.Option("--email", help="New email address")] = "",
+    name: Annotated[str, typer.Option(help="New name")] = "",
+    group: Annotated[str, typer.Option(help="New stakeholder group key")] = "",
+    language: Annotated[str, typer.Option(help="New language")] = "",
+) -> None:
+    """Change a panelist's email, name, stakeholder group or language."""
+    from app.panel import service as panel
+
+    with _study(survey) as (session, study):
+        who = panel.get_by_email_or_raise(session, study, email)
+        row = panel.check(
+            study,
+            email=new_email or who.email or "",
+            name=name or who.name,
+            stakeholder_group=group or who.stakeholder_group,
+            language=language or who.language,
+        )
+        changed = panel.update(session, study, who, row, actor="cli")
+        typer.echo(f"changed {', '.join(changed)}" if changed else "nothing to change")
+
+
+@panel_cli.command("remove")
+def panel_remove(survey: str, email: str) -> None:
+    """Remove a panelist: their personal data is erased, their anonymous answers stay."""
+    from app.panel import service as panel
+
+    with _study(survey) as (session, study):
+        panel.remove(
+            session, study, panel.get_by_email_or_raise(session, study, email), actor="cli"
+        )
+        typer.echo(f"removed {email.strip()} from {survey!r}; their name and email are erased")
+
+
+@panel_cli.command("resend")
+def panel_resend(survey: str, email: str) -> None:
+    """Send a panelist a fresh link to the open round; their earlier links stop working."""
+    from app.panel import service as panel
+    from app.rounds import invitations
+
+    with _study(survey) as (session, study):
+        who = panel.get_by_email_or_raise(session, study, email)
+        round_ = invitations.resend(session, study, who, actor="cli")
+        typer.echo(f"a fresh link to round {round_.number} is queued; the old ones no longer work")
+
+
 @round_cli.command("launch")
 def round_launch(
     survey: str,
-    deadline: Annotated[
-        dt.datetime | None, typer.Option(help="When the round closes (UTC), e.g. 2027-03-01")
-    ] = None,
+    deadline: Annotated[str, typer.Option(help=DEADLINE_HELP)] = "",
 ) -> None:
     """Open the next round and queue one invitation per panelist."""
+    from app.rounds import deadlines
     from app.rounds import service as rounds
 
     with _study(survey) as (session, study):
-        when = deadline.replace(tzinfo=dt.UTC) if deadline else None
-        round_ = rounds.launch(session, study, deadline=when, actor="cli")
+        round_ = rounds.launch(session, study, deadline=deadlines.parse(deadline), actor="cli")
+        closes = f"; it closes at {_utc(round_.deadline)}" if round_.deadline else ""
         typer.echo(
             f"round {round_.number} of {survey!r} is open with {len(round_.items)} "
-            "statements; invitations are queued (run `delphi mail send`)"
+            f"statements{closes}; invitations are queued (`delphi worker` sends them)"
+        )
+
+
+@round_cli.command("extend")
+def round_extend(survey: str, deadline: Annotated[str, typer.Argument(help=DEADLINE_HELP)]) -> None:
+    """Move the open round's deadline later; every invited panelist is told by mail."""
+    from app.rounds import deadlines
+
+    with _study(survey) as (session, study):
+        round_ = _open_round(session, study)
+        when = deadlines.parse(deadline)
+        if when is None:
+            raise Invalid("deadline: give the new deadline")
+        told = deadlines.extend(session, study, round_, when, actor="cli")
+        typer.echo(
+            f"round {round_.number} now closes at {_utc(when)}; {told} panelists will be told"
         )
 
 
@@ -186,13 +294,25 @@ def round_close(survey: str) -> None:
 
 
 @round_cli.command("remind")
-def round_remind(survey: str) -> None:
+def round_remind(
+    survey: str,
+    email: Annotated[
+        str, typer.Option(help="Remind this panelist only (sent whether or not they answered)")
+    ] = "",
+) -> None:
     """Queue reminders to panelists who have not submitted the open round."""
+    from app.panel import service as panel
+    from app.rounds import invitations
     from app.rounds import service as rounds
 
     with _study(survey) as (session, study):
         round_ = _open_round(session, study)
-        typer.echo(f"queued {rounds.remind(session, study, round_, actor='cli')} reminders")
+        if email:
+            who = panel.get_by_email_or_raise(session, study, email)
+            invitations.remind_one(session, study, round_, who, actor="cli")
+            typer.echo("queued 1 reminder")
+        else:
+            typer.echo(f"queued {rounds.remind(session, study, round_, actor='cli')} reminders")
 
 
 @round_cli.command("status")
@@ -214,50 +334,88 @@ def round_status(survey: str) -> None:
             )
 
 
-@mail_cli.command("send")
-def mail_send(
-    once: Annotated[bool, typer.Option("--once", help="Send what is due, then exit")] = False,
-    interval: Annotated[float, typer.Option(help="Seconds between polls")] = 5.0,
+@cli.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
+    interval: Annotated[
+        float | None, typer.Option(help="Seconds between passes (DELPHI_WORKER_INTERVAL)")
+    ] = None,
 ) -> None:
-    """Deliver queued emails (a worker loop; --once for a single pass)."""
-    from app.mail import worker
+    """The background worker: closes rounds at their deadline, sends scheduled reminders,
+    delivers the outbox. Several may run against PostgreSQL; run one on SQLite."""
+    from app.schedule import runner
 
     try:
         if once:
-            worker.warn_stuck()  # the loop below checks for itself, every STUCK_AFTER
-            sent = failed = retrying = 0
-            while True:  # a pass takes at most PASS_LIMIT rows; drain everything that is due
-                result = worker.send_due(limit=PASS_LIMIT)
-                sent, failed = sent + result.sent, failed + result.failed
-                retrying += result.retrying
-                if result.sent + result.failed + result.retrying < PASS_LIMIT:
-                    break
-            typer.echo(f"sent {sent}, failed {failed}, will retry {retrying}")
+            result = runner.run_once()
+            if result.closed or result.reminders:
+                typer.echo(
+                    f"closed {result.closed} rounds at their deadline, "
+                    f"ran {result.reminders} scheduled reminders"
+                )
+            mail = result.mail
+            typer.echo(f"sent {mail.sent}, failed {mail.failed}, will retry {mail.retrying}")
         else:
-            worker.run_forever(interval=interval)
+            runner.run_forever(interval=interval)
     except ValueError as exc:  # a malformed DELPHI_SMTP_URL or a refused backend, explained
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+@mail_cli.command("send")
+def mail_send(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
+    interval: Annotated[float | None, typer.Option(help="Seconds between passes")] = None,
+) -> None:
+    """The same as `delphi worker` (its older name)."""
+    worker(once=once, interval=interval)
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """Count the outbox: queued, sending, sent, failed and cancelled emails."""
+    from app.db import unit_of_work
+    from app.mail import status
+
+    with unit_of_work() as session:
+        counts = status.totals(session)
+    stalled = f" ({counts.stalled} left by a stopped worker)" if counts.stalled else ""
+    typer.echo(
+        f"queued {counts.queued}, sending {counts.sending}{stalled}, sent {counts.sent}, "
+        f"failed {counts.failed}, cancelled {counts.cancelled}"
+    )
 
 
 @mail_cli.command("requeue")
 def mail_requeue(
     older_than: Annotated[
         int, typer.Option("--older-than", min=0, help="Only rows claimed this many minutes ago")
-    ] = 15,
+    ] = 0,
 ) -> None:
-    """Queue again the emails a stopped worker left in 'sending': each may arrive twice.
+    """End the lease of emails left in 'sending', so the next pass sends them now.
 
-    The server may have accepted such an email before the worker stopped; check its log
-    first. A resent email carries the same Message-ID, so receivers can drop a duplicate.
+    Not needed after a crash: once its lease (DELPHI_MAIL_LEASE) runs out, any worker
+    sends such an email again by itself. This is for not waiting: use it only when no
+    worker is sending, or an email may arrive twice (with the same Message-ID).
     """
-    from app.mail import worker
+    from app.mail import worker as mail_worker
 
-    count = worker.requeue(older_than=dt.timedelta(minutes=older_than))
+    count = mail_worker.requeue(older_than=dt.timedelta(minutes=older_than))
     typer.echo(
-        f"requeued {count} email{'' if count == 1 else 's'} left in 'sending' for more than "
-        f"{older_than} minutes; `delphi mail send` delivers them"
+        f"requeued {count} email{'' if count == 1 else 's'} left in 'sending'; "
+        "the next pass of `delphi worker` sends them"
     )
+
+
+@mail_cli.command("retry")
+def mail_retry(survey: str) -> None:
+    """Send again, with fresh links, the open round's emails that failed for good."""
+    from app.rounds import invitations
+
+    with _study(survey) as (session, study):
+        round_ = _open_round(session, study)
+        count = invitations.retry_failed(session, study, round_, actor="cli")
+        typer.echo(f"queued {count} email{'' if count == 1 else 's'} again")
 
 
 @facilitator_cli.command("create")
@@ -381,19 +539,33 @@ def _tools_or_commands() -> Iterator[None]:
 @cli.command("demo")
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
-    port: int = 8000,
+    port: Annotated[int, typer.Option(help="Port to serve on (make demo PORT=8123)")] = 8000,
 ) -> None:
-    """Set up the demo study (migrate, import, simulate round 1, open round 2) and serve it."""
+    """Set up the demo study (migrate, import, simulate round 1, open round 2) and serve it,
+    with the background worker running beside the server."""
     import os
+    import subprocess
 
     from app import demo as demo_module
     from app.config import get_settings
 
     os.environ.setdefault("DELPHI_BASE_URL", f"http://127.0.0.1:{port}")
     get_settings.cache_clear()
-    demo_module.run(port=port)
-    if serve_after:
+    demo_module.run(port=port, worker_beside=serve_after)
+    if not serve_after:
+        return
+    # Its own process, as in production; it prints each demo link as it "sends" the mail.
+    worker_process = subprocess.Popen(
+        [sys.executable, "-c", "from app.cli import main; main()", "worker"], cwd=os.getcwd()
+    )
+    try:
         serve(host="127.0.0.1", port=port, workers=1)
+    finally:
+        worker_process.terminate()
+        try:
+            worker_process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker_process.kill()
 
 
 def main() -> None:

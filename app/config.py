@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=10.0, gt=0)
     # With back-off capped at an hour, 30 attempts keep retrying for about a day.
     mail_max_attempts: int = Field(default=30, ge=1)
+    # Seconds a worker owns a mail it is sending; after that any worker may send it again
+    # (same Message-ID). Keep it well above the time a send can take (a few timeouts).
+    mail_lease: float = Field(default=300.0, gt=0)
+    # Seconds between the background worker's passes (mail and scheduled jobs).
+    worker_interval: float = Field(default=5.0, gt=0)
     session_max_age: int = Field(default=60 * 60 * 24 * 14, gt=0)
     log_level: str = "INFO"
     # Host names besides the base URL's that production answers to (comma-separated).

@@ -15,11 +15,12 @@ from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet
 from app.config import get_settings
 from app.db import unit_of_work
-from app.models import ApiKey, Facilitator, Panelist, Round, Survey
+from app.models import ApiKey, Facilitator, Round, RoundState, Survey
 from app.panel import respondents
 from app.panel.service import PanelRow, import_rows, list_for
 from app.rounds import links, repository
 from app.rounds import service as rounds
+from app.schedule.plan import as_utc
 from app.security import hash_password
 from app.studies import service as studies
 
@@ -87,10 +88,17 @@ class DemoAccess:
     facilitator_password: str
     api_key: str
     panelist_links: list[tuple[str, str]]
+    rounds: list[str]  # one line per round, as the database has it now
+    open_round: int | None
+    replaced: bool  # an earlier run's password and key were replaced
 
 
-def run(port: int = 8000) -> DemoAccess:
-    """Migrate, seed (once) and print how to get in. Safe to run again."""
+def run(port: int = 8000, *, worker_beside: bool = False) -> DemoAccess:
+    """Migrate, seed (once) and print how to get in. Safe to run again.
+
+    ``worker_beside`` says the caller starts ``delphi worker`` next to the server, which
+    changes what is printed about the queued mail.
+    """
     from alembic import command
 
     from app.cli import alembic_config
@@ -106,8 +114,8 @@ def run(port: int = 8000) -> DemoAccess:
         with unit_of_work() as session:
             _answer_round_one_and_open_round_two(session)
     with unit_of_work() as session:
-        access = _access(session, studies.get_by_key_or_raise(session, STUDY_KEY))
-    _print(access, port)
+        access = _access(session, studies.get_by_key_or_raise(session, STUDY_KEY), fresh)
+    _print(access, port, worker_beside=worker_beside)
     return access
 
 
@@ -186,10 +194,11 @@ def _simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Ge
     session.flush()
 
 
-def _access(session: Session, survey: Survey) -> DemoAccess:
+def _access(session: Session, survey: Survey, fresh: bool) -> DemoAccess:
     """Fresh credentials each run: passwords and keys are stored only hashed."""
     password = secrets.token_urlsafe(12)
     facilitator = session.scalar(select(Facilitator).where(Facilitator.email == FACILITATOR_EMAIL))
+    replaced = facilitator is not None
     if facilitator is None:
         session.add(
             Facilitator(
@@ -209,28 +218,68 @@ def _access(session: Session, survey: Survey) -> DemoAccess:
     open_round = repository.open_round(session, survey)
     sample: list[tuple[str, str]] = []
     if open_round is not None:
-        panel = session.scalars(
-            select(Panelist).where(Panelist.survey_id == survey.id).order_by(Panelist.id).limit(3)
-        )
-        sample = [(p.email, links.mint(session, open_round, p)) for p in panel]
-    return DemoAccess(facilitator_password=password, api_key=api_key, panelist_links=sample)
+        invited = links.invited(session, open_round)[:3]
+        sample = [(str(p.email), links.mint(session, open_round, p)) for p in invited]
+    return DemoAccess(
+        facilitator_password=password,
+        api_key=api_key,
+        panelist_links=sample,
+        rounds=[_describe(session, r) for r in repository.rounds_of(session, survey)],
+        open_round=open_round.number if open_round else None,
+        replaced=replaced and not fresh,
+    )
 
 
-def _print(access: DemoAccess, port: int) -> None:
+def _describe(session: Session, round_: Round) -> str:
+    """``round 2: open, 12 of 40 submitted, closes 2027-03-01 23:59 UTC`` as it is now."""
+    st = rounds.status(session, round_)
+    line = f"round {round_.number}: {round_.state.value}, {st.submitted} of {st.invited} submitted"
+    if round_.deadline is not None:
+        verb = "closes" if round_.state == RoundState.OPEN else "deadline"
+        line += f", {verb} {as_utc(round_.deadline):%Y-%m-%d %H:%M} UTC"
+    return line
+
+
+def _print(access: DemoAccess, port: int, *, worker_beside: bool) -> None:
     base = get_settings().base_url.rstrip("/")
+    mail_dir = get_settings().mail_dir
     lines = [
         "",
-        "Delphi demo is ready: 'Crime-prevention strategy' with round 1 closed and round 2 open.",
+        "Delphi demo is ready: 'Crime-prevention strategy'.",
+        *(f"  {line}" for line in access.rounds),
         f"  Serving on        {base}   (port {port})",
         f"  Console           {base}/console/login",
         f"    email           {FACILITATOR_EMAIL}",
         f"    password        {access.facilitator_password}",
-        "  Panelist links for round 2 (each is personal, like the emailed ones):",
-        *(f"    {email:<28} {link}" for email, link in access.panelist_links),
+    ]
+    if access.open_round is not None:
+        lines += [
+            f"  Panelist links for round {access.open_round} (each is personal, "
+            "like the emailed ones):",
+            *(f"    {email:<28} {link}" for email, link in access.panelist_links),
+        ]
+    else:
+        lines.append("  No round is open: launch the next one from the console.")
+    lines += [
         f"  Analyst API key   {access.api_key}",
         f"    try: curl -H 'Authorization: Bearer {access.api_key}' {base}/api/v1/studies",
-        "  Round 2 invitations wait in the outbox: `.venv/bin/delphi mail send --once` writes",
-        f"  them to {get_settings().mail_dir}/ and prints every link.",
-        "",
+        f"  API reference     {base}/docs  and  {base}/redoc",
     ]
+    if worker_beside:
+        lines.append(
+            f"  The worker runs beside the server: queued mail is written to {mail_dir}/ "
+            "and each link printed below."
+        )
+    else:
+        lines.append(
+            f"  Queued mail waits in the outbox: `.venv/bin/delphi worker` writes it to "
+            f"{mail_dir}/ and prints every link."
+        )
+    if access.replaced:
+        lines += [
+            "",
+            "  Note: this run replaced the demo facilitator's password and the 'demo' API key;",
+            "  the ones printed by an earlier run no longer work.",
+        ]
+    lines.append("")
     print("\n".join(lines))  # noqa: T201 - the demo's whole point is to show these

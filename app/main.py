@@ -91,6 +91,9 @@ def create_app() -> FastAPI:
         title="Delphi consensus engine",
         version="0.1.0",
         description="Anonymous iterative rating rounds; consensus and dissent statistics.",
+        # Served offline by app.api.docs instead (FastAPI's pages load a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.rate_limits = ratelimit.build(settings)
     # Added innermost first (each add_middleware wraps the ones before it): a request
@@ -116,13 +119,21 @@ def create_app() -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR.parent / "static"), name="static")
 
+    from app.api.docs import router as docs_router
     from app.api.router import router as api_router
+    from app.console.deadline_pages import router as deadline_router
+    from app.console.mail_pages import router as mail_router
     from app.console.pages import router as console_router
+    from app.console.panel_pages import router as panel_router
     from app.participation.pages import router as participation_router
 
     app.include_router(participation_router)
     app.include_router(console_router)
+    app.include_router(panel_router)
+    app.include_router(mail_router)
+    app.include_router(deadline_router)
     app.include_router(api_router)
+    app.include_router(docs_router)
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:

@@ -19,8 +19,8 @@ from app.console.throttle import TooManyFailures
 from app.db import SessionDep, TransactionsDep, own_transactions
 from app.errors import DomainError, NotFound
 from app.models import Facilitator, Round, RoundState, Survey
-from app.panel import service as panel
-from app.rounds import repository
+from app.panel import roster
+from app.rounds import progress, repository
 from app.rounds import service as rounds
 from app.studies import service as studies
 from app.web.csrf import CsrfProtected, csrf_token
@@ -135,7 +135,7 @@ def panel_view(
     return render(
         request,
         "panel.html",
-        {"survey": survey, "panelists": panel.list_for(session, survey), "error": error},
+        {"survey": survey, "entries": roster.entries(session, survey), "error": error},
         facilitator=facilitator,
         status_code=error.status if error else status.HTTP_200_OK,
     )
@@ -426,6 +426,7 @@ def round_page(
         {
             "survey": survey,
             "status": rounds.status(session, round_),
+            "groups": progress.by_group(session, survey, round_),
             "report": report.build(session, survey, round_, snapshot) if snapshot else None,
         },
         facilitator=facilitator,

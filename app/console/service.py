@@ -20,7 +20,7 @@ from app.models import (
     Survey,
 )
 from app.panel import service as panel
-from app.rounds import repository
+from app.rounds import deadlines, repository
 from app.rounds import service as rounds
 from app.rounds.service import RoundStatus
 from app.studies import service as studies
@@ -88,7 +88,7 @@ def study_view(session: Session, survey: Survey) -> StudyView:
     sizes: dict[str, int] = dict(
         session.execute(
             select(Panelist.stakeholder_group, func.count())
-            .where(Panelist.survey_id == survey.id)
+            .where(Panelist.survey_id == survey.id, Panelist.removed_at.is_(None))
             .group_by(Panelist.stakeholder_group)
         ).all()
     )
@@ -127,17 +127,8 @@ def study_view(session: Session, survey: Survey) -> StudyView:
 
 
 def parse_deadline(text: str) -> dt.datetime | None:
-    """A ``YYYY-MM-DD`` form date as the end of that day (UTC); empty means no deadline."""
-    text = text.strip()
-    if not text:
-        return None
-    if len(text) > len("YYYY-MM-DD") or not text.isprintable():
-        raise Invalid("deadline: not a date; use the form YYYY-MM-DD")
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(f"deadline: {text!r} is not a date; use the form YYYY-MM-DD") from None
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+    """A form's deadline: a date (the end of that day, UTC) or an ISO 8601 date and time."""
+    return deadlines.parse(text)
 
 
 def display_filename(filename: str | None, default: str) -> str:

@@ -7,6 +7,7 @@ language: their wording is translated with gettext and dates written by Babel (s
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ i18n.install(_env)
 def render(template: str, language: str, context: Mapping[str, Any]) -> RenderedMail:
     """Render ``template`` in ``language`` (else English); a missing template or value raises."""
     with i18n.use_language(language) as written_in:
-        values = {**context, "lang": written_in}
+        values = {**context, **_moments(context), "lang": written_in}
         parts = {
             extension: _env.get_template(f"email/{template}.{extension}").render(values)
             for extension in ("subject", "txt", "html")
@@ -54,6 +55,26 @@ def render(template: str, language: str, context: Mapping[str, Any]) -> Rendered
     # A header cannot hold line breaks; a study title could contain one.
     subject = " ".join(parts["subject"].split())
     return RenderedMail(subject=subject, text=parts["txt"], html=parts["html"], language=written_in)
+
+
+# Context values that are moments, stored as ISO 8601 text in the outbox row.
+MOMENTS = ("deadline", "previous_deadline")
+
+
+def _moments(context: Mapping[str, Any]) -> dict[str, dt.datetime]:
+    """The moments in ``context`` as aware UTC datetimes, for the date and time filters."""
+    found = {}
+    for key in MOMENTS:
+        value = context.get(key)
+        if not isinstance(value, str):
+            continue
+        if len(value) == len("YYYY-MM-DD"):
+            # Rows queued before deadlines had times: a date meant the end of that day.
+            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(23, 59, 59))
+        else:
+            moment = dt.datetime.fromisoformat(value)
+        found[key] = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+    return found
 
 
 def message_id(outbox_id: int, sender: str) -> str:

@@ -1,43 +1,41 @@
-"""The outbox worker: send what is due, retry with back-off, erase personal data once sent.
+"""Outbox delivery: send what is due, retry with back-off, erase personal data once sent.
 
 A row goes out in three steps, and no transaction is open while the SMTP server talks:
 
-1. claim: a short transaction moves the row from ``pending`` to ``sending`` with a
-   conditional UPDATE (``WHERE state = 'pending'``, plus ``FOR UPDATE SKIP LOCKED`` on
-   PostgreSQL), so of several workers exactly one gets it;
+1. claim: a short transaction moves the row to ``sending`` with a lease
+   (``lease_until``), by a conditional UPDATE (plus ``FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL), so of several workers exactly one gets it. A row of a round that has
+   closed (or passed its deadline) is not claimed but cancelled: a reminder queued
+   before a close and picked up after it never goes out;
 2. send: the message goes to the server, outside any transaction (on SQLite a transaction
    would hold the one write lock, and every panelist's save with it, for the whole exchange);
 3. mark: a second short transaction records the row as ``sent`` (erasing the link, the
    address and the context) or puts it back to ``pending`` with a back-off, or ``failed``.
 
-A worker that dies between 1 and 3 leaves the row in ``sending``; it is never picked up
-again on its own, since the server may already have accepted the message. ``delphi mail
-send`` warns about such rows and ``delphi mail requeue`` puts them back, resent under the
-same Message-ID. Logs carry outbox ids and counts only: never addresses, names, links or
-tokens.
+A worker that dies between 1 and 3 leaves the row ``sending`` until its lease runs out;
+then any worker claims it again and sends it under the same Message-ID, so the server
+may receive it twice but a receiver can recognise the second copy. Each claim counts as an
+attempt, so a message that kills its worker every time is still given up in the end.
+Logs carry outbox ids and counts only: never addresses, names, links or tokens.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 import smtplib
 import threading
-import time
-from dataclasses import dataclass
-from types import FrameType
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import CursorResult, and_, exists, func, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
-from app import logs
 from app.config import Settings, get_settings
 from app.db import unit_of_work
 from app.mail import backends, render
-from app.models import Outbox, OutboxState
+from app.mail.outbox import ERASED
+from app.models import Outbox, OutboxState, Round, RoundState
 from app.models.base import utcnow
 from app.security import unseal
 
@@ -49,45 +47,69 @@ RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_CAP = dt.timedelta(hours=1)
 # last_error is for an operator's eye; a server's full reply adds nothing past this.
 ERROR_LIMIT = 500
-# A send takes seconds (at most a few SMTP timeouts); a claim this old means its worker died.
-STUCK_AFTER = dt.timedelta(minutes=15)
+ROUND_OVER = "round closed"
 
 
 @dataclass(frozen=True)
 class SendResult:
-    """What one pass did: delivered, given up on, and left to retry later."""
+    """What one pass did: delivered, given up on, and left to retry later.
+
+    ``due`` is how many due rows the pass looked at, including those another worker
+    claimed first: a pass that found its full limit may have left more behind.
+    """
 
     sent: int = 0
     failed: int = 0
     retrying: int = 0
+    due: int = field(default=0, compare=False)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """The wait after the ``attempts``-th failed attempt: 30 s, 1 min, 2 min, ... up to 1 h."""
     # Doubling stops well past the cap: a large attempt count would overflow timedelta.
-    doublings = min(attempts - 1, 16)
+    doublings = min(max(attempts, 1) - 1, 16)
     return min(RETRY_BASE * (1 << doublings), RETRY_CAP)
+
+
+def _due(now: dt.datetime) -> ColumnElement[bool]:
+    """Rows to send now: queued and due, or claimed by a worker whose lease has run out."""
+    return or_(
+        and_(Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now),
+        and_(Outbox.state == OutboxState.SENDING, Outbox.lease_until <= now),
+    )
+
+
+def _round_over(now: dt.datetime) -> ColumnElement[bool]:
+    """The row belongs to a round that no longer takes answers."""
+    return exists(
+        select(Round.id).where(
+            Round.id == Outbox.round_id,
+            or_(Round.state != RoundState.OPEN, Round.deadline <= now),
+        )
+    )
 
 
 def send_due(
     *, now: dt.datetime | None = None, limit: int = 100, stop: threading.Event | None = None
 ) -> SendResult:
-    """One pass: try each pending row whose ``next_attempt_at`` has come, oldest first.
+    """One pass: try each row that is due (see :func:`_due`), oldest first.
 
     ``stop``, once set, ends the pass after the row in hand (a clean shutdown). A row the
-    server accepted but that could not be marked sent stays ``sending`` and the error is
-    raised: the database is in trouble and the rest of the pass would fare no better.
+    server accepted but that could not be marked sent stays ``sending`` until its lease
+    runs out, and the error is raised: the database is in trouble and the rest of the
+    pass would fare no better.
     """
     settings = get_settings()
     # Before any row is claimed: a refused configuration leaves the queue untouched.
     backend = backends.from_settings(settings)
     # SQLite stores datetimes without an offset; comparing in UTC keeps both databases right.
     now = (now or utcnow()).astimezone(dt.UTC)
+    cancel_over(now)
     with unit_of_work() as session:
         ids = list(
             session.scalars(
                 select(Outbox.id)
-                .where(Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now)
+                .where(_due(now))
                 # id breaks ties so rows queued in one launch go out in the order written.
                 .order_by(Outbox.next_attempt_at, Outbox.id)
                 .limit(limit)
@@ -106,6 +128,7 @@ def send_due(
         sent=outcomes[OutboxState.SENT],
         failed=outcomes[OutboxState.FAILED],
         retrying=outcomes[OutboxState.PENDING],
+        due=len(ids),
     )
     log.log(
         logging.INFO if ids else logging.DEBUG,
@@ -117,13 +140,33 @@ def send_due(
     return result
 
 
+def cancel_over(now: dt.datetime) -> int:
+    """Cancel the due rows of rounds that have closed or passed their deadline."""
+    with unit_of_work() as session:
+        result = session.execute(
+            update(Outbox)
+            .where(_due(now), Outbox.round_id.is_not(None), _round_over(now))
+            .values(state=OutboxState.CANCELLED, last_error=ROUND_OVER, lease_until=None, **ERASED)
+            .execution_options(synchronize_session=False)
+        )
+    count = int(result.rowcount) if isinstance(result, CursorResult) else 0
+    if count:
+        log.info("cancelled %d outbox rows of rounds that have closed", count)
+    return count
+
+
 def _send_one(
     row_id: int, backend: backends.Backend, now: dt.datetime, settings: Settings
 ) -> OutboxState | None:
     """Claim, send and mark one row; ``None`` if another worker has it or it is done."""
-    row = _claim(row_id, now, settings.mail_from)
+    row = _claim(row_id, now, settings)
     if row is None:
         return None
+    if row.attempts > settings.mail_max_attempts:
+        # Only a row whose workers died mid-send gets here: every attempt was a claim.
+        _settle(row, {"state": OutboxState.FAILED, "last_error": _DIED, **ERASED})
+        log.warning("outbox %d failed for good: its workers stopped mid-send", row.id)
+        return OutboxState.FAILED
     link: str | None = None
     try:
         link = unseal(row.secret) if row.secret else None
@@ -153,51 +196,78 @@ def _send_one(
     return OutboxState.SENT
 
 
+_DIED = "the worker sending it stopped before it could record the outcome, every attempt"
+
+
 def _log_unsettled(row_id: int, what: str) -> None:
     log.error(
-        "outbox %d %s; it stays 'sending' and is not retried automatically "
-        "(see `delphi mail requeue`)",
+        "outbox %d %s; it stays 'sending' until its lease runs out, then it is sent again "
+        "under the same Message-ID",
         row_id,
         what,
     )
 
 
-def _claim(row_id: int, now: dt.datetime, sender: str) -> Outbox | None:
-    """Move the row from pending to sending in a transaction of its own; ``None`` if taken."""
+def _claim(row_id: int, now: dt.datetime, settings: Settings) -> Outbox | None:
+    """Take the row for this worker in a transaction of its own; ``None`` if taken or over."""
     due = (
         select(Outbox.id)
         .where(
             Outbox.id == row_id,
-            Outbox.state == OutboxState.PENDING,
-            Outbox.next_attempt_at <= now,
+            _due(now),
+            or_(Outbox.round_id.is_(None), ~_round_over(now)),
         )
         # PostgreSQL skips a row another worker is claiming this instant instead of waiting
         # for it; SQLite has no row locks (nothing is rendered) and runs one writer at a time.
         .with_for_update(skip_locked=True)
     )
+    claimed_at = utcnow()
     with unit_of_work() as session:
+        reclaim = session.scalar(select(Outbox.state).where(Outbox.id == row_id))
         claimed = session.execute(
             update(Outbox)
-            # The state test is the claim itself: of two racing workers, one changes the row
-            # and the other's UPDATE then matches nothing.
-            .where(Outbox.id.in_(due), Outbox.state == OutboxState.PENDING)
+            # The due test is the claim itself: of two racing workers, one changes the row
+            # (state or lease) and the other's UPDATE then matches nothing.
+            .where(Outbox.id.in_(due), _due(now))
             .values(
                 state=OutboxState.SENDING,
-                claimed_at=utcnow(),
+                claimed_at=claimed_at,
+                lease_until=claimed_at + dt.timedelta(seconds=settings.mail_lease),
+                attempts=Outbox.attempts + 1,
                 # Kept from an earlier attempt, so a retry carries the same Message-ID.
-                message_id=func.coalesce(Outbox.message_id, render.message_id(row_id, sender)),
+                message_id=func.coalesce(
+                    Outbox.message_id, render.message_id(row_id, settings.mail_from)
+                ),
             )
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if not isinstance(claimed, CursorResult) or claimed.rowcount != 1:
             return None
+        if reclaim == OutboxState.SENDING:
+            log.warning(
+                "outbox %d: the worker sending it stopped (its lease ran out); sending it "
+                "again under the same Message-ID",
+                row_id,
+            )
         # Loaded after the claim and returned detached (the factory does not expire on commit).
         return session.get(Outbox, row_id)
 
 
-# A row that is done keeps what it was (kind, language, template), its state, attempts and
-# timestamps; nothing that identifies the panelist or lets anyone into the round.
-_ERASED: dict[str, Any] = {"secret": None, "to_address": None, "context": {}}
+def _settle(row: Outbox, values: dict[str, Any]) -> bool:
+    """Record the outcome of this worker's attempt, unless another worker has the row now."""
+    with unit_of_work() as session:
+        result = session.execute(
+            update(Outbox)
+            # attempts fences off a worker whose lease ran out and whose row was taken over.
+            .where(
+                Outbox.id == row.id,
+                Outbox.state == OutboxState.SENDING,
+                Outbox.attempts == row.attempts,
+            )
+            .values(lease_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+    return isinstance(result, CursorResult) and result.rowcount == 1
 
 
 def _mark_sent(row_id: int) -> None:
@@ -205,16 +275,17 @@ def _mark_sent(row_id: int) -> None:
     with unit_of_work() as session:
         session.execute(
             update(Outbox)
-            # Also from pending: an operator may have requeued a send that was only slow.
+            # Not fenced: whichever worker delivered it, the message went out.
             .where(
                 Outbox.id == row_id,
-                Outbox.state.in_((OutboxState.SENDING, OutboxState.PENDING)),
+                Outbox.state.in_((OutboxState.SENDING, OutboxState.CANCELLED)),
             )
             .values(
                 state=OutboxState.SENT,
                 sent_at=utcnow(),
                 last_error=None,
-                **_ERASED,
+                lease_until=None,
+                **ERASED,
             )
             .execution_options(synchronize_session=False)
         )
@@ -224,25 +295,16 @@ def _record_failure(
     row: Outbox, exc: Exception, link: str | None, now: dt.datetime, settings: Settings
 ) -> OutboxState:
     """Count the failed attempt: back to pending after a back-off, or failed for good."""
-    attempts = row.attempts + 1
-    values: dict[str, Any] = {
-        "attempts": attempts,
-        "last_error": _describe(exc, secrets=[link, row.to_address]),
-    }
+    attempts = row.attempts
+    values: dict[str, Any] = {"last_error": _describe(exc, secrets=[link, row.to_address])}
     delay = retry_delay(attempts)
     gave_up = attempts >= settings.mail_max_attempts
     if gave_up:
         # Neither the link nor the address outlives the attempt to deliver them.
-        values |= {"state": OutboxState.FAILED, **_ERASED}
+        values |= {"state": OutboxState.FAILED, **ERASED}
     else:
-        values |= {"state": OutboxState.PENDING, "next_attempt_at": now + delay, "claimed_at": None}
-    with unit_of_work() as session:
-        session.execute(
-            update(Outbox)
-            .where(Outbox.id == row.id, Outbox.state == OutboxState.SENDING)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        values |= {"state": OutboxState.PENDING, "next_attempt_at": now + delay}
+    _settle(row, values)
     reason = type(exc).__name__
     if gave_up:
         log.warning("outbox %d failed for good after %d attempts (%s)", row.id, attempts, reason)
@@ -257,61 +319,28 @@ def _record_failure(
     return OutboxState.PENDING
 
 
-def _stuck_since(
-    now: dt.datetime | None, older_than: dt.timedelta
-) -> tuple[ColumnElement[bool], ...]:
-    cutoff = (now or utcnow()).astimezone(dt.UTC) - older_than
-    return (
-        Outbox.state == OutboxState.SENDING,
-        or_(Outbox.claimed_at.is_(None), Outbox.claimed_at <= cutoff),
-    )
+def requeue(*, older_than: dt.timedelta = dt.timedelta(0), now: dt.datetime | None = None) -> int:
+    """End the lease of rows claimed at least ``older_than`` ago, so the next pass sends them.
 
-
-def count_stuck(*, older_than: dt.timedelta = STUCK_AFTER, now: dt.datetime | None = None) -> int:
-    """How many rows have been ``sending`` for longer than ``older_than``."""
-    with unit_of_work() as session:
-        return (
-            session.scalar(
-                select(func.count()).select_from(Outbox).where(*_stuck_since(now, older_than))
-            )
-            or 0
-        )
-
-
-def warn_stuck(*, now: dt.datetime | None = None) -> int:
-    """Log a warning if rows are stuck in ``sending``; return how many."""
-    stuck = count_stuck(now=now)
-    if stuck:
-        log.warning(
-            "%d outbox %s been in 'sending' for more than %d minutes: a worker stopped "
-            "mid-send, and the server may or may not have accepted %s. They are not retried "
-            "automatically; check the mail server's log, then `delphi mail requeue` sends "
-            "them again (possibly a second time).",
-            stuck,
-            "row has" if stuck == 1 else "rows have",
-            STUCK_AFTER // dt.timedelta(minutes=1),
-            "it" if stuck == 1 else "them",
-        )
-    return stuck
-
-
-def requeue(*, older_than: dt.timedelta = STUCK_AFTER, now: dt.datetime | None = None) -> int:
-    """Put rows ``sending`` for longer than ``older_than`` back in the queue; return how many.
-
-    Each may reach its recipient twice (with the same Message-ID): the operator accepts that
-    by asking, rather than leaving a panelist without their invitation.
+    For an operator who knows the worker is gone and does not want to wait out the lease;
+    a row whose worker is in fact still sending may then reach its recipient twice (with
+    the same Message-ID).
     """
     now = (now or utcnow()).astimezone(dt.UTC)
     with unit_of_work() as session:
         result = session.execute(
             update(Outbox)
-            .where(*_stuck_since(now, older_than))
-            .values(state=OutboxState.PENDING, claimed_at=None, next_attempt_at=now)
+            .where(
+                Outbox.state == OutboxState.SENDING,
+                or_(Outbox.claimed_at.is_(None), Outbox.claimed_at <= now - older_than),
+                or_(Outbox.lease_until.is_(None), Outbox.lease_until > now),
+            )
+            .values(lease_until=now)
             .execution_options(synchronize_session=False)
         )
-    count: int = result.rowcount  # type: ignore[attr-defined]
+    count = int(result.rowcount) if isinstance(result, CursorResult) else 0
     if count:
-        log.warning("requeued %d outbox rows left in 'sending'", count)
+        log.warning("ended the lease of %d outbox rows left in 'sending'", count)
     return count
 
 
@@ -330,35 +359,3 @@ def _describe(exc: Exception, *, secrets: list[str | None]) -> str:
         if secret:
             text = text.replace(secret, "[redacted]")
     return " ".join(text.split())[:ERROR_LIMIT]
-
-
-def run_forever(interval: float = 5.0) -> None:
-    """Send what is due every ``interval`` seconds until interrupted or sent SIGTERM."""
-    logs.install(get_settings().log_level)
-    stop = threading.Event()
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-
-        def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    log.info("mail worker started (every %g s)", interval)
-    next_stuck_check = time.monotonic()
-    try:
-        while not stop.is_set():
-            try:
-                if time.monotonic() >= next_stuck_check:
-                    warn_stuck()
-                    next_stuck_check = time.monotonic() + STUCK_AFTER.total_seconds()
-                send_due(stop=stop)
-            except OperationalError as exc:
-                # The database went away (restart, failover): keep the worker, try next time.
-                log.warning("mail pass skipped, database unavailable (%s)", type(exc.orig).__name__)
-            stop.wait(interval)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-        log.info("mail worker stopped")

@@ -14,6 +14,7 @@ from app.models.round import (
     RoundState,
     Submission,
 )
+from app.models.schedule import JobState, ScheduledReminder
 from app.models.suggestion import Suggestion, SuggestionState
 from app.models.survey import (
     Criterion,
@@ -32,6 +33,7 @@ __all__ = [
     "Base",
     "Criterion",
     "Facilitator",
+    "JobState",
     "Outbox",
     "OutboxState",
     "Panelist",
@@ -42,6 +44,7 @@ __all__ = [
     "RoundItem",
     "RoundSnapshot",
     "RoundState",
+    "ScheduledReminder",
     "Statement",
     "StatementOrigin",
     "StatementState",

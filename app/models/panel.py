@@ -15,15 +15,24 @@ from app.models.base import Base, IdMixin, RandomIdMixin, utcnow
 
 
 class Panelist(IdMixin, Base):
+    """Someone invited to a study.
+
+    A removed panelist keeps the row with the email and name erased (``removed_at`` set):
+    the rounds they were invited to still count them, and their group stays for the
+    per-group response rates. Nothing in the row identifies them any longer.
+    """
+
     __tablename__ = "panelist"
     __table_args__ = (UniqueConstraint("survey_id", "email"),)
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(320))
+    # NULL once removed (a unique constraint allows any number of NULLs).
+    email: Mapped[str | None] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     stakeholder_group: Mapped[str] = mapped_column(String(80))
     language: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[dt.datetime | None]
 
 
 class Respondent(RandomIdMixin, Base):

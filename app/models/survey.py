@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, IdMixin, str_enum, utcnow
@@ -43,6 +43,11 @@ class Survey(IdMixin, Base):
     min_group_size: Mapped[int] = mapped_column(default=5)
     method: Mapped[dict[str, Any]]
     stopping: Mapped[dict[str, Any]]
+    # Scheduled reminders: days before a round's deadline, e.g. [7, 2, 0].
+    reminder_days: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # Invite to each round panelists who did not submit the one before (on by default:
+    # re-inviting non-responders raises response and guards against false consensus).
+    reinvite_non_responders: Mapped[bool] = mapped_column(default=True, server_default=true())
     state: Mapped[SurveyState] = mapped_column(
         str_enum(SurveyState, "survey_state"), default=SurveyState.ACTIVE
     )

@@ -12,8 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
+from app.mail.outbox import cancel_for_panelist
 from app.models import Panelist, Survey
+from app.models.base import utcnow
+from app.panel import respondents
+from app.rounds import links
 
 REQUIRED_COLUMNS = ("email", "name", "stakeholder_group")
 MAX_NAME_LENGTH = 200  # the panelist.name column
@@ -159,8 +163,127 @@ def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "c
 
 
 def list_for(session: Session, survey: Survey) -> list[Panelist]:
+    """The panel as it is now: removed panelists left out."""
     return list(
         session.scalars(
-            select(Panelist).where(Panelist.survey_id == survey.id).order_by(Panelist.id)
+            select(Panelist)
+            .where(Panelist.survey_id == survey.id, Panelist.removed_at.is_(None))
+            .order_by(Panelist.id)
         )
     )
+
+
+# ------------------------------------------------------------------ one panelist at a time
+
+
+def get_or_raise(session: Session, survey: Survey, panelist_id: int) -> Panelist:
+    """A panelist of ``survey`` still on the panel, or ``NotFound``."""
+    panelist = session.get(Panelist, panelist_id)
+    if panelist is None or panelist.survey_id != survey.id or panelist.removed_at is not None:
+        raise NotFound(f"study {survey.key!r} has no panelist {panelist_id}")
+    return panelist
+
+
+def get_by_email_or_raise(session: Session, survey: Survey, email: str) -> Panelist:
+    """The panelist of ``survey`` with ``email`` (any case), or ``NotFound``."""
+    panelist = session.scalar(
+        select(Panelist).where(
+            Panelist.survey_id == survey.id, func.lower(Panelist.email) == email.strip().lower()
+        )
+    )
+    if panelist is None:
+        raise NotFound(f"no panelist with email {email.strip()!r} in {survey.key!r}")
+    return panelist
+
+
+def check(
+    survey: Survey, *, email: str, name: str, stakeholder_group: str, language: str
+) -> PanelRow:
+    """Validate one panelist's details as a CSV row is; ``Invalid`` lists every problem."""
+    values = {
+        "email": email.strip(),
+        "name": name.strip(),
+        "stakeholder_group": stakeholder_group.strip(),
+        "language": language.strip(),
+    }
+    problems, row = _check_row(values, survey, [g["key"] for g in survey.stakeholder_groups])
+    if problems or row is None:
+        raise Invalid("The panelist's details are not valid; nothing was changed.", problems)
+    return row
+
+
+def _refuse_taken(session: Session, survey: Survey, email: str, keep: int | None = None) -> None:
+    taken = session.scalar(
+        select(Panelist.id).where(
+            Panelist.survey_id == survey.id,
+            func.lower(Panelist.email) == email,
+            Panelist.id != (keep or 0),
+        )
+    )
+    if taken is not None:
+        raise Invalid(
+            "The panelist's details are not valid; nothing was changed.",
+            [f"email: {email} is already on the panel"],
+        )
+
+
+def add(session: Session, survey: Survey, row: PanelRow, *, actor: str) -> Panelist:
+    """Add one validated panelist; an email already on the panel is refused."""
+    _refuse_taken(session, survey, row.email)
+    panelist = Panelist(
+        survey_id=survey.id,
+        email=row.email,
+        name=row.name,
+        stakeholder_group=row.stakeholder_group,
+        language=row.language,
+    )
+    session.add(panelist)
+    session.flush()
+    record(session, actor, "panel.add", survey.id, {"panelist": panelist.id})
+    return panelist
+
+
+def update(
+    session: Session, survey: Survey, panelist: Panelist, row: PanelRow, *, actor: str
+) -> list[str]:
+    """Change a panelist's details to ``row``; the names of the fields that changed.
+
+    A new stakeholder group is also the group their answers count in from now on (their
+    pseudonym carries it): it is a correction of who they are, not a new person. Mail
+    already queued keeps the address and name it was written with.
+    """
+    _refuse_taken(session, survey, row.email, keep=panelist.id)
+    changed = [
+        name
+        for name in ("email", "name", "stakeholder_group", "language")
+        if getattr(panelist, name) != getattr(row, name)
+    ]
+    for name in changed:
+        setattr(panelist, name, getattr(row, name))
+    if "stakeholder_group" in changed:
+        respondent = respondents.find(session, panelist)
+        if respondent is not None:
+            respondent.stakeholder_group = row.stakeholder_group
+    session.flush()
+    # Field names only: the values are personal data.
+    record(session, actor, "panel.edit", survey.id, {"panelist": panelist.id, "changed": changed})
+    return changed
+
+
+def remove(session: Session, survey: Survey, panelist: Panelist, *, actor: str) -> None:
+    """Take a panelist off the panel and erase their personal data.
+
+    Their email and name are erased; the row stays, with its stakeholder group, so the
+    rounds they were invited to keep counting them. Their links to open rounds are
+    deleted (the links, and any browser session opened with them, stop working) and
+    their unsent mail is cancelled and erased. Their anonymous answers stay: nothing
+    joins them to the panel but the pseudonym, whose key the erased row no longer
+    leads to anyone.
+    """
+    links.revoke(session, panelist)
+    cancel_for_panelist(session, panelist.id, "panelist removed")
+    panelist.email = None
+    panelist.name = ""
+    panelist.removed_at = utcnow()
+    session.flush()
+    record(session, actor, "panel.remove", survey.id, {"panelist": panelist.id})

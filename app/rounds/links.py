@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.models import AccessLink, Panelist, Round
+from app.models import AccessLink, Panelist, Round, RoundState
 from app.security import hash_token, new_token
 
 
@@ -24,3 +24,42 @@ def resolve(session: Session, token: str) -> AccessLink | None:
     if not token or len(token) > 200:
         return None
     return session.scalar(select(AccessLink).where(AccessLink.token_hash == hash_token(token)))
+
+
+def revoke(session: Session, panelist: Panelist, *, round_id: int | None = None) -> int:
+    """Delete the panelist's links to ``round_id`` (else to every open round); how many.
+
+    A deleted link stops resolving, and a browser session opened with it ends too: the
+    session holds the link's id, which no longer exists. Links to closed rounds stay, as
+    the record of who was invited; they open nothing but the closed-round page.
+    """
+    rounds = (
+        select(Round.id).where(Round.id == round_id)
+        if round_id is not None
+        else select(Round.id).where(
+            Round.survey_id == panelist.survey_id, Round.state == RoundState.OPEN
+        )
+    )
+    result = session.execute(
+        delete(AccessLink)
+        .where(AccessLink.panelist_id == panelist.id, AccessLink.round_id.in_(rounds))
+        # Also drops them from the session, so this unit of work sees them gone.
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+def invited(session: Session, round_: Round) -> list[Panelist]:
+    """The panelists invited to ``round_`` who are still on the panel, in panel order."""
+    return list(
+        session.scalars(
+            select(Panelist)
+            .where(
+                Panelist.id.in_(
+                    select(AccessLink.panelist_id).where(AccessLink.round_id == round_.id)
+                ),
+                Panelist.removed_at.is_(None),
+            )
+            .order_by(Panelist.id)
+        )
+    )

@@ -13,24 +13,22 @@ from sqlalchemy.orm import Session
 from app.audit import record
 from app.db import Transactions
 from app.errors import Conflict, NotFound
-from app.mail.outbox import enqueue
 from app.models import (
+    AccessLink,
     Panelist,
-    Respondent,
     Round,
     RoundItem,
     RoundSnapshot,
     RoundState,
     Statement,
     StatementState,
-    Submission,
     Survey,
     SurveyState,
 )
 from app.models.base import utcnow
 from app.panel.service import list_for
-from app.rounds import links, repository, snapshot
-from app.security import respondent_key
+from app.rounds import deadlines, invitations, links, repository, snapshot
+from app.schedule import plan
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,9 @@ def launch(
     """Open the next round: freeze its statements, mint links, queue invitations.
 
     Everything happens in the caller's transaction, so a failure leaves no half-launched
-    round; mail is only queued here, so an SMTP outage cannot stop a launch.
+    round; mail is only queued here, so an SMTP outage cannot stop a launch. The round's
+    scheduled reminders are written too (the worker sends them, and closes the round at
+    its deadline).
     """
     # Two launches (or a launch and a finish) at once: the second waits here for the
     # first to commit, then sees its round and is refused below.
@@ -92,8 +92,15 @@ def launch(
     panel = list_for(session, survey)
     if not panel:
         raise Conflict(f"study {survey.key!r} has no panel; import panelists first")
-    if deadline is not None and deadline <= utcnow():
-        raise Conflict("the deadline must be in the future")
+    if deadline is not None:
+        deadlines.check_future(deadline)
+    if previous is not None and not survey.reinvite_non_responders:
+        panel = _responders(session, survey, previous, panel)
+        if not panel:
+            raise Conflict(
+                f"nobody submitted round {previous.number}, and the study does not "
+                "re-invite non-responders: there is nobody to invite"
+            )
     round_ = Round(
         survey_id=survey.id,
         number=number,
@@ -108,8 +115,8 @@ def launch(
     except IntegrityError as exc:  # the lock above makes this unreachable, short of a bug
         raise Conflict(f"round {number} of study {survey.key!r} already exists") from exc
     for panelist in panel:
-        link = links.mint(session, round_, panelist)
-        _queue(session, survey, round_, panelist, link, "invitation")
+        invitations.send(session, survey, round_, panelist, invitations.INVITATION)
+    plan.plan(session, survey, round_)
     record(
         session,
         actor,
@@ -118,6 +125,26 @@ def launch(
         {"round": number, "statements": len(statements), "invited": len(panel)},
     )
     return round_
+
+
+def _responders(
+    session: Session, survey: Survey, previous: Round, panel: list[Panelist]
+) -> list[Panelist]:
+    """Those of ``panel`` who submitted ``previous``, and those never invited before.
+
+    Found through the pseudonyms (``respondent_key``), as reminders are: nothing joining
+    panelists to answers is stored. The invitation list of the new round does say who
+    answered the previous one; that is what the study asked for.
+    """
+    keys = invitations.submitted_keys(session, previous)
+    earlier = set(
+        session.scalars(
+            select(AccessLink.panelist_id)
+            .join(Round, Round.id == AccessLink.round_id)
+            .where(Round.survey_id == survey.id)
+        )
+    )
+    return [p for p in panel if p.id not in earlier or invitations.has_submitted(keys, p)]
 
 
 def _lock(session: Session, survey: Survey) -> SurveyState | None:
@@ -129,50 +156,21 @@ def _lock(session: Session, survey: Survey) -> SurveyState | None:
     )
 
 
-def _queue(
-    session: Session, survey: Survey, round_: Round, panelist: Panelist, link: str, kind: str
-) -> None:
-    enqueue(
-        session,
-        kind=kind,
-        to_address=panelist.email,
-        language=panelist.language,
-        template=kind,
-        context={
-            "name": panelist.name,
-            "survey_title": survey.text(survey.title, panelist.language),
-            "round_number": round_.number,
-            "statements": len(round_.items),
-            "deadline": round_.deadline.date().isoformat() if round_.deadline else None,
-        },
-        link=link,
-    )
-
-
 def remind(session: Session, survey: Survey, round_: Round, *, actor: str) -> int:
-    """Queue a reminder, with a fresh link, to each panelist who has not submitted.
+    """Queue a reminder, with a fresh link, to each invited panelist who has not submitted.
 
-    Every panelist gets a fresh link, reminded or not, so the panel-side tables (links
-    and their dates) do not record who had not submitted on the day of the reminder.
+    Every invited panelist gets a fresh link, reminded or not, so the panel-side tables
+    (links and their dates) do not record who had not submitted on the day of the reminder.
     """
     # FOR SHARE, as an answer does: a concurrent close() either waits or has committed.
-    state = session.scalar(
-        select(Round.state).where(Round.id == round_.id).with_for_update(read=True)
-    )
-    if state != RoundState.OPEN:
-        raise Conflict(f"round {round_.number} is not open")
-    submitted = set(
-        session.scalars(
-            select(Respondent.key)
-            .join(Submission, Submission.respondent_id == Respondent.id)
-            .where(Submission.round_id == round_.id, Submission.submitted_on.is_not(None))
-        )
-    )
+    invitations.lock_open(session, round_)
+    submitted = invitations.submitted_keys(session, round_)
     count = 0
-    for panelist in list_for(session, survey):
-        link = links.mint(session, round_, panelist)
-        if respondent_key(survey.id, panelist.id) not in submitted:
-            _queue(session, survey, round_, panelist, link, "reminder")
+    for panelist in links.invited(session, round_):
+        if invitations.has_submitted(submitted, panelist):
+            links.mint(session, round_, panelist)
+        else:
+            invitations.send(session, survey, round_, panelist, invitations.REMINDER)
             count += 1
     record(session, actor, "round.remind", survey.id, {"round": round_.number, "reminded": count})
     return count
@@ -238,6 +236,8 @@ def mark_closed(session: Session, survey: Survey, round_: Round, *, actor: str) 
     )
     if cast(CursorResult[Any], closing).rowcount != 1:
         raise Conflict(f"round {round_.number} is already closed")
+    # Its unsent invitations and reminders would bring links that no longer work.
+    plan.round_closed(session, round_.id)
     record(session, actor, "round.close", survey.id, {"round": round_.number})
 
 

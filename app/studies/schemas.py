@@ -111,6 +111,20 @@ class StoppingIn(Strict):
     stability_threshold: float = Field(default=0.15, gt=0, lt=1)
 
 
+class RemindersIn(Strict):
+    """Reminders the worker sends to non-submitters, in days before a round's deadline."""
+
+    days_before: list[Annotated[int, Field(ge=0, le=90)]] = Field(default_factory=list)
+
+    @field_validator("days_before")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        repeated = sorted({d for d in value if value.count(d) > 1})
+        if repeated:
+            raise ValueError(f"day {repeated[0]} is listed more than once")
+        return sorted(value, reverse=True)
+
+
 class SurveyIn(Strict):
     key: Key
     title: Translations
@@ -121,6 +135,10 @@ class SurveyIn(Strict):
     method: MethodIn = MethodIn()
     criteria: list[CriterionIn] = Field(min_length=1)
     stopping: StoppingIn = StoppingIn()
+    reminders: RemindersIn = RemindersIn()
+    # Invite to each round those who did not submit the previous one (off: only those who
+    # did, and panelists never invited before).
+    reinvite_non_responders: bool = True
     topics: list[TopicIn] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -141,6 +141,8 @@ def create(session: Session, study: SurveyIn, definition: str, *, actor: str) ->
         min_group_size=study.min_group_size,
         method=as_plain(study.method),
         stopping=as_plain(study.stopping),
+        reminder_days=list(study.reminders.days_before),
+        reinvite_non_responders=study.reinvite_non_responders,
         definition=definition,
     )
     for position, c in enumerate(study.criteria):

@@ -62,3 +62,92 @@ class TestStudySetUp:
         code, out = run("apikey", "create", "analysts")
         assert code == 0
         assert out.startswith("dk_")
+
+
+def _study_with_panel(tmp_path: Path) -> None:
+    run("db", "upgrade")
+    assert run("survey", "import", str(STUDY_FILE))[0] == 0
+    panel = tmp_path / "panel.csv"
+    panel.write_text(
+        "email,name,stakeholder_group\na@example.org,A,ngo\nb@example.org,B,academia\n",
+        encoding="utf-8",
+    )
+    assert run("panel", "import", KEY, str(panel))[0] == 0
+
+
+class TestPanelCommands:
+    def test_add_edit_resend_remove_and_list(self, cli_database: str, tmp_path: Path) -> None:
+        _study_with_panel(tmp_path)
+        assert run("round", "launch", KEY)[0] == 0
+        code, out = run("panel", "add", KEY, "c@example.org", "--name", "C", "--group", "ngo")
+        assert code == 0, out
+        assert "their invitation to the open round is queued" in out
+        code, out = run("panel", "edit", KEY, "c@example.org", "--name", "Cee", "--language", "fr")
+        assert (code, out) == (0, "changed name, language\n")
+        code, out = run("panel", "resend", KEY, "C@example.org")
+        assert code == 0, out
+        assert "a fresh link to round 1 is queued" in out
+        code, out = run("panel", "list", KEY)
+        assert "c@example.org\tCee\tngo\tfr\tround 1 invitation queued" in out
+        code, out = run("panel", "remove", KEY, "a@example.org")
+        assert code == 0, out
+        assert "a@example.org" not in run("panel", "list", KEY)[1]
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (("--name", "D", "--group", "pirates"), "stakeholder_group: 'pirates' is not one of"),
+            (("--name", "D", "--group", "ngo", "--language", "de"), "language: 'de' is not one"),
+        ],
+    )
+    def test_bad_details_exit_2_and_change_nothing(
+        self, cli_database: str, tmp_path: Path, args: tuple[str, ...], message: str
+    ) -> None:
+        _study_with_panel(tmp_path)
+        code, out = run("panel", "add", KEY, "d@example.org", *args)
+        assert code == 2
+        assert message in out
+        assert "d@example.org" not in run("panel", "list", KEY)[1]
+
+    def test_an_email_already_on_the_panel_is_refused(
+        self, cli_database: str, tmp_path: Path
+    ) -> None:
+        _study_with_panel(tmp_path)
+        code, out = run("panel", "edit", KEY, "b@example.org", "--email", "A@example.org")
+        assert code == 2
+        assert "a@example.org is already on the panel" in out
+
+
+class TestWorkerCommands:
+    def test_deadlines_extend_and_the_worker_reports_what_it_did(
+        self, cli_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("DELPHI_MAIL_DIR", str(tmp_path / "mail"))
+        _study_with_panel(tmp_path)
+        code, out = run("round", "launch", KEY, "--deadline", "2099-01-31T12:00+02:00")
+        assert code == 0, out
+        assert "it closes at 2099-01-31 10:00 UTC" in out
+        code, out = run("round", "extend", KEY, "2099-01-30")
+        assert code == 2
+        assert "is not later than the current one" in out
+        code, out = run("round", "extend", KEY, "2099-02-28")
+        assert (code, out) == (
+            0,
+            "round 1 now closes at 2099-02-28 23:59 UTC; 2 panelists will be told\n",
+        )
+        code, out = run("worker", "--once")
+        assert code == 0, out
+        assert "sent 4, failed 0, will retry 0" in out
+        code, out = run("mail", "status")
+        assert out == "queued 0, sending 0, sent 4, failed 0, cancelled 0\n"
+        code, out = run("mail", "send", "--once")
+        assert "sent 0, failed 0" in out
+
+    def test_a_bad_deadline_is_explained(self, cli_database: str, tmp_path: Path) -> None:
+        _study_with_panel(tmp_path)
+        code, out = run("round", "launch", KEY, "--deadline", "next week")
+        assert code == 2
+        assert "'next week' is not a date; give a date (YYYY-MM-DD" in out
+        code, out = run("round", "launch", KEY, "--deadline", "2001-01-01")
+        assert code == 2
+        assert "has already passed" in out

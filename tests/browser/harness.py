@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -101,8 +103,20 @@ class Site:
         return opened
 
 
-def start_chromium(profile: Path, *, phone: bool, javascript: bool) -> WebDriver:
-    """Headless Debian Chromium with a fresh profile, through the system chromedriver."""
+def start_chromium(
+    profile: Path,
+    *,
+    phone: bool,
+    javascript: bool,
+    offline: bool = False,
+    time_zone: str | None = None,
+) -> WebDriver:
+    """Headless Debian Chromium with a fresh profile, through the system chromedriver.
+
+    ``offline`` resolves no host name but the loopback address, as on a network without
+    internet, and logs every request the pages make (read them with :func:`requested`);
+    ``time_zone`` is the zone the browser reports to pages.
+    """
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in CHROMIUM_FLAGS:
@@ -116,6 +130,20 @@ def start_chromium(profile: Path, *, phone: bool, javascript: bool) -> WebDriver
         options.add_experimental_option(
             "prefs", {"profile.managed_default_content_settings.javascript": 2}
         )
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    if offline:
+        options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    env = {**os.environ, "TZ": time_zone} if time_zone else None
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER), env=env), options=options)
     driver.set_page_load_timeout(PAGE_LOAD_TIMEOUT)
     return driver
+
+
+def requested(driver: WebDriver) -> list[str]:
+    """Every URL the browser has requested since the last call (needs ``offline``)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls

@@ -121,7 +121,7 @@ class TestLaunchValues:
         page = post_form(study, f"{study}/rounds", {"deadline": deadline})
 
         assert page.status_code == 422
-        assert "use the form YYYY-MM-DD" in page.text
+        assert "not a date; give a date (YYYY-MM-DD" in page.text
         assert len(page.text) < 20_000  # the bad value is not echoed back in full
         assert db.scalar(select(func.count()).select_from(Round)) == 0
 

@@ -29,7 +29,9 @@ class LocalSmtp:
     ``credentials`` turns on AUTH (over plain SMTP, acceptable on loopback only);
     ``delay`` slows each DATA reply (a slow relay; racing workers overlap);
     ``receiving`` is set once a message's DATA has arrived, before that delay; ``refuse``
-    rejects every recipient, echoing the address back as real servers do.
+    rejects every recipient, echoing the address back as real servers do; ``stall``
+    holds the DATA of that many first messages without ever answering (a server that
+    hangs mid-send), keeping none of them.
     """
 
     def __init__(
@@ -39,10 +41,12 @@ class LocalSmtp:
         credentials: tuple[str, str] | None = None,
         delay: float = 0.0,
         refuse: bool = False,
+        stall: int = 0,
     ) -> None:
         self.port = port
         self.delay = delay
         self.refuse = refuse
+        self.stall = stall
         self.messages: list[EmailMessage] = []
         self.receiving = threading.Event()
         self.logins: list[str] = []
@@ -77,6 +81,9 @@ class LocalSmtp:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.receiving.set()
+        if self.stall > 0:
+            self.stall -= 1
+            await asyncio.Event().wait()  # until the server stops
         await asyncio.sleep(self.delay)
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
         self.messages.append(message)  # type: ignore[arg-type]

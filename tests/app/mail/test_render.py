@@ -50,9 +50,9 @@ class TestInvitationCopy:
     @pytest.mark.parametrize(
         ("language", "closes"),
         [
-            ("en", "The round closes on 1 March 2027."),
-            ("fr", "Le tour sera clos le 1er mars 2027."),
-            ("es", "La ronda se cierra el 1 de marzo de 2027."),
+            ("en", "The round closes on 1 March 2027 at 11:59\u202fpm UTC."),
+            ("fr", "Le tour sera clos le 1er mars 2027 à 23:59 UTC."),
+            ("es", "La ronda se cierra el 1 de marzo de 2027 a las 23:59 UTC."),
         ],
     )
     def test_deadline_is_written_out_in_the_panelists_language(

@@ -20,7 +20,7 @@ from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.db import unit_of_work
 from app.mail import backends, worker
 from app.mail.outbox import enqueue
@@ -29,6 +29,7 @@ from app.models import Outbox, OutboxState, RoundState
 from app.models.base import utcnow
 from app.rounds import links
 from app.rounds import service as rounds
+from app.schedule import runner
 from app.security import new_token
 from app.studies import service as studies
 from tests.app.conftest import STUDY_FILE
@@ -137,7 +138,7 @@ class TestDelivery:
         assert stored.to_address is None
         assert stored.context == {}
         assert (stored.kind, stored.language, stored.template) == ("invitation", "fr", "invitation")
-        assert stored.attempts == 0
+        assert stored.attempts == 1
         assert stored.created_at is not None
         table = outbox_table()
         assert row.address not in table
@@ -321,9 +322,13 @@ def backdate_claims(by: dt.timedelta) -> None:
         session.execute(update(Outbox).values(claimed_at=utcnow() - by))
 
 
+def after_the_lease() -> dt.datetime:
+    return utcnow() + dt.timedelta(seconds=get_settings().mail_lease + 1)
+
+
 @pytest.mark.usefixtures("live_database")
 class TestCrashAfterHandOver:
-    def test_a_message_the_server_accepted_is_not_sent_again(
+    def test_the_row_stays_claimed_until_its_lease_runs_out(
         self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         [row] = queue()
@@ -331,14 +336,27 @@ class TestCrashAfterHandOver:
         assert len(smtp.messages) == 1
         [stored] = outbox()
         assert stored.state == OutboxState.SENDING
-        assert stored.claimed_at is not None
         assert stored.id == row.id
+        assert utc(stored.lease_until) > utcnow()
         assert send_due() == SendResult()
-        assert send_due(now=utcnow() + dt.timedelta(days=1)) == SendResult()
         assert len(smtp.messages) == 1
-        assert outbox()[0].state == OutboxState.SENDING
 
-    def test_the_crash_is_logged_with_the_row_id_only(
+    def test_after_the_lease_any_worker_sends_it_again_under_the_same_message_id(
+        self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        [row] = queue()
+        send_and_crash(monkeypatch)
+        assert send_due(now=after_the_lease()).sent == 1
+        first, second = smtp.messages
+        assert first["Message-ID"] == second["Message-ID"]
+        assert row.link in body(second, "plain")
+        [stored] = outbox()
+        assert stored.state == OutboxState.SENT
+        assert stored.to_address is None
+        assert stored.lease_until is None
+        assert stored.attempts == 2
+
+    def test_the_crash_and_the_resend_are_logged_with_the_row_id_only(
         self,
         smtp: LocalSmtp,
         monkeypatch: pytest.MonkeyPatch,
@@ -347,74 +365,67 @@ class TestCrashAfterHandOver:
         caplog.set_level(logging.DEBUG, logger="app")
         [row] = queue()
         send_and_crash(monkeypatch)
+        send_due(now=after_the_lease())
         assert f"outbox {row.id} was handed to the mail server" in caplog.text
+        assert f"outbox {row.id}: the worker sending it stopped (its lease ran out)" in caplog.text
         for secret in (row.address, row.link, row.token, "Panelist Number"):
             assert secret not in caplog.text
 
-    def test_requeue_sends_it_again_under_the_same_message_id(
+    def test_a_row_whose_workers_keep_dying_is_given_up_in_the_end(
+        self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        configure(monkeypatch, mail_max_attempts="2")
+        [row] = queue()
+        send_and_crash(monkeypatch)
+        send_and_crash(monkeypatch, now=after_the_lease())
+        assert send_due(now=after_the_lease()) == SendResult(failed=1)
+        [stored] = outbox()
+        assert stored.state == OutboxState.FAILED
+        assert stored.last_error is not None
+        assert "stopped" in stored.last_error
+        assert row.link not in outbox_table()
+        assert len(smtp.messages) == 2
+
+    def test_requeue_ends_the_lease_at_once(
         self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         [row] = queue()
         send_and_crash(monkeypatch)
-        backdate_claims(dt.timedelta(minutes=20))
         result = CliRunner().invoke(cli, ["mail", "requeue"])
         assert result.exit_code == 0, result.output
         assert "requeued 1" in result.output
-        assert outbox()[0].state == OutboxState.PENDING
         assert send_due().sent == 1
         first, second = smtp.messages
         assert first["Message-ID"] == second["Message-ID"]
         assert row.link in body(second, "plain")
-        [stored] = outbox()
-        assert stored.state == OutboxState.SENT
-        assert stored.to_address is None
 
-    def test_requeue_leaves_a_claim_younger_than_the_threshold(
+    def test_requeue_leaves_a_claim_younger_than_asked(
         self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         queue()
         send_and_crash(monkeypatch)
         backdate_claims(dt.timedelta(minutes=5))
-        result = CliRunner().invoke(cli, ["mail", "requeue"])
+        result = CliRunner().invoke(cli, ["mail", "requeue", "--older-than", "10"])
         assert result.exit_code == 0, result.output
         assert "requeued 0" in result.output
-        assert outbox()[0].state == OutboxState.SENDING
+        assert send_due() == SendResult()
         result = CliRunner().invoke(cli, ["mail", "requeue", "--older-than", "4"])
         assert "requeued 1" in result.output
-        assert outbox()[0].state == OutboxState.PENDING
+        assert send_due().sent == 1
 
-    def test_send_warns_about_rows_stuck_in_sending(
-        self,
-        smtp: LocalSmtp,
-        monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture,
+    def test_status_counts_the_rows_a_stopped_worker_left(
+        self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         queue(3)
         send_and_crash(monkeypatch, limit=1)
-        send_and_crash(monkeypatch, limit=1)
-        backdate_claims(dt.timedelta(minutes=16))
-        caplog.set_level(logging.INFO, logger="app.mail")
-        result = CliRunner().invoke(cli, ["mail", "send", "--once"])
+        send_due(limit=1)
+        result = CliRunner().invoke(cli, ["mail", "status"])
         assert result.exit_code == 0, result.output
-        assert "sent 1, failed 0, will retry 0" in result.output
-        assert "2 outbox rows have been in 'sending' for more than 15 minutes" in caplog.text
-        assert "delphi mail requeue" in caplog.text
-        assert len(smtp.messages) == 3
-
-    def test_no_warning_while_claims_are_recent(
-        self,
-        smtp: LocalSmtp,
-        monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture,
-    ) -> None:
-        queue()
-        send_and_crash(monkeypatch)
-        caplog.set_level(logging.INFO, logger="app.mail")
-        caplog.clear()
-        result = CliRunner().invoke(cli, ["mail", "send", "--once"])
-        assert result.exit_code == 0, result.output
-        assert "been in 'sending'" not in caplog.text
-        assert outbox()[0].state == OutboxState.SENDING
+        assert "queued 1, sending 1, sent 1, failed 0, cancelled 0" in result.output
+        with unit_of_work() as session:
+            session.execute(update(Outbox).values(lease_until=utcnow() - dt.timedelta(seconds=1)))
+        result = CliRunner().invoke(cli, ["mail", "status"])
+        assert "sending 1 (1 left by a stopped worker)" in result.output
 
 
 @pytest.mark.usefixtures("live_database")
@@ -573,14 +584,14 @@ class TestCommand:
     def test_worker_loop_stops_cleanly_on_sigterm(
         self, smtp: LocalSmtp, caplog: pytest.LogCaptureFixture
     ) -> None:
-        caplog.set_level(logging.INFO, logger="app.mail")
+        caplog.set_level(logging.INFO, logger="app")
         queue(1)
         timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
         timer.start()
         try:
-            worker.run_forever(interval=0.05)
+            runner.run_forever(interval=0.05)
         finally:
             timer.cancel()
         assert len(smtp.messages) == 1
         assert "1 sent" in caplog.text
-        assert "mail worker stopped" in caplog.text
+        assert "worker stopped" in caplog.text

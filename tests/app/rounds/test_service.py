@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 import engine
-from app.errors import Conflict
+from app.errors import Conflict, Invalid
 from app.models import (
     AccessLink,
     Outbox,
@@ -83,7 +83,7 @@ class TestLaunch:
 
     def test_deadline_in_the_past_is_refused(self, db: Session, survey: Survey) -> None:
         make_panel(db, survey, 2)
-        with pytest.raises(Conflict, match="future"):
+        with pytest.raises(Invalid, match="has already passed"):
             rounds.launch(db, survey, deadline=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), actor="t")
 
     def test_links_resolve_to_their_round(self, db: Session, survey: Survey) -> None:

@@ -1,0 +1,51 @@
+"""Console action on an open round's deadline: move it later (panelists are told by mail)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.console import auth
+from app.console.auth import CurrentFacilitator
+from app.console.pages import Csrf, Study, StudyRound, done, study_page
+from app.db import SessionDep
+from app.errors import DomainError, Invalid
+from app.rounds import deadlines
+from app.schedule.plan import as_utc
+
+router = APIRouter(
+    prefix="/console",
+    include_in_schema=False,
+    default_response_class=HTMLResponse,
+    route_class=auth.ConsoleRoute,
+)
+
+
+@router.post("/studies/{key}/rounds/{number}/deadline", name="console_extend")
+def extend(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    round_: StudyRound,
+    deadline: Annotated[str, Form()] = "",
+) -> Response:
+    """Move the open round's deadline later; every invited panelist is told by mail."""
+    try:
+        with session.begin_nested():
+            when = deadlines.parse(deadline)
+            if when is None:
+                raise Invalid("deadline: give the new deadline")
+            told = deadlines.extend(session, survey, round_, when, actor=facilitator.email)
+    except DomainError as exc:
+        return study_page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        f"Round {round_.number} now closes at {as_utc(when):%Y-%m-%d %H:%M} UTC; "
+        f"{told} panelists will be told by email.",
+        "console_study",
+        key=survey.key,
+    )

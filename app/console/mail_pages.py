@@ -1,0 +1,70 @@
+"""Console pages for the outbox: what each round's mail is doing, and retrying failures."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.console import auth
+from app.console.auth import CurrentFacilitator
+from app.console.pages import Csrf, Study, StudyRound, done, render
+from app.db import SessionDep
+from app.errors import DomainError
+from app.mail import status
+from app.rounds import invitations, repository
+
+router = APIRouter(
+    prefix="/console",
+    include_in_schema=False,
+    default_response_class=HTMLResponse,
+    route_class=auth.ConsoleRoute,
+)
+
+
+def mail_page(
+    request: Request,
+    session: SessionDep,
+    survey: Study,
+    facilitator: CurrentFacilitator,
+    error: DomainError | None = None,
+) -> Response:
+    all_rounds = repository.rounds_of(session, survey)
+    mail = status.for_rounds(session, [r.id for r in all_rounds])
+    return render(
+        request,
+        "mail.html",
+        {"survey": survey, "rounds": [(r, mail[r.id]) for r in all_rounds], "error": error},
+        facilitator=facilitator,
+        status_code=error.status if error else 200,
+    )
+
+
+@router.get("/studies/{key}/mail", name="console_mail")
+def mail(
+    request: Request, session: SessionDep, facilitator: CurrentFacilitator, survey: Study
+) -> Response:
+    """Queued, sending, sent, failed and cancelled mail per round (counts only)."""
+    return mail_page(request, session, survey, facilitator)
+
+
+@router.post("/studies/{key}/rounds/{number}/mail/retry", name="console_mail_retry")
+def retry(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    round_: StudyRound,
+) -> Response:
+    """Send the round's failed mail again, with fresh links."""
+    try:
+        with session.begin_nested():
+            count = invitations.retry_failed(session, survey, round_, actor=facilitator.email)
+    except DomainError as exc:
+        return mail_page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        f"{count} failed email{'' if count == 1 else 's'} of round {round_.number} queued again.",
+        "console_mail",
+        key=survey.key,
+    )
