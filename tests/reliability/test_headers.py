@@ -49,6 +49,7 @@ def assert_secure_headers(response: Response, *, hsts: bool = False) -> None:
 
 
 def _path_values(survey: Survey) -> dict[str, str]:
+    # Any other path value (an id) is "1".
     return {"key": survey.key, "number": "1", "token": "A" * 43, "path": "site.css"}
 
 
@@ -61,7 +62,7 @@ def every_request(app: FastAPI, survey: Survey) -> Iterator[tuple[str, str]]:
         assert path is not None
         if route.name == "static":
             path += "/{path}"
-        path = re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m[1]], path)
+        path = re.sub(r"{(\w+)(?::\w+)?}", lambda m: values.get(m[1], "1"), path)
         for method in sorted(route.methods or {"GET"}):
             seen += 1
             yield method, path
