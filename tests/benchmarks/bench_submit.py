@@ -72,7 +72,13 @@ def prepare(kind: str, url: str, panelists: int, folder: Path) -> tuple[Path, Pa
     app_requests = harness.write_requests(
         folder / "app.tsv",
         [
-            ("POST", "/round", f"{harness.SESSION_COOKIE}={s.cookie}", "", body(mine.ratings(i), s.csrf))
+            (
+                "POST",
+                "/round",
+                f"{harness.SESSION_COOKIE}={s.cookie}",
+                "",
+                body(mine.ratings(i), s.csrf),
+            )
             for i, s in enumerate(sessions)
         ],
     )
@@ -104,9 +110,7 @@ def measure(
         tempfile.TemporaryDirectory(prefix="delphi-bench-submit-") as tmp,
     ):
         folder = Path(tmp)
-        app_requests, floor_requests, app_round, floor_round = prepare(
-            kind, url, panelists, folder
-        )
+        app_requests, floor_requests, app_round, floor_round = prepare(kind, url, panelists, folder)
         workers = harness.WORKERS[kind]
         app = Server("app.main:create_app", url, workers=workers)
         floor = Server(

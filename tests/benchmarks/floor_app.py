@@ -88,8 +88,15 @@ def create_submit_app() -> FastAPI:
         ).tobytes()
         key = {"round": round_id, "respondent": respondent_id}
         with transaction() as connection:
+            if not sqlite:
+                # One answer set at a time per respondent, as in the application.
+                connection.execute(
+                    text("SELECT id FROM respondent WHERE id = :respondent FOR UPDATE"), key
+                )
             connection.execute(
-                text("DELETE FROM response WHERE round_id = :round AND respondent_id = :respondent"),
+                text(
+                    "DELETE FROM response WHERE round_id = :round AND respondent_id = :respondent"
+                ),
                 key,
             )
             connection.execute(

@@ -360,6 +360,10 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        if "Traceback" in self.log():
+            print(f"  ({self.factory} logged errors: see {self.log_path})", flush=True)
+        else:
+            self.log_path.unlink(missing_ok=True)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -617,7 +621,9 @@ def open_sessions(base_url: str, tokens: Sequence[str], at_once: int = 10) -> li
 
     csrf = re.compile(r'name="csrf_token" value="([^"]+)"')
 
-    async def one(client: httpx.AsyncClient, gate: asyncio.Semaphore, token: str) -> PanelistSession:
+    async def one(
+        client: httpx.AsyncClient, gate: asyncio.Semaphore, token: str
+    ) -> PanelistSession:
         async with gate:
             opened = await client.get(f"/r/{token}")
             if opened.status_code != 303:
