@@ -403,10 +403,11 @@ def measure_start(results: Results, repetitions: int) -> None:
 def main() -> None:
     options = harness.parser(__doc__.splitlines()[0])
     options.add_argument("--repetitions", type=int, help="runs per figure and system (3)")
+    options.add_argument("--messages", type=int, help="invitations to deliver (2,000)")
     args = options.parse_args()
     repetitions = args.repetitions or (1 if args.quick else 3)
     panel = 1_000 if args.quick else PANEL
-    messages = 200 if args.quick else MESSAGES
+    messages = args.messages or (200 if args.quick else MESSAGES)
     with harness.session_of("bench_launch", args) as results:
         for kind in harness.databases(args):
             measure_launch(kind, results, panel, repetitions)

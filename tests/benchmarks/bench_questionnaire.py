@@ -19,9 +19,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import httpx
-
 import harness
+import httpx
 from harness import Load, Results, Server
 
 CONNECTIONS = 20

@@ -249,13 +249,14 @@ def main() -> None:
     options = harness.parser(__doc__.splitlines()[0])
     options.add_argument("--seconds", type=float, help="seconds per wrk run (default 5)")
     options.add_argument("--repetitions", type=int, help="runs per point and system (3)")
+    options.add_argument("--panelists", type=int, help="panelist sessions to rotate over (500)")
     options.add_argument("--profile", type=Path, help="write py-spy profiles to this folder")
     args = options.parse_args()
     harness.require_wrk()
     points = QUICK_POINTS if args.quick else POINTS
     repetitions = args.repetitions or (1 if args.quick else 3)
     seconds = args.seconds or (2.0 if args.quick else 5.0)
-    panelists = 100 if args.quick else PANELISTS
+    panelists = args.panelists or (100 if args.quick else PANELISTS)
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     with harness.session_of("bench_submit", args) as results:

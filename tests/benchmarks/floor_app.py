@@ -160,8 +160,9 @@ PAGE = jinja2.Environment(autoescape=True).from_string(
 <form method="post" action="/round">
 {% for item in items %}<fieldset class="question" id="s-{{ item.id }}">
 <legend>{{ item.number }}. {{ item.text }}</legend>
-{% for point in item.points %}<div class="point"><input type="radio" id="{{ item.name }}-{{ point }}" \
-name="{{ item.name }}" value="{{ point }}"{% if point == item.selected %} checked{% endif %}>\
+{% for point in item.points %}<div class="point">
+<input type="radio" id="{{ item.name }}-{{ point }}" name="{{ item.name }}"
+ value="{{ point }}"{% if point == item.selected %} checked{% endif %}>
 <label for="{{ item.name }}-{{ point }}">{{ point }}</label></div>
 {% endfor %}</fieldset>
 {% endfor %}<button name="action" value="submit">Submit</button></form></main></body></html>

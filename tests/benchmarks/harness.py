@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import secrets
 import shutil
 import signal
@@ -143,8 +144,6 @@ def databases(args: argparse.Namespace) -> list[str]:
 @contextmanager
 def session_of(script: str, args: argparse.Namespace) -> Iterator[Results]:
     """Print the machine and load average before and after; write JSON; print the table."""
-    import platform
-
     results = Results(script=script, load_before=load_average())
     print(
         f"{script}: python {platform.python_version()}, {os.cpu_count()} CPUs, "
@@ -759,3 +758,16 @@ def _function(frame: str) -> str:
             file = file.split(marker, 1)[1]
             break
     return f"{name} ({file})"
+
+
+def cpu_description() -> str:
+    """The processor model and count, for the record of where figures came from."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} x {model}"

@@ -23,12 +23,13 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import yaml
+from harness import POSTGRES, ROOT, STUDY_FILE, app_database, migrate, scratch_database
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -50,8 +51,6 @@ from app.models import (
 from app.models.base import random_id, utcnow
 from app.security import respondent_key
 from app.studies import service as studies
-
-from harness import POSTGRES, ROOT, STUDY_FILE, app_database, migrate, scratch_database
 
 SEED = 20_261_201
 CANNOT_JUDGE_SHARE = 0.03
@@ -86,14 +85,13 @@ def definition(key: str, statements: int) -> str:
         topics.append(
             {
                 "key": f"topic-{t + 1:02d}",
-                "title": {lang: f"Topic {t + 1}" for lang in languages},
+                "title": dict.fromkeys(languages, f"Topic {t + 1}"),
                 "statements": [
                     {
                         "key": f"s-{i + 1:04d}",
-                        "text": {
-                            lang: f"Statement {i + 1}: a strategy the panel rates."
-                            for lang in languages
-                        },
+                        "text": dict.fromkeys(
+                            languages, f"Statement {i + 1}: a strategy the panel rates."
+                        ),
                     }
                     for i in range(first, last)
                 ],
