@@ -55,6 +55,8 @@ def child(args: list[str]) -> None:
     """Run one timed operation in this fresh process and print its figures as JSON."""
     import resource
 
+    import numpy  # noqa: F401 - imported before the clock starts, as the close's imports are
+
     what, url, meta = args[0], args[1], json.loads(args[2])
     profile = Path(args[3]) if len(args) > 3 else None
     with harness.app_database(url):

@@ -11,7 +11,7 @@ the same way. They run alternately, three times each; medians are printed.
 Goal (issue 12): >= 70% of the bare page's throughput.
 
     .venv/bin/python tests/benchmarks/bench_questionnaire.py [--quick] [--databases sqlite]
-        [--seconds 5] [--profile DIR]
+        [--seconds 5] [--profile DIR]  (--profile needs yappi: .venv/bin/pip install yappi)
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ def measure(
                         )
                 mine, theirs = harness.combine(runs[0]), harness.combine(runs[1])
                 print(f"  app  {mine.describe()}\n  bare {theirs.describe()}", flush=True)
-                if profile is not None:
-                    profile_page(app, app_requests, profile / f"questionnaire-{kind}.txt", seconds)
+        if profile is not None:
+            profile_page(url, workers, app_requests, profile / f"questionnaire-{kind}", seconds)
     share = harness.ratio(mine.rps, theirs.rps)
     results.add(
         f"questionnaire {label}, {CONNECTIONS} conn: req/s",
@@ -131,10 +131,9 @@ def measure(
     )
 
 
-def profile_page(server: Server, requests: Path, out: Path, seconds: float) -> None:
-    raw = out.with_suffix(".raw")
-    assert server.process is not None
-    with harness.py_spy(server.process.pid, raw, subprocesses=server.workers > 1):
+def profile_page(url: str, workers: int, requests: Path, out: Path, seconds: float) -> None:
+    """The application under yappi during one more run at 20 connections."""
+    with harness.profiled_server(url, out, workers=workers) as server:
         harness.wrk(
             server.base_url + "/round",
             harness.ROTATE_LUA,
@@ -142,16 +141,16 @@ def profile_page(server: Server, requests: Path, out: Path, seconds: float) -> N
             seconds=max(seconds, 8.0),
             env={"BENCH_REQUESTS": str(requests)},
         )
-    lines = harness.summarize_profile(raw)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"\nprofile of the questionnaire page ({out}):\n" + "\n".join(lines), flush=True)
+    lines = harness.summarize_profile(harness.profile_files(out))
+    out.with_suffix(".txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"\nprofile of the questionnaire page ({out}.txt):\n" + "\n".join(lines), flush=True)
 
 
 def main() -> None:
     options = harness.parser(__doc__.splitlines()[0])
     options.add_argument("--seconds", type=float, help="seconds per wrk run (default 5)")
     options.add_argument("--repetitions", type=int, help="runs per system (3)")
-    options.add_argument("--profile", type=Path, help="write py-spy profiles to this folder")
+    options.add_argument("--profile", type=Path, help="write yappi profiles of the server to this folder")
     args = options.parse_args()
     harness.require_wrk()
     repetitions = args.repetitions or (1 if args.quick else 3)

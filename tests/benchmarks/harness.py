@@ -657,32 +657,32 @@ ROTATE_LUA = HERE / "rotate.lua"
 # --------------------------------------------------------------------- profiles
 
 
-def py_spy_binary() -> str | None:
-    candidate = BIN / "py-spy"
-    return str(candidate) if candidate.exists() else shutil.which("py-spy")
+PROFILE_INSTALL = ".venv/bin/pip install yappi"
 
 
 @contextmanager
-def py_spy(pid: int, out: Path, *, subprocesses: bool = False, rate: int = 200) -> Iterator[None]:
-    """Sample ``pid`` (and its children) with py-spy while the block runs."""
-    binary = py_spy_binary()
-    if binary is None:
-        raise SystemExit("py-spy is not installed: .venv/bin/pip install py-spy")
-    command = [binary, "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate)]
-    command += ["--output", str(out), "--nonblocking"]
-    if subprocesses:
-        command.append("--subprocesses")
-    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(1.0)
+def profiled_server(
+    database_url: str, out: Path, *, workers: int = 1
+) -> Iterator[Server]:
+    """The application under yappi (see profiled.py); its pstats files once it stops."""
     try:
-        yield
-    finally:
-        recorder.send_signal(signal.SIGINT)
-        try:
-            recorder.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            recorder.kill()
-            recorder.wait()
+        import yappi  # noqa: F401
+    except ImportError:
+        raise SystemExit(f"--profile needs yappi: {PROFILE_INSTALL}") from None
+    for old in out.parent.glob(out.name + ".pid*"):
+        old.unlink()
+    server = Server(
+        "profiled:create_app",
+        database_url,
+        workers=workers,
+        env={"PYTHONPATH": str(HERE), "BENCH_PROFILE_OUT": str(out)},
+    )
+    with server:
+        yield server
+
+
+def profile_files(out: Path) -> list[Path]:
+    return sorted(out.parent.glob(out.name + ".pid*"))
 
 
 BUCKETS = (
@@ -706,68 +706,39 @@ def _bucket(frame: str) -> str:
     return "other"
 
 
-def summarize_profile(path: Path, top: int = 25, focus: str = "") -> list[str]:
-    """Where the time goes in a py-spy raw (collapsed) profile.
+def summarize_profile(paths: Sequence[Path], top: int = 30) -> list[str]:
+    """Where the time goes in pstats files (yappi or cProfile), merged.
 
-    Self time by library (the innermost frame's file), then the functions with the most
-    inclusive time (each counted once per stack). ``focus`` keeps only the stacks that
-    pass through a frame containing it (for example the route's function).
+    Self time by library (the function's file), then the functions with the most
+    inclusive and the most self time, as shares of the total self time.
     """
-    inclusive: dict[str, int] = {}
-    own: dict[str, int] = {}
-    buckets: dict[str, int] = {}
-    total = 0
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        frames = [f for f in stack.split(";") if f]
-        if focus and not any(focus in f for f in frames):
-            continue
-        total += count
-        names = {_function(f) for f in frames[1:]}
-        for name in names:
-            inclusive[name] = inclusive.get(name, 0) + count
-        leaf = frames[-1]
-        own[_function(leaf)] = own.get(_function(leaf), 0) + count
-        bucket = _bucket(leaf)
-        buckets[bucket] = buckets.get(bucket, 0) + count
-    if not total:
-        return ["(no samples)"]
-    lines = [f"{total} samples" + (f" through {focus!r}" if focus else "")]
+    import pstats
+
+    stats = pstats.Stats(*(str(p) for p in paths))
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in table.values()) or 1.0
+    buckets: dict[str, float] = {}
+    for (file, _, name), entry in table.items():
+        bucket = _bucket(f"{file} {name}")
+        buckets[bucket] = buckets.get(bucket, 0.0) + entry[2]
+    lines = [f"{total:.1f} s of CPU in {len(paths)} process(es)"]
     lines.append("self time by library:")
-    for name, count in sorted(buckets.items(), key=lambda kv: -kv[1]):
-        lines.append(f"  {100 * count / total:5.1f}%  {name}")
+    for name, seconds in sorted(buckets.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {100 * seconds / total:5.1f}%  {name}")
     lines.append(f"top {top} functions by inclusive time:")
-    for name, count in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]:
-        lines.append(f"  {100 * count / total:5.1f}%  {name}")
-    lines.append(f"top {top // 2} functions by self time:")
-    for name, count in sorted(own.items(), key=lambda kv: -kv[1])[: top // 2]:
-        lines.append(f"  {100 * count / total:5.1f}%  {name}")
+    ranked = sorted(table.items(), key=lambda kv: -kv[1][3])
+    lines += [f"  {100 * e[3] / total:5.1f}%  {_function(k)}" for k, e in ranked[:top]]
+    lines.append(f"top {top} functions by self time:")
+    ranked = sorted(table.items(), key=lambda kv: -kv[1][2])
+    lines += [f"  {100 * e[2] / total:5.1f}%  {_function(k)}" for k, e in ranked[:top]]
     return lines
 
 
-def _function(frame: str) -> str:
-    """``name (path/to/file.py:12)`` -> ``name (file path from the package)``, no line."""
-    name, _, where = frame.partition(" (")
-    where = where.rstrip(")")
-    file = where.rsplit(":", 1)[0]
-    for marker in ("site-packages/", "/lib/python3", str(ROOT) + "/"):
+def _function(key: tuple[str, int, str]) -> str:
+    """``(file, line, name)`` -> ``name (file from its package:line)``."""
+    file, line, name = key
+    for marker in ("site-packages/", "/lib/python3.11/", str(ROOT) + "/"):
         if marker in file:
             file = file.split(marker, 1)[1]
             break
-    return f"{name} ({file})"
-
-
-def cpu_description() -> str:
-    """The processor model and count, for the record of where figures came from."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} x {model}"
+    return f"{name} ({file}:{line})"

@@ -1,0 +1,31 @@
+"""The application profiled by yappi in every thread, for the benchmarks' ``--profile``.
+
+py-spy cannot attach to processes in this sandbox (it fails to read the interpreter's
+memory), so the server profiles itself: this factory starts yappi (CPU clock by default,
+``BENCH_PROFILE_CLOCK=wall`` for waits too) before building the application, and each
+serving process writes pstats to ``BENCH_PROFILE_OUT.pid<pid>`` as it exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+
+from fastapi import FastAPI
+
+
+def create_app() -> FastAPI:
+    import yappi
+
+    from app.main import create_app as application
+
+    out = os.environ["BENCH_PROFILE_OUT"]
+    yappi.set_clock_type(os.environ.get("BENCH_PROFILE_CLOCK", "cpu"))
+    yappi.start()
+
+    def save() -> None:
+        yappi.stop()
+        yappi.get_func_stats().save(f"{out}.pid{os.getpid()}", type="pstat")
+
+    atexit.register(save)
+    return application()
