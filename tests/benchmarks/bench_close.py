@@ -5,7 +5,7 @@ every answer set submitted (seeded in bulk with the rows ``app.answers.service.s
 writes; see seed.py, which keeps the seeded databases in ``var/bench-cache/``), on SQLite
 and PostgreSQL. Each close runs in a subprocess of its own, as ``delphi round close``
 would: ``app.rounds.service.close_promptly`` end to end, snapshot write included, timed
-after the imports, with the process's peak resident memory (``ru_maxrss``). The
+after the imports, with the process's peak resident memory (``VmHWM``). The
 baseline, in a subprocess too and alternating with the close, three times each: the
 bare DBAPI fetch of the same answer sets (the compact cells with each respondent's group,
 in respondent order) into one numpy array. The round is reopened between closes (its
@@ -53,8 +53,6 @@ SUBMITTERS = 4
 
 def child(args: list[str]) -> None:
     """Run one timed operation in this fresh process and print its figures as JSON."""
-    import resource
-
     import numpy  # noqa: F401 - imported before the clock starts, as the close's imports are
 
     what, url, meta = args[0], args[1], json.loads(args[2])
@@ -86,7 +84,8 @@ def child(args: list[str]) -> None:
             start = time.perf_counter()
             operation()
             seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries the latter over from the forking parent.
+    peak = harness._status_kb(_self_pid(), "VmHWM") / 1024
     print("CHILDJSON " + json.dumps({"seconds": seconds, "peak_mb": peak, "before_mb": before}))
 
 

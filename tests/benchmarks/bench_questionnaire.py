@@ -150,7 +150,7 @@ def main() -> None:
     options = harness.parser(__doc__.splitlines()[0])
     options.add_argument("--seconds", type=float, help="seconds per wrk run (default 5)")
     options.add_argument("--repetitions", type=int, help="runs per system (3)")
-    options.add_argument("--profile", type=Path, help="write yappi profiles of the server to this folder")
+    options.add_argument("--profile", type=Path, help="profile the server (yappi) into this folder")
     args = options.parse_args()
     harness.require_wrk()
     repetitions = args.repetitions or (1 if args.quick else 3)

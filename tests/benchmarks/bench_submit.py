@@ -247,7 +247,7 @@ def main() -> None:
     options.add_argument("--seconds", type=float, help="seconds per wrk run (default 5)")
     options.add_argument("--repetitions", type=int, help="runs per point and system (3)")
     options.add_argument("--panelists", type=int, help="panelist sessions to rotate over (500)")
-    options.add_argument("--profile", type=Path, help="write yappi profiles of the server to this folder")
+    options.add_argument("--profile", type=Path, help="profile the server (yappi) into this folder")
     args = options.parse_args()
     harness.require_wrk()
     points = QUICK_POINTS if args.quick else POINTS
