@@ -661,9 +661,7 @@ PROFILE_INSTALL = ".venv/bin/pip install yappi"
 
 
 @contextmanager
-def profiled_server(
-    database_url: str, out: Path, *, workers: int = 1
-) -> Iterator[Server]:
+def profiled_server(database_url: str, out: Path, *, workers: int = 1) -> Iterator[Server]:
     """The application under yappi (see profiled.py); its pstats files once it stops."""
     try:
         import yappi  # noqa: F401

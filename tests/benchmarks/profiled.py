@@ -3,13 +3,16 @@
 py-spy cannot attach to processes in this sandbox (it fails to read the interpreter's
 memory), so the server profiles itself: this factory starts yappi (CPU clock by default,
 ``BENCH_PROFILE_CLOCK=wall`` for waits too) before building the application, and each
-serving process writes pstats to ``BENCH_PROFILE_OUT.pid<pid>`` as it exits.
+serving process writes pstats to ``BENCH_PROFILE_OUT.pid<pid>`` when its lifespan ends
+(not at exit: uvicorn ends itself with the signal it was stopped by, skipping atexit).
 """
 
 from __future__ import annotations
 
-import atexit
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -27,5 +30,14 @@ def create_app() -> FastAPI:
         yappi.stop()
         yappi.get_func_stats().save(f"{out}.pid{os.getpid()}", type="pstat")
 
-    atexit.register(save)
-    return application()
+    app = application()
+    lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def profiled(served: Any) -> AsyncIterator[Any]:
+        async with lifespan(served) as state:
+            yield state
+        save()
+
+    app.router.lifespan_context = profiled
+    return app
