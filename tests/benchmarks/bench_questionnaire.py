@@ -47,7 +47,13 @@ def seed_demo() -> list[str]:
 
 
 def measure(
-    kind: str, results: Results, *, repetitions: int, seconds: float, profile: Path | None
+    kind: str,
+    results: Results,
+    *,
+    repetitions: int,
+    seconds: float,
+    profile: Path | None,
+    clock: str = "cpu",
 ) -> None:
     label = {"sqlite": "SQLite, 1 worker", "postgresql": "PostgreSQL, 2 workers"}[kind]
     print(f"\n== round-2 questionnaire, {label}", flush=True)
@@ -112,7 +118,8 @@ def measure(
                 mine, theirs = harness.combine(runs[0]), harness.combine(runs[1])
                 print(f"  app  {mine.describe()}\n  bare {theirs.describe()}", flush=True)
         if profile is not None:
-            profile_page(url, workers, app_requests, profile / f"questionnaire-{kind}", seconds)
+            name = f"questionnaire-{kind}-{clock}"
+            profile_page(url, workers, app_requests, profile / name, seconds, clock)
     share = harness.ratio(mine.rps, theirs.rps)
     results.add(
         f"questionnaire {label}, {CONNECTIONS} conn: req/s",
@@ -131,9 +138,19 @@ def measure(
     )
 
 
-def profile_page(url: str, workers: int, requests: Path, out: Path, seconds: float) -> None:
+def profile_page(
+    url: str, workers: int, requests: Path, out: Path, seconds: float, clock: str
+) -> None:
     """The application under yappi during one more run at 20 connections."""
-    with harness.profiled_server(url, out, workers=workers) as server:
+    with harness.profiled_server(url, out, workers=workers, clock=clock) as server:
+        harness.wrk(  # warm-up, not profiled
+            server.base_url + "/round",
+            harness.ROTATE_LUA,
+            connections=CONNECTIONS,
+            seconds=2,
+            env={"BENCH_REQUESTS": str(requests)},
+        )
+        harness.profile_from_now(server)
         harness.wrk(
             server.base_url + "/round",
             harness.ROTATE_LUA,
@@ -159,7 +176,14 @@ def main() -> None:
         args.profile.mkdir(parents=True, exist_ok=True)
     with harness.session_of("bench_questionnaire", args) as results:
         for kind in harness.databases(args):
-            measure(kind, results, repetitions=repetitions, seconds=seconds, profile=args.profile)
+            measure(
+                kind,
+                results,
+                repetitions=repetitions,
+                seconds=seconds,
+                profile=args.profile,
+                clock=args.profile_clock,
+            )
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ def measure(
     seconds: float,
     panelists: int,
     profile: Path | None,
+    clock: str = "cpu",
 ) -> None:
     label = {"sqlite": "SQLite, 1 worker", "postgresql": "PostgreSQL, 2 workers"}[kind]
     print(f"\n== submit, {label}: {panelists} panelist sessions", flush=True)
@@ -155,7 +156,8 @@ def measure(
             app_rss, floor_rss = app.peak_rss_mb(), floor.peak_rss_mb()
             check_rows({"the application": app_round, "the floor": floor_round}, panelists, 54)
         if profile is not None:
-            profile_submit(url, workers, app_requests, profile / f"submit-{kind}", seconds)
+            name = f"submit-{kind}-{clock}"
+            profile_submit(url, workers, app_requests, profile / name, seconds, clock)
     report(kind, label, curve, results, app_rss, floor_rss)
 
 
@@ -227,9 +229,19 @@ def report(
     )
 
 
-def profile_submit(url: str, workers: int, requests: Path, out: Path, seconds: float) -> None:
+def profile_submit(
+    url: str, workers: int, requests: Path, out: Path, seconds: float, clock: str
+) -> None:
     """The application under yappi during one more run at 50 connections."""
-    with harness.profiled_server(url, out, workers=workers) as server:
+    with harness.profiled_server(url, out, workers=workers, clock=clock) as server:
+        harness.wrk(  # warm-up, not profiled
+            server.base_url + "/round",
+            harness.ROTATE_LUA,
+            connections=GOAL_CONNECTIONS,
+            seconds=2,
+            env={"BENCH_REQUESTS": str(requests)},
+        )
+        harness.profile_from_now(server)
         harness.wrk(
             server.base_url + "/round",
             harness.ROTATE_LUA,
@@ -266,6 +278,7 @@ def main() -> None:
                 seconds=seconds,
                 panelists=panelists,
                 profile=args.profile,
+                clock=args.profile_clock,
             )
 
 

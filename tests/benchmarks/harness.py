@@ -126,6 +126,12 @@ def parser(description: str) -> argparse.ArgumentParser:
     options.add_argument("--quick", action="store_true", help="a fast smoke run")
     options.add_argument("--json", type=Path, help="also write the figures to this file")
     options.add_argument(
+        "--profile-clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="with --profile: count CPU time (default) or wall time, waits included",
+    )
+    options.add_argument(
         "--databases",
         default=",".join(KINDS),
         help="comma-separated: sqlite, postgresql (default both)",
@@ -661,7 +667,9 @@ PROFILE_INSTALL = ".venv/bin/pip install yappi"
 
 
 @contextmanager
-def profiled_server(database_url: str, out: Path, *, workers: int = 1) -> Iterator[Server]:
+def profiled_server(
+    database_url: str, out: Path, *, workers: int = 1, clock: str = "cpu"
+) -> Iterator[Server]:
     """The application under yappi (see profiled.py); its pstats files once it stops."""
     try:
         import yappi  # noqa: F401
@@ -673,10 +681,21 @@ def profiled_server(database_url: str, out: Path, *, workers: int = 1) -> Iterat
         "profiled:create_app",
         database_url,
         workers=workers,
-        env={"PYTHONPATH": str(HERE), "BENCH_PROFILE_OUT": str(out)},
+        env={
+            "PYTHONPATH": str(HERE),
+            "BENCH_PROFILE_OUT": str(out),
+            "BENCH_PROFILE_CLOCK": clock,
+        },
     )
     with server:
         yield server
+
+
+def profile_from_now(server: Server) -> None:
+    """Drop what the profiled server gathered so far (see profiled.py)."""
+    for pid in server.worker_pids():
+        os.kill(pid, signal.SIGUSR1)
+    time.sleep(0.5)
 
 
 def profile_files(out: Path) -> list[Path]:
@@ -729,6 +748,16 @@ def summarize_profile(paths: Sequence[Path], top: int = 30) -> list[str]:
     lines.append(f"top {top} functions by self time:")
     ranked = sorted(table.items(), key=lambda kv: -kv[1][2])
     lines += [f"  {100 * e[2] / total:5.1f}%  {_function(k)}" for k, e in ranked[:top]]
+    lines.append(f"top {top} functions of app/ and engine/ by inclusive time:")
+    ours = [
+        (key, entry)
+        for key, entry in table.items()
+        if f"{ROOT}/app/" in key[0] or f"{ROOT}/engine/" in key[0] or key[0].endswith(".html")
+    ]
+    ours.sort(key=lambda kv: -kv[1][3])
+    lines += [
+        f"  {100 * e[3] / total:5.1f}%  {e[1]:6d} calls  {_function(k)}" for k, e in ours[:top]
+    ]
     return lines
 
 

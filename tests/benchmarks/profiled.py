@@ -5,11 +5,14 @@ memory), so the server profiles itself: this factory starts yappi (CPU clock by 
 ``BENCH_PROFILE_CLOCK=wall`` for waits too) before building the application, and each
 serving process writes pstats to ``BENCH_PROFILE_OUT.pid<pid>`` when its lifespan ends
 (not at exit: uvicorn ends itself with the signal it was stopped by, skipping atexit).
+``SIGUSR1`` clears what was gathered so far (start-up, warm-up), so the profile covers
+the load alone.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,6 +34,7 @@ def create_app() -> FastAPI:
         yappi.get_func_stats().save(f"{out}.pid{os.getpid()}", type="pstat")
 
     app = application()
+    signal.signal(signal.SIGUSR1, lambda *_: yappi.clear_stats())
     lifespan = app.router.lifespan_context
 
     @asynccontextmanager
