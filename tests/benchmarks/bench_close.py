@@ -12,7 +12,8 @@ in respondent order) into one numpy array. The round is reopened between closes 
 snapshot deleted, statements active again), untimed.
 
 For information: fetching the same answers as relational rows (``response``) into numpy,
-the storage the compact cells replaced (sizes up to 5,000 x 100 unless ``--relational``).
+the storage the compact cells replaced (at 1,000 x 50, or every size with
+``--relational``).
 
 At the largest size, while a close runs, panelists of another study submit their full
 answer set over HTTP to a real server on the same database (4 at a time, in a loop); the
@@ -364,7 +365,7 @@ def main() -> None:
                     size,
                     results,
                     repetitions=repetitions,
-                    relational=args.relational or size[0] * size[1] <= 500_000,
+                    relational=args.relational or size[0] * size[1] <= 50_000,
                     blocking=size == max(sizes, key=lambda s: s[0] * s[1]),
                     fresh=args.fresh,
                     profile=args.profile,

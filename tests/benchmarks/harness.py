@@ -704,15 +704,16 @@ def profile_files(out: Path) -> list[Path]:
 
 BUCKETS = (
     ("templates (Jinja)", ("jinja2/", ".html")),
-    ("app/ (project code)", ("/app/",)),
-    ("engine/ (statistics)", ("/engine/",)),
     ("SQLAlchemy", ("sqlalchemy/",)),
-    ("database driver", ("sqlite3/", "psycopg")),
+    ("app/ (project code)", (f"{ROOT}/app/",)),
+    ("engine/ (statistics)", (f"{ROOT}/engine/",)),
+    ("database driver", ("sqlite3", "psycopg")),
     ("JSON", ("json/",)),
     ("pydantic", ("pydantic",)),
-    ("FastAPI/Starlette", ("fastapi/", "starlette/", "anyio/")),
-    ("uvicorn/HTTP", ("uvicorn/", "h11/", "httptools/", "asyncio/")),
-    ("numpy/scipy", ("numpy/", "scipy/")),
+    ("FastAPI/Starlette", ("fastapi/", "starlette/", "anyio/", "multipart")),
+    ("uvicorn/HTTP", ("uvicorn/", "h11/", "httptools/", "asyncio/", "selectors")),
+    ("numpy/scipy", ("numpy", "scipy/")),
+    ("threads and locks", ("threading", "_thread", "queue.py")),
 )
 
 
