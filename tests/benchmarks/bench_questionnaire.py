@@ -147,7 +147,7 @@ def profile_page(
             server.base_url + "/round",
             harness.ROTATE_LUA,
             connections=CONNECTIONS,
-            seconds=2,
+            seconds=5,
             env={"BENCH_REQUESTS": str(requests)},
         )
         harness.profile_from_now(server)

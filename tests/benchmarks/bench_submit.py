@@ -241,7 +241,7 @@ def profile_submit(
             server.base_url + "/round",
             harness.ROTATE_LUA,
             connections=PROFILE_CONNECTIONS,
-            seconds=2,
+            seconds=5,
             env={"BENCH_REQUESTS": str(requests)},
         )
         harness.profile_from_now(server)
