@@ -770,3 +770,16 @@ def _function(key: tuple[str, int, str]) -> str:
             file = file.split(marker, 1)[1]
             break
     return f"{name} ({file}:{line})"
+
+
+def cpu_description() -> str:
+    """The processor model and count, for the record of where figures came from."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} x {model}"
