@@ -3,8 +3,8 @@
 Runs each script in a process of its own, one after the other (they would disturb each
 other's figures side by side), with settings that keep the whole run under 10 minutes on
 the 2-core development machine: shorter wrk runs for the submit curve and the
-questionnaire, the two close sizes that have goals, 1,000 messages for the mail figure
-and 45 s per database for the 200-panelist load. ``--full`` gives every script its own
+questionnaire, the two close sizes that have goals, 500 messages for the mail figure
+and 30 s per database for the 200-panelist load. ``--full`` gives every script its own
 defaults instead (the load then runs its 2 minutes per database); ``--quick`` a smoke run
 of everything. Each script's
 whole output is kept in ``var/bench/<time>/``; the table gives, for every figure, ours,
@@ -34,10 +34,10 @@ from harness import Figure
 BUDGETED: list[tuple[str, list[str]]] = [
     ("bench_engine.py", []),
     ("bench_submit.py", ["--seconds", "2", "--panelists", "200"]),
-    ("bench_questionnaire.py", ["--seconds", "3"]),
+    ("bench_questionnaire.py", ["--seconds", "2"]),
     ("bench_close.py", ["--sizes", "5000x100,10000x500"]),
-    ("bench_launch.py", ["--messages", "1000"]),
-    ("bench_load.py", ["--seconds", "45"]),
+    ("bench_launch.py", ["--messages", "500"]),
+    ("bench_load.py", ["--seconds", "30"]),
 ]
 
 
