@@ -11,7 +11,7 @@ the same way. They run alternately, three times each; medians are printed.
 Goal (issue 12): >= 70% of the bare page's throughput.
 
     .venv/bin/python tests/benchmarks/bench_questionnaire.py [--quick] [--databases sqlite]
-        [--seconds 5] [--profile DIR]  (--profile needs yappi: .venv/bin/pip install yappi)
+        [--seconds 5] [--profile DIR]  (--profile uses yappi, in the test extra)
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ serving processes of both, after the whole load.
 wrk is the Debian package ``wrk``: ``apt-get install -y wrk``.
 
     .venv/bin/python tests/benchmarks/bench_submit.py [--quick] [--databases sqlite]
-        [--seconds 5] [--profile DIR]  (--profile needs yappi: .venv/bin/pip install yappi)
+        [--seconds 5] [--profile DIR]  (--profile uses yappi, in the test extra)
 """
 
 from __future__ import annotations

@@ -663,7 +663,7 @@ ROTATE_LUA = HERE / "rotate.lua"
 # --------------------------------------------------------------------- profiles
 
 
-PROFILE_INSTALL = ".venv/bin/pip install yappi"
+PROFILE_INSTALL = "make lint (the test extra installs it) or .venv/bin/pip install yappi"
 
 
 @contextmanager
