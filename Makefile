@@ -26,7 +26,7 @@ pytest: $(STAMP)
 test: lint pytest
 
 bench: $(STAMP)
-	$(BIN)/python tests/benchmarks/bench_engine.py
+	$(BIN)/python tests/benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -17,6 +17,9 @@ seeded.  Prints each figure with its goal and PASS/MISS:
   that builds the data and runs every function once, against the size of the
   ratings matrix (goal < 10x).
 
+With ``--json FILE`` the figures are also written for ``run_all.py``; ``--quick`` runs on
+2,000 x 100 for a smoke test.
+
 Times are the best of 3 runs (``time.perf_counter``; the alpha and the package it is
 compared with run alternately, best of 5) except ``opinion_groups`` and
 the per-column loop, which run once.  Run with ``make bench`` or
@@ -25,13 +28,16 @@ the per-column loop, which run once.  Run with ``make bench`` or
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
+import harness
 import krippendorff
 import numpy as np
 
@@ -104,8 +110,14 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+RESULTS = harness.Results(script="bench_engine")
+
+
 def report(name: str, seconds: float, ratio: str, goal: str, ok: bool) -> None:
     print(f"{name:30s} {seconds * 1e3:8.1f} ms  {ratio:18s} goal {goal:14s} {verdict(ok)}")
+    RESULTS.figures.append(
+        harness.Figure(f"engine {name.strip()}", f"{seconds * 1e3:.1f} ms", "", ratio, goal, ok)
+    )
 
 
 def extra_inputs(ratings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,6 +223,16 @@ def memory() -> None:
         f"{'peak memory, whole run':30s} {run_peak / 2**20:8.1f} MiB "
         f"{run_peak / size:5.2f}x input        goal < 10x input   {verdict(run_peak < 10 * size)}"
     )
+    RESULTS.figures.append(
+        harness.Figure(
+            "engine peak memory, whole run",
+            f"{run_peak / 2**20:.0f} MiB",
+            f"{size / 2**20:.0f} MiB (input)",
+            f"{run_peak / size:.2f}x",
+            "< 10x input",
+            run_peak < 10 * size,
+        )
+    )
     print(
         f"{'  up to the end of the engine':30s} {engine_peak / 2**20:8.1f} MiB "
         f"{engine_peak / size:5.2f}x input"
@@ -219,6 +241,13 @@ def memory() -> None:
 
 
 def main() -> None:
+    global ROWS, COLS
+    options = harness.parser(__doc__.splitlines()[0])
+    args = options.parse_args()
+    if args.quick:
+        ROWS, COLS = 2_000, 100
+    RESULTS.load_before = harness.load_average()
+    start = time.monotonic()
     print(
         f"engine benchmark: {ROWS:,} respondents x {COLS} statements, {POINTS}-point scale, "
         f"{MISSING:.0%} missing, seed {SEED}"
@@ -228,6 +257,14 @@ def main() -> None:
     print()
     timings()
     memory()
+    RESULTS.load_after = harness.load_average()
+    RESULTS.seconds = time.monotonic() - start
+    print(
+        f"load average before {harness.format_load(RESULTS.load_before)}, "
+        f"after {harness.format_load(RESULTS.load_after)}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(asdict(RESULTS), indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
