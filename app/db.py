@@ -6,7 +6,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -176,10 +175,30 @@ def _serialise_sqlite(engine: Engine, timeout: float) -> None:
             raise
 
 
-@lru_cache
-def get_engine() -> Engine:
-    """The process-wide engine for ``DELPHI_DATABASE_URL``."""
-    return make_engine(get_settings().database_url)
+class _ProcessEngine:
+    """The process-wide engine for ``DELPHI_DATABASE_URL``, built once under a lock.
+
+    (``functools.lru_cache`` alone lets threads that ask at the same moment build one
+    engine, and one connection pool, each.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+
+    def __call__(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = make_engine(get_settings().database_url)
+            return self._engine
+
+    def cache_clear(self) -> None:
+        """Forget the engine (tests that point the settings at another database)."""
+        with self._lock:
+            self._engine = None
+
+
+get_engine = _ProcessEngine()
 
 
 def session_factory(
@@ -227,7 +246,7 @@ class Transactions:
         return read_session(self.engine)
 
 
-def get_transactions() -> Transactions:
+async def get_transactions() -> Transactions:
     return Transactions()
 
 

@@ -9,16 +9,17 @@ clears the draft. Every date written is a day.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.answers.cells import Layout
 from app.answers.sheet import AnswerSheet, Cell
 from app.models import Base, Criterion, Reason, Respondent, Response, Round, Submission
-from app.models.base import today
+from app.models.base import random_id, today
 
 _RESPONSES = Base.metadata.tables[Response.__tablename__]
 _REASONS = Base.metadata.tables[Reason.__tablename__]
@@ -78,16 +79,16 @@ def load(session: Session, round_id: int, respondent_id: int | None, layout: Lay
 
 def save_draft(
     session: Session, round_id: int, respondent_id: int, layout: Layout, sheet: AnswerSheet
-) -> Submission:
+) -> None:
     """Replace the respondent's draft with ``sheet``; what they submitted stays as it was."""
-    submission = _submission(session, round_id, respondent_id) or _new(
-        session, round_id, respondent_id
+    _write(
+        session,
+        round_id,
+        respondent_id,
+        draft_cells=layout.encode(sheet.ratings),
+        draft_reasons={str(k): v for k, v in sheet.reasons.items() if v},
+        updated_on=today(),
     )
-    submission.draft_cells = layout.encode(sheet.ratings)
-    submission.draft_reasons = {str(k): v for k, v in sheet.reasons.items() if v}
-    submission.updated_on = today()
-    session.flush()
-    return submission
 
 
 def submit(
@@ -98,20 +99,22 @@ def submit(
     sheet: AnswerSheet,
     *,
     language: str,
-) -> Submission:
+) -> None:
     """Make ``sheet`` the respondent's submitted answer set, replacing any earlier one.
 
     ``language`` is the language the reasons were written in (the page's).
     """
     day = today()
-    submission = _submission(session, round_id, respondent_id) or _new(
-        session, round_id, respondent_id
+    _write(
+        session,
+        round_id,
+        respondent_id,
+        cells=layout.encode(sheet.ratings),
+        draft_cells=None,
+        draft_reasons=None,
+        submitted_on=day,
+        updated_on=day,
     )
-    submission.cells = layout.encode(sheet.ratings)
-    submission.draft_cells = None
-    submission.draft_reasons = None
-    submission.submitted_on = submission.updated_on = day
-    session.flush()
     mine = (Response.round_id == round_id, Response.respondent_id == respondent_id)
     session.execute(delete(Response).where(*mine))
     session.execute(
@@ -147,7 +150,6 @@ def submit(
     ]
     if reasons:
         connection.execute(insert(_REASONS), reasons)
-    return submission
 
 
 def submitted_ratings(
@@ -194,7 +196,20 @@ def _submission(session: Session, round_id: int, respondent_id: int) -> Submissi
     )
 
 
-def _new(session: Session, round_id: int, respondent_id: int) -> Submission:
-    submission = Submission(round_id=round_id, respondent_id=respondent_id)
-    session.add(submission)
-    return submission
+def _write(session: Session, round_id: int, respondent_id: int, **values: Any) -> None:
+    """Set ``values`` on the respondent's submission row, creating it on the first save.
+
+    One UPDATE in the usual case. Two first saves of one respondent cannot race: the
+    caller holds the panelist's row lock (PostgreSQL) or the write turn (SQLite).
+    """
+    changed = session.execute(
+        update(Submission)
+        .where(Submission.round_id == round_id, Submission.respondent_id == respondent_id)
+        .values(**values)
+    )
+    if cast(CursorResult[Any], changed).rowcount == 0:
+        session.execute(
+            insert(Submission).values(
+                id=random_id(), round_id=round_id, respondent_id=respondent_id, **values
+            )
+        )

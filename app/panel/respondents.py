@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Panelist, Respondent
+from app.models.base import random_id
 from app.security import respondent_key
 
 
@@ -49,21 +50,22 @@ def find_id(session: Session, survey_id: int, panelist_id: int) -> int | None:
 def find_or_create_id(
     session: Session, survey_id: int, panelist_id: int, stakeholder_group: str
 ) -> int:
-    """Like :func:`find_or_create`, by ids: the hot path needs no Panelist object."""
+    """Like :func:`find_or_create`, by ids, for the answer path.
+
+    Its caller holds the panelist's row lock (PostgreSQL) or the write turn (SQLite), so
+    no other first answer of the same panelist can insert in between: one INSERT, no
+    savepoint.
+    """
     found = find_id(session, survey_id, panelist_id)
     if found is not None:
         return found
-    respondent = Respondent(
-        survey_id=survey_id,
-        key=respondent_key(survey_id, panelist_id),
-        stakeholder_group=stakeholder_group,
+    new_id = random_id()
+    session.execute(
+        insert(Respondent).values(
+            id=new_id,
+            survey_id=survey_id,
+            key=respondent_key(survey_id, panelist_id),
+            stakeholder_group=stakeholder_group,
+        )
     )
-    try:
-        with session.begin_nested():
-            session.add(respondent)
-    except IntegrityError:
-        existing = find_id(session, survey_id, panelist_id)
-        if existing is None:
-            raise
-        return existing
-    return respondent.id
+    return new_id

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app import i18n
-from app.db import SessionDep
+from app.db import SessionDep, Transactions, TransactionsDep
 from app.errors import NotFound
 from app.participation import schemas, service
 from app.web.admission import LANGUAGE_SESSION_KEY, POSTED_FIELDS, kept_fields
@@ -64,15 +66,12 @@ class PanelistRoute(APIRoute):
 router = APIRouter(route_class=PanelistRoute, include_in_schema=False)
 
 
-def panelist_session(request: Request, session: SessionDep) -> service.Participant:
+def _participant(request: Request, session: Session) -> service.Participant:
     """The panelist of this browser session, from the link they opened."""
     who = service.participant(session, request.session.get(LINK_SESSION_KEY))
     if who is None:
         raise LinkNotValid()
     return who
-
-
-PanelistSession = Annotated[service.Participant, Depends(panelist_session)]
 
 
 async def _form(request: Request) -> FormData:
@@ -136,16 +135,22 @@ def open_link(token: str, request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/round", name="questionnaire", responses={404: {"description": "No session"}})
-def show_questionnaire(
+async def show_questionnaire(
     request: Request,
-    session: SessionDep,
-    who: PanelistSession,
+    transactions: TransactionsDep,
     flag: Annotated[str | None, Query(alias="status")] = None,
 ) -> Response:
     """The questionnaire, prefilled, with last round's feedback; or the round-closed page."""
-    if not who.is_open:
-        return _page(request, who, "participant/closed.html", {"posted": False})
-    questionnaire = service.questionnaire(session, who)
+    # One thread-pool call for the whole page (see answer()).
+    return await run_in_threadpool(_show_questionnaire, request, transactions, flag)
+
+
+def _show_questionnaire(request: Request, transactions: Transactions, flag: str | None) -> Response:
+    with transactions.read() as session:
+        who = _participant(request, session)
+        if not who.is_open:
+            return _page(request, who, "participant/closed.html", {"posted": False})
+        questionnaire = service.questionnaire(session, who)
     return _questionnaire_page(request, who, questionnaire, flag if flag in STATUS_FLAGS else None)
 
 
@@ -159,20 +164,31 @@ def show_questionnaire(
         404: {"description": "No session"},
         409: {"description": "Round closed; answers kept as draft"},
         422: {"description": "Forged input (nothing stored) or incomplete (kept as draft)"},
+        503: {"description": "Server saturated; the page holds everything sent"},
     },
 )
-def answer(
-    request: Request, form: PostedForm, session: SessionDep, who: PanelistSession
-) -> Response:
+async def answer(request: Request, form: PostedForm, transactions: TransactionsDep) -> Response:
     """Save the draft or submit the answers."""
-    posted = schemas.parse_form(form.multi_items(), who.plan.statement_ids, who.survey.criteria)
-    outcome = service.answer(session, who, posted)
+    # The form is parsed here, in the event loop; everything that touches the database
+    # runs in one thread-pool call, which reads first and then writes in one short
+    # transaction: on SQLite the write turn is held only while rows are written.
+    return await run_in_threadpool(_answer, request, transactions, form)
+
+
+def _answer(request: Request, transactions: Transactions, form: FormData) -> Response:
+    with transactions.read() as session:
+        who = _participant(request, session)
+        posted = schemas.parse_form(form.multi_items(), who.plan.statement_ids, who.survey.criteria)
+        found = service.problems(session, who, posted.answers) if posted.action == "submit" else {}
+    with transactions.write() as session:
+        outcome = service.answer(session, who, posted, found)
     if outcome.status == "closed":
         return _page(
             request, who, "participant/closed.html", {"posted": True}, status.HTTP_409_CONFLICT
         )
     if outcome.status == "incomplete":
-        questionnaire = service.questionnaire(session, who, posted.answers, outcome.errors)
+        with transactions.read() as session:
+            questionnaire = service.questionnaire(session, who, posted.answers, outcome.errors)
         return _questionnaire_page(
             request, who, questionnaire, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )

@@ -358,11 +358,18 @@ class Outcome:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def answer(session: Session, who: Participant, posted: Posted) -> Outcome:
+def answer(
+    session: Session,
+    who: Participant,
+    posted: Posted,
+    found: dict[str, str] | None = None,
+) -> Outcome:
     """Save or submit ``posted``; nothing the panelist typed is ever dropped.
 
     A late post (the round closed meanwhile) is kept as the draft, merged over the
     existing one; an incomplete submit is saved as the draft with the problems listed.
+    ``found`` are the problems of a submit if the caller checked them already (outside
+    this transaction, so that a write holds the database only as long as writing takes).
     """
     if not _still_open(session, who):
         keep_late_answers(session, who, posted.answers)
@@ -370,30 +377,30 @@ def answer(session: Session, who: Participant, posted: Posted) -> Outcome:
     if posted.action == "save":
         save_draft(session, who, posted.answers)
         return Outcome("saved")
-    errors = submit(session, who, posted.answers)
+    errors = submit(session, who, posted.answers, found)
     return Outcome("incomplete", errors) if errors else Outcome("submitted")
 
 
 def _still_open(session: Session, who: Participant) -> bool:
     """Whether the round takes answers, judged so that no close can slip in between.
 
-    On SQLite this transaction has held the one write lock since its first statement (see
-    app.db), so the state read with the participant is still the state now. PostgreSQL
-    locks rows: the panelist's (one answer at a time per panelist - a double click, two
-    tabs - since answer sets are replaced whole; NO KEY UPDATE leaves rows that reference
-    the panelist insertable) and the round's FOR SHARE, which a concurrent close's UPDATE
-    waits for (or this one sees the round closed), so no answer is counted as submitted
-    after the snapshot was taken.
+    On SQLite this write transaction holds the one write lock (see app.db), so the state
+    read here is the state until it commits. PostgreSQL locks rows: the panelist's (one
+    answer at a time per panelist - a double click, two tabs - since answer sets are
+    replaced whole; NO KEY UPDATE leaves rows that reference the panelist insertable) and
+    the round's FOR SHARE, which a concurrent close's UPDATE waits for (or this one sees
+    the round closed), so no answer is counted as submitted after the snapshot was taken.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        return who.is_open
-    session.execute(
-        select(Panelist.id).where(Panelist.id == who.panelist_id).with_for_update(key_share=True)
-    )
-    state = session.scalar(
-        select(Round.state).where(Round.id == who.plan.round_id).with_for_update(read=True)
-    )
-    return state == RoundState.OPEN and not _past(who.deadline)
+    state = select(Round.state, Round.deadline).where(Round.id == who.plan.round_id)
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(
+            select(Panelist.id)
+            .where(Panelist.id == who.panelist_id)
+            .with_for_update(key_share=True)
+        )
+        state = state.with_for_update(read=True)
+    row = session.execute(state).one()
+    return row.state == RoundState.OPEN and not _past(_utc(row.deadline))
 
 
 def save_draft(session: Session, who: Participant, answers: AnswerSheet) -> None:
@@ -402,10 +409,15 @@ def save_draft(session: Session, who: Participant, answers: AnswerSheet) -> None
     answers_store.save_draft(session, who.plan.round_id, respondent_id, who.plan.layout, answers)
 
 
-def submit(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:
+def submit(
+    session: Session,
+    who: Participant,
+    answers: AnswerSheet,
+    found: dict[str, str] | None = None,
+) -> dict[str, str]:
     """Submit ``answers`` if complete, replacing any earlier submission; else keep them as
-    the draft and return the problems by field name."""
-    errors = problems(session, who, answers)
+    the draft and return the problems by field name (``found``, if already checked)."""
+    errors = problems(session, who, answers) if found is None else found
     if errors:
         save_draft(session, who, answers)
         return errors

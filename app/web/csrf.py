@@ -71,7 +71,7 @@ def csrf_token(request: Request) -> str:
     return mask(_secret(request))
 
 
-def verify_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
+async def verify_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
     """Dependency for POST handlers: reject a form without this session's token."""
     expected = request.session.get(SESSION_KEY)
     presented = unmask(csrf_token)
