@@ -4,8 +4,11 @@ from app.models.access import ApiKey, AuditLog, Facilitator
 from app.models.base import Base
 from app.models.outbox import Outbox, OutboxState
 from app.models.panel import Panelist, Respondent
+from app.models.proposal import Proposal, ProposalState
 from app.models.round import (
     AccessLink,
+    Endorsement,
+    HiddenCause,
     Reason,
     Response,
     Round,
@@ -14,7 +17,6 @@ from app.models.round import (
     RoundState,
     Submission,
 )
-from app.models.suggestion import Suggestion, SuggestionState
 from app.models.survey import (
     Criterion,
     Statement,
@@ -23,6 +25,7 @@ from app.models.survey import (
     Survey,
     SurveyState,
     Topic,
+    statement_parent,
 )
 
 __all__ = [
@@ -31,10 +34,14 @@ __all__ = [
     "AuditLog",
     "Base",
     "Criterion",
+    "Endorsement",
     "Facilitator",
+    "HiddenCause",
     "Outbox",
     "OutboxState",
     "Panelist",
+    "Proposal",
+    "ProposalState",
     "Reason",
     "Respondent",
     "Response",
@@ -46,9 +53,8 @@ __all__ = [
     "StatementOrigin",
     "StatementState",
     "Submission",
-    "Suggestion",
-    "SuggestionState",
     "Survey",
     "SurveyState",
     "Topic",
+    "statement_parent",
 ]

@@ -20,7 +20,7 @@ from app.web.csrf import CsrfProtected, csrf_token
 from app.web.templating import templates
 
 LINK_SESSION_KEY = "link_id"
-STATUS_FLAGS = ("saved", "submitted")
+STATUS_FLAGS = ("saved", "submitted", "proposed")
 
 # Pages reached through bearer links: never cached (shared computers), never sent as a
 # Referer to another site (the URL may hold the token).
@@ -165,14 +165,22 @@ def answer(
     request: Request, form: PostedForm, session: SessionDep, who: PanelistSession
 ) -> Response:
     """Save the draft or submit the answers."""
-    posted = schemas.parse_form(form.multi_items(), who.plan.statement_ids, who.survey.criteria)
+    posted = schemas.parse_form(
+        form.multi_items(),
+        who.plan.statement_ids,
+        who.survey.criteria,
+        proposal_topics=who.proposal_topics,
+        shown_reasons=service.shown_reasons(session, who),
+    )
     outcome = service.answer(session, who, posted)
     if outcome.status == "closed":
         return _page(
             request, who, "participant/closed.html", {"posted": True}, status.HTTP_409_CONFLICT
         )
     if outcome.status == "incomplete":
-        questionnaire = service.questionnaire(session, who, posted.answers, outcome.errors)
+        questionnaire = service.questionnaire(
+            session, who, posted.answers, outcome.errors, posted.too_long
+        )
         return _questionnaire_page(
             request, who, questionnaire, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )

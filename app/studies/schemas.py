@@ -111,6 +111,14 @@ class StoppingIn(Strict):
     stability_threshold: float = Field(default=0.15, gt=0, lt=1)
 
 
+class FeedbackIn(Strict):
+    reasons_per_band: int = Field(default=2, ge=0, le=10)
+
+
+class ProposalsIn(Strict):
+    in_rounds: bool = False
+
+
 class SurveyIn(Strict):
     key: Key
     title: Translations
@@ -121,6 +129,8 @@ class SurveyIn(Strict):
     method: MethodIn = MethodIn()
     criteria: list[CriterionIn] = Field(min_length=1)
     stopping: StoppingIn = StoppingIn()
+    feedback: FeedbackIn = FeedbackIn()
+    proposals: ProposalsIn = ProposalsIn()
     topics: list[TopicIn] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -89,6 +89,8 @@ def create(session: Session, study: SurveyIn, definition: str, *, actor: str) ->
         min_group_size=study.min_group_size,
         method=as_plain(study.method),
         stopping=as_plain(study.stopping),
+        feedback=as_plain(study.feedback),
+        proposals=as_plain(study.proposals),
         definition=definition,
     )
     for position, c in enumerate(study.criteria):

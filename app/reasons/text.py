@@ -1,0 +1,107 @@
+"""Text similarity for reasons and proposals: TF-IDF vectors, cosine scores, key terms.
+
+Similarity works on character n-grams inside word boundaries (3 to 5 characters), so
+inflected forms and small typos still match and every script works without a word
+segmenter. Key terms are words and two-word phrases with each language's stop words
+removed (the ``stop-words`` package, which ships its lists). Nothing here is random:
+the same texts always give the same vectors, scores and terms.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+import stop_words
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+__all__ = ["key_terms", "similarity", "vectors"]
+
+# Two texts this similar say the same thing (in practice: the same words, a few changed).
+NEAR_DUPLICATE = 0.75
+
+
+def vectors(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """L2-normalised TF-IDF rows of ``texts`` (one row per text), dense.
+
+    Dense is fine here: a statement gathers at most a few hundred reasons.
+    """
+    if not texts:
+        return np.zeros((0, 0))
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        lowercase=True,
+        strip_accents="unicode",
+        sublinear_tf=True,
+    )
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # no text has three characters: nothing to compare
+        return np.zeros((len(texts), 1))
+    return np.asarray(matrix.toarray(), dtype=np.float64)
+
+
+def similarity(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Cosine similarity of every pair of ``texts``, 0 to 1, as an (n x n) array."""
+    rows = vectors(texts)
+    return np.clip(rows @ rows.T, 0.0, 1.0)
+
+
+@functools.cache
+def _stop_words(language: str) -> frozenset[str]:
+    try:
+        words = stop_words.get_stop_words(language.split("-")[0])
+    except stop_words.StopWordError:
+        return frozenset()
+    # The same normalisation the vectoriser applies to the texts, so that every stop word
+    # is one of its tokens (scikit-learn warns otherwise).
+    analyze = TfidfVectorizer(lowercase=True, strip_accents="unicode").build_analyzer()
+    return frozenset(token for word in words for token in analyze(word))
+
+
+def key_terms(
+    texts: Sequence[str], languages: Iterable[str | None], selected: Sequence[int], top: int
+) -> list[str]:
+    """The ``top`` words or two-word phrases that weigh most in ``texts[selected]``.
+
+    TF-IDF is fitted on every text (so terms common to all of them weigh little) and
+    averaged over the selected ones; a term must occur in two of them when two or more
+    are selected. Ties go to the alphabetically first term.
+    """
+    if not selected or not texts:
+        return []
+    stop = frozenset().union(*(_stop_words(lang) for lang in set(languages) if lang))
+    vectorizer = TfidfVectorizer(
+        lowercase=True,
+        strip_accents="unicode",
+        ngram_range=(1, 2),
+        stop_words=sorted(stop) or None,
+        sublinear_tf=True,
+    )
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # only stop words
+        return []
+    rows = matrix[list(selected)]
+    weight = np.asarray(rows.mean(axis=0)).ravel()
+    present = np.asarray((rows > 0).sum(axis=0)).ravel()
+    needed = 2 if len(selected) >= 2 else 1
+    terms = vectorizer.get_feature_names_out()
+    candidates = [
+        (-float(weight[i]), str(terms[i]))
+        for i in np.flatnonzero(present >= needed)
+        if weight[i] > 0
+    ]
+    candidates.sort()
+    chosen: list[str] = []
+    for _, term in candidates:
+        # A phrase and the words inside it say the same: keep the first found.
+        if any(term in other or other in term for other in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == top:
+            break
+    return chosen
