@@ -67,11 +67,15 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR.parent / "static"), name="static")
 
     from app.api.router import router as api_router
+    from app.console import proposals_pages, reasons_pages, statements_pages
     from app.console.pages import router as console_router
     from app.participation.pages import router as participation_router
 
     app.include_router(participation_router)
     app.include_router(console_router)
+    app.include_router(reasons_pages.router)
+    app.include_router(proposals_pages.router)
+    app.include_router(statements_pages.router)
     app.include_router(api_router)
 
     @app.exception_handler(DomainError)

@@ -22,7 +22,9 @@ StudyKey = Annotated[
     ),
 ]
 # The upper bound keeps absurd numbers from reaching the database's integer column.
-RoundNumber = Annotated[int, Path(ge=1, le=10_000, description="The round number, from 1.")]
+RoundNumber = Annotated[
+    int, Path(ge=0, le=10_000, description="The round number, from 1 (0: a round of proposals).")
+]
 
 
 def _problem(description: str) -> dict[str, Any]:

@@ -10,9 +10,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Round, RoundSnapshot, Survey, SurveyState
+from app.models import Proposal, Round, RoundSnapshot, Survey, SurveyState
+from app.reasons import summaries
+from app.reasons.service import round_reasons
 from app.rounds import repository
 
 OUTCOMES = ("consensus", "carried", "stable")
@@ -47,7 +50,9 @@ class CriterionFigures:
 
 @dataclass(frozen=True)
 class StatementReport:
+    id: int
     key: str
+    label: str  # the key, with the version from the second on
     text: str
     outcome: str
     criteria: list[CriterionFigures]
@@ -95,7 +100,9 @@ def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapsh
         outcomes[entry["outcome"]] += 1
         by_topic.setdefault(entry["topic"], []).append(
             StatementReport(
+                id=statement.id,
                 key=entry["key"],
+                label=statement.label,
                 text=survey.text(statement.text),
                 outcome=entry["outcome"],
                 criteria=[
@@ -158,4 +165,28 @@ def _criterion(
             GroupFigures(key=g, label=survey.group_label(g), figures=groups.get(g))
             for g in group_keys
         ],
+    )
+
+
+@dataclass(frozen=True)
+class RoundReasons:
+    """What the report says about a round's reasons and proposals."""
+
+    summaries: dict[int, summaries.StatementSummary]  # by statement id
+    hidden: int
+    proposals: int  # proposals written in this round
+
+
+def reasons(session: Session, survey: Survey, round_: Round) -> RoundReasons:
+    """Summaries of the closed round's visible reasons per statement and band."""
+    everything = round_reasons(session, survey, round_, include_hidden=True)
+    return RoundReasons(
+        summaries=summaries.summarize(survey, everything, kinds=("range",)),
+        hidden=sum(r.hidden for r in everything),
+        proposals=int(
+            session.scalar(
+                select(func.count()).select_from(Proposal).where(Proposal.round_id == round_.id)
+            )
+            or 0
+        ),
     )

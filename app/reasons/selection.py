@@ -133,7 +133,7 @@ def _rank(
                 if band is not None:
                     members.setdefault(band, []).append(i)
             per_criterion[criterion.id] = {
-                band: _clusters(candidates, similar, members[band])
+                band: clusters(candidates, similar, members[band])
                 for band in RANGE_BANDS
                 if band in members
             }
@@ -141,10 +141,12 @@ def _rank(
     return result
 
 
-def _clusters(
+def clusters(
     candidates: list[Candidate], similar: np.ndarray, members: list[int]
 ) -> tuple[Cluster, ...]:
-    """The band's reasons as near-duplicate clusters, in maximal-marginal-relevance order."""
+    """``candidates[members]`` as near-duplicate clusters, most representative member
+    first, the clusters in maximal-marginal-relevance order (``similar``: cosine of every
+    pair of candidates)."""
     block = similar[np.ix_(members, members)]
     size = len(members)
     score = (block.sum(axis=1) - 1) / (size - 1) if size > 1 else np.ones(1)

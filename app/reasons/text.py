@@ -17,7 +17,7 @@ import numpy.typing as npt
 import stop_words
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["key_terms", "similarity", "vectors"]
+__all__ = ["NEAR_DUPLICATE", "Terms", "similarity", "vectors"]
 
 # Two texts this similar say the same thing (in practice: the same words, a few changed).
 NEAR_DUPLICATE = 0.75
@@ -62,46 +62,50 @@ def _stop_words(language: str) -> frozenset[str]:
     return frozenset(token for word in words for token in analyze(word))
 
 
-def key_terms(
-    texts: Sequence[str], languages: Iterable[str | None], selected: Sequence[int], top: int
-) -> list[str]:
-    """The ``top`` words or two-word phrases that weigh most in ``texts[selected]``.
+class Terms:
+    """Words and two-word phrases of ``texts`` weighed by TF-IDF, for :meth:`top`.
 
-    TF-IDF is fitted on every text (so terms common to all of them weigh little) and
-    averaged over the selected ones; a term must occur in two of them when two or more
-    are selected. Ties go to the alphabetically first term.
+    Fitted once on every text (so terms common to all of them weigh little), with the
+    stop words of every language among ``languages`` removed.
     """
-    if not selected or not texts:
-        return []
-    stop = frozenset().union(*(_stop_words(lang) for lang in set(languages) if lang))
-    vectorizer = TfidfVectorizer(
-        lowercase=True,
-        strip_accents="unicode",
-        ngram_range=(1, 2),
-        stop_words=sorted(stop) or None,
-        sublinear_tf=True,
-    )
-    try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # only stop words
-        return []
-    rows = matrix[list(selected)]
-    weight = np.asarray(rows.mean(axis=0)).ravel()
-    present = np.asarray((rows > 0).sum(axis=0)).ravel()
-    needed = 2 if len(selected) >= 2 else 1
-    terms = vectorizer.get_feature_names_out()
-    candidates = [
-        (-float(weight[i]), str(terms[i]))
-        for i in np.flatnonzero(present >= needed)
-        if weight[i] > 0
-    ]
-    candidates.sort()
-    chosen: list[str] = []
-    for _, term in candidates:
-        # A phrase and the words inside it say the same: keep the first found.
-        if any(term in other or other in term for other in chosen):
-            continue
-        chosen.append(term)
-        if len(chosen) == top:
-            break
-    return chosen
+
+    def __init__(self, texts: Sequence[str], languages: Iterable[str | None]) -> None:
+        stop = frozenset().union(*(_stop_words(lang) for lang in set(languages) if lang))
+        vectorizer = TfidfVectorizer(
+            lowercase=True,
+            strip_accents="unicode",
+            ngram_range=(1, 2),
+            stop_words=sorted(stop) or None,
+            sublinear_tf=True,
+        )
+        try:
+            self._matrix = vectorizer.fit_transform(texts) if texts else None
+            self._terms = vectorizer.get_feature_names_out() if texts else np.array([])
+        except ValueError:  # nothing but stop words
+            self._matrix, self._terms = None, np.array([])
+
+    def top(self, selected: Sequence[int], count: int) -> list[str]:
+        """The ``count`` terms that weigh most in the ``selected`` texts on average.
+
+        A term must occur in two of them when two or more are selected; a phrase and the
+        words inside it count once; ties go to the alphabetically first term.
+        """
+        if self._matrix is None or not selected:
+            return []
+        rows = self._matrix[list(selected)]
+        weight = np.asarray(rows.mean(axis=0)).ravel()
+        present = np.asarray((rows > 0).sum(axis=0)).ravel()
+        needed = 2 if len(selected) >= 2 else 1
+        candidates = sorted(
+            (-float(weight[i]), str(self._terms[i]))
+            for i in np.flatnonzero(present >= needed)
+            if weight[i] > 0
+        )
+        chosen: list[str] = []
+        for _, term in candidates:
+            if any(term in other or other in term for other in chosen):
+                continue
+            chosen.append(term)
+            if len(chosen) == count:
+                break
+        return chosen
