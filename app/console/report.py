@@ -181,7 +181,7 @@ def reasons(session: Session, survey: Survey, round_: Round) -> RoundReasons:
     """Summaries of the closed round's visible reasons per statement and band."""
     everything = round_reasons(session, survey, round_, include_hidden=True)
     return RoundReasons(
-        summaries=summaries.summarize(survey, everything, kinds=("range",)),
+        summaries=summaries.of_round(session, survey, round_),
         hidden=sum(r.hidden for r in everything),
         proposals=int(
             session.scalar(

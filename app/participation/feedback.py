@@ -17,9 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.answers import service as answers_store
 from app.answers.cells import Layout
 from app.answers.sheet import Cell
@@ -77,6 +79,7 @@ class ShownReason:
     # Written in another language than the page (the page says so; ``lang`` tells readers).
     foreign: bool
     persuasive: bool  # this panelist marked it
+    language_name: str | None = None  # the reason's language, named in the page's
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,7 @@ def build(
                                 language=r.language,
                                 foreign=r.language is not None and r.language != language,
                                 persuasive=r.id in persuasive,
+                                language_name=_language_name(r.language, language),
                             )
                             for r in pick.reasons
                         ],
@@ -355,3 +359,13 @@ def shown_reason_ids(
     """Ids of every reason the questionnaire shows this reader."""
     picks = choices(session, survey, previous, items, respondent_id, language)
     return {r.id for chosen in picks.values() for pick in chosen for r in pick.reasons}
+
+
+def _language_name(code: str | None, language: str) -> str | None:
+    """``code`` named in ``language`` ("French", "anglais"), or ``None`` if unknown."""
+    if not code:
+        return None
+    try:
+        return Locale.parse(code).get_display_name(i18n.locale(language))
+    except (ValueError, UnknownLocaleError):
+        return code

@@ -172,19 +172,33 @@ def hints(
         return {}
     current = statements.current(session, survey)
     others = list_for(session, survey)
+    # One vector space for everything: each proposal, and each statement in each language.
+    texts = [p.text for p in others]
+    column: dict[tuple[int, str], int] = {}
+    for s in current:
+        for language in survey.languages:
+            column[(s.id, language)] = len(texts)
+            texts.append(survey.text(s.text, language))
+    position = {p.id: i for i, p in enumerate(others)}
+    for p in proposals:
+        if p.id not in position:
+            position[p.id] = len(texts)
+            texts.append(p.text)
+    scores = similarity.similarity(texts)
     result: dict[int, Hints] = {}
     for proposal in proposals:
-        texts = [proposal.text]
-        texts += [survey.text(s.text, proposal.language) for s in current]
-        texts += [p.text for p in others]
-        scores = similarity.similarity(texts)[0]
+        row = scores[position[proposal.id]]
+        language = (
+            proposal.language
+            if proposal.language in survey.languages
+            else (survey.default_language)
+        )
         by_statement = [
-            Hint(score=round(float(scores[1 + i]), 2), statement=s) for i, s in enumerate(current)
+            Hint(score=round(float(row[column[(s.id, language)]]), 2), statement=s) for s in current
         ]
-        offset = 1 + len(current)
         by_proposal = [
-            Hint(score=round(float(scores[offset + i]), 2), proposal=p)
-            for i, p in enumerate(others)
+            Hint(score=round(float(row[position[p.id]]), 2), proposal=p)
+            for p in others
             if p.id != proposal.id
         ]
         result[proposal.id] = Hints(

@@ -11,17 +11,23 @@ the same reasons give the same summary on any machine.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from app.models import Survey
+from sqlalchemy.orm import Session
+
+from app.models import Round, Survey
 from app.reasons import text
 from app.reasons.bands import BandKind, bands_of
 from app.reasons.selection import Candidate, clusters
-from app.reasons.service import RoundReason
+from app.reasons.service import RoundReason, round_reasons, snapshot_or_raise
 
 REPRESENTATIVE = 3
 KEY_TERMS = 5
+KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,35 @@ class StatementSummary:
 
     def of(self, criterion: str, kind: BandKind) -> list[BandSummary]:
         return [b for b in self.bands if b.criterion == criterion and b.kind == kind]
+
+
+_kept: OrderedDict[tuple[Any, ...], dict[int, StatementSummary]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def of_round(session: Session, survey: Survey, round_: Round) -> dict[int, StatementSummary]:
+    """The summaries of closed ``round_``'s visible reasons, by statement id.
+
+    Kept per process until the round's snapshot or its moderation changes.
+    """
+    reasons = round_reasons(session, survey, round_)
+    snapshot = snapshot_or_raise(session, survey, round_)
+    key = (
+        str(session.get_bind().engine.url),
+        round_.id,
+        str(snapshot.computed_at),
+        frozenset(r.id for r in reasons),
+    )
+    with _lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    result = summarize(survey, reasons)
+    with _lock:
+        _kept[key] = result
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return result
 
 
 def summarize(
