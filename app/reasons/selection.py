@@ -147,9 +147,10 @@ def clusters(
     """``candidates[members]`` as near-duplicate clusters, most representative member
     first, the clusters in maximal-marginal-relevance order (``similar``: cosine of every
     pair of candidates)."""
-    block = similar[np.ix_(members, members)]
+    # Rounded, so that the order the reasons come in cannot tip a tie by a last bit.
+    block = np.round(similar[np.ix_(members, members)], 9)
     size = len(members)
-    score = (block.sum(axis=1) - 1) / (size - 1) if size > 1 else np.ones(1)
+    score = np.round((block.sum(axis=1) - 1) / (size - 1), 9) if size > 1 else np.ones(1)
     order = sorted(range(size), key=lambda i: (-score[i], candidates[members[i]].id))
     groups: list[list[int]] = []
     for i in order:
@@ -211,11 +212,9 @@ def choose(
                 options.append((own[0] if own else cluster[0], bool(own), cluster))
             preferred = [o for o in options if o[1]][:per_band]
             rest = [o for o in options if not o[1]][: per_band - len(preferred)]
-            chosen = {o[0].id for o in preferred + rest}
-            shown = tuple(o[0] for o in options if o[0].id in chosen)
-            for option in options:
-                if option[0].id in chosen:
-                    used.update(member.id for member in option[2])
+            shown = tuple(o[0] for o in preferred + rest)
+            for option in preferred + rest:
+                used.update(member.id for member in option[2])
             if shown:
                 picks.append(Pick(criterion_id=criterion_id, band=band, reasons=shown))
     return picks

@@ -324,8 +324,8 @@ def drop(
 ) -> None:
     """Take ``statement`` off the following rounds, with the facilitator's reason."""
     _changeable(session, statement, "drop")
-    statement.state = StatementState.DROPPED
     statement.drop_reason = clean_note(reason, "reason")
+    statement.state = StatementState.DROPPED
     session.flush()
     record(session, actor, "statement.drop", survey.id, {"statement": statement.label})
 
