@@ -368,9 +368,13 @@ def list_proposals(session: Session, survey: Survey) -> list[schemas.ProposalOut
     """Every proposal of ``survey``, pending first."""
     numbers = {r.id: r.number for r in repository.rounds_of(session, survey)}
     topics = {t.id: t.key for t in survey.topics}
-    statements = {s.id: s for s in survey.statements}
+    found = proposals_service.list_for(session, survey)
+    targets = [p.statement_id for p in found if p.statement_id]
+    statements = {
+        s.id: s for s in session.scalars(select(Statement).where(Statement.id.in_(targets)))
+    }
     result = []
-    for p in proposals_service.list_for(session, survey):
+    for p in found:
         target = statements.get(p.statement_id) if p.statement_id else None
         result.append(
             schemas.ProposalOut(

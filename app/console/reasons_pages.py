@@ -173,7 +173,7 @@ def arguments(
             "survey": survey,
             "round": round_,
             "strength": strength.argument_strength(session, survey, round_),
-            "statements": {s.id: s for s in survey.statements},
+            "statements": {s.id: s for s in statements.every_version(session, survey)},
         },
         facilitator=facilitator,
     )

@@ -17,6 +17,7 @@ from app.models import Proposal, Round, RoundSnapshot, Survey, SurveyState
 from app.reasons import summaries
 from app.reasons.service import round_reasons
 from app.rounds import repository
+from app.statements.service import every_version
 
 OUTCOMES = ("consensus", "carried", "stable")
 
@@ -90,7 +91,7 @@ class Report:
 
 def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapshot) -> Report:
     """Arrange ``snapshot`` by topic and statement, with labels from the study."""
-    statements = {s.id: s for s in survey.statements}
+    statements = {s.id: s for s in every_version(session, survey)}
     criteria = {c.key: c for c in survey.criteria}
     group_keys = [g["key"] for g in survey.stakeholder_groups]
     by_topic: dict[str, list[StatementReport]] = {t.key: [] for t in survey.topics}

@@ -38,6 +38,7 @@ __all__ = [
     "current",
     "drop",
     "ensure_translated",
+    "every_version",
     "for_next_round",
     "get_or_raise",
     "merge",
@@ -438,6 +439,17 @@ def ensure_translated(session: Session, survey: Survey) -> None:
             f"the next round cannot launch: {len(missing)} changed statement(s) lack a "
             f"translation ({listed})"
         )
+
+
+def every_version(session: Session, survey: Survey) -> list[Statement]:
+    """Every statement of ``survey``, replaced versions included, in study order."""
+    return list(
+        session.scalars(
+            select(Statement)
+            .where(Statement.survey_id == survey.id)
+            .order_by(Statement.position, Statement.id)
+        )
+    )
 
 
 def current(session: Session, survey: Survey) -> list[Statement]:

@@ -90,7 +90,8 @@ class TestCuration:
     ) -> None:
         target = survey.statements[0]
         kept = proposals.merge(db, survey, proposal, target, None, actor="test")
-        assert kept is target and target.state == StatementState.ACTIVE
+        assert kept is target
+        assert target.state == StatementState.ACTIVE
         assert (proposal.state, proposal.statement_id) == (ProposalState.MERGED, target.id)
 
     def test_merging_with_a_new_wording_makes_a_new_version(

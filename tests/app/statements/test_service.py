@@ -193,7 +193,8 @@ class TestLineage:
         family = lineage.lineage(db, survey, new)
         assert [v.statement.id for v in family.versions] == [old.id, new.id]
         first, second = family.versions
-        assert first.child_ids == [new.id] and second.parent_ids == [old.id]
+        assert first.child_ids == [new.id]
+        assert second.parent_ids == [old.id]
         [rated] = first.rounds
         assert (rated.number, rated.outcome) == (1, "carried")
         assert rated.criteria["importance"]["n"] == 6
