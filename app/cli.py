@@ -139,13 +139,18 @@ def round_launch(
     deadline: Annotated[
         dt.datetime | None, typer.Option(help="When the round closes (UTC), e.g. 2027-03-01")
     ] = None,
+    proposals_only: Annotated[
+        bool, typer.Option(help="Open round 0: panelists propose statements, nothing to rate")
+    ] = False,
 ) -> None:
     """Open the next round and queue one invitation per panelist."""
     from app.rounds import service as rounds
 
     with _study(survey) as (session, study):
         when = deadline.replace(tzinfo=dt.UTC) if deadline else None
-        round_ = rounds.launch(session, study, deadline=when, actor="cli")
+        round_ = rounds.launch(
+            session, study, deadline=when, actor="cli", proposals_only=proposals_only
+        )
         typer.echo(
             f"round {round_.number} of {survey!r} is open with {len(round_.items)} "
             "statements; invitations are queued (run `delphi mail send`)"
