@@ -117,13 +117,16 @@ def _rank(
     for reason_id, statement_id, body, language, criterion_id, rating in rows:
         reasons.setdefault(statement_id, {})[reason_id] = Candidate(reason_id, body, language)
         ratings.setdefault(reason_id, {})[criterion_id] = rating
+    everything = [c for by_id in reasons.values() for c in by_id.values()]
+    position = {c.id: i for i, c in enumerate(everything)}
+    space = text.Space([c.text for c in everything])
     result: Ranking = {}
     for statement_id, by_id in reasons.items():
         entry = entries.get(statement_id)
         if entry is None:
             continue
         candidates = list(by_id.values())
-        similar = text.similarity([c.text for c in candidates])
+        similar = space.similarity([position[c.id] for c in candidates])
         per_criterion: dict[int, dict[RangeBand, tuple[Cluster, ...]]] = {}
         for criterion in survey.criteria:
             record = entry.get("criteria", {}).get(criterion.key)
@@ -151,36 +154,34 @@ def clusters(
     block = np.round(similar[np.ix_(members, members)], 9)
     size = len(members)
     score = np.round((block.sum(axis=1) - 1) / (size - 1), 9) if size > 1 else np.ones(1)
-    order = sorted(range(size), key=lambda i: (-score[i], candidates[members[i]].id))
+    ids = np.array([candidates[m].id for m in members])
+    order = np.lexsort((ids, -score))
+    normal = [_normal(candidates[m].text) for m in members]
+    heads: list[int] = []
     groups: list[list[int]] = []
     for i in order:
-        same = _normal(candidates[members[i]].text)
-        for group in groups:
-            head = group[0]
-            if (
-                block[i, head] >= text.NEAR_DUPLICATE
-                or _normal(candidates[members[head]].text) == same
-            ):
-                group.append(i)
-                break
-        else:
-            groups.append([i])
-    ranked: list[list[int]] = []
-    remaining = groups[:]
-    while remaining:
-        chosen_heads = [g[0] for g in ranked]
-
-        def value(group: list[int], heads: list[int] = chosen_heads) -> tuple[float, int]:
-            head = group[0]
-            overlap = max((block[head, h] for h in heads), default=0.0)
-            return (
-                -(RELEVANCE * score[head] - (1 - RELEVANCE) * overlap),
-                candidates[members[head]].id,
+        if heads:
+            close = (block[i, heads] >= text.NEAR_DUPLICATE) | np.array(
+                [normal[h] == normal[i] for h in heads]
             )
-
-        best = min(remaining, key=value)
-        ranked.append(best)
-        remaining.remove(best)
+            if close.any():
+                groups[int(np.argmax(close))].append(int(i))
+                continue
+        heads.append(int(i))
+        groups.append([int(i)])
+    # Maximal marginal relevance over the group heads, one vectorised step per pick.
+    head = np.array(heads)
+    relevance = RELEVANCE * score[head]
+    overlap = np.zeros(len(head))
+    left = np.ones(len(head), dtype=bool)
+    ranked: list[list[int]] = []
+    for _ in range(len(head)):
+        value = np.where(left, relevance - (1 - RELEVANCE) * overlap, -np.inf)
+        best = np.flatnonzero(value == value.max())
+        pick = int(best[np.argmin(ids[head[best]])])
+        ranked.append(groups[pick])
+        left[pick] = False
+        overlap = np.maximum(overlap, block[head, head[pick]])
     return tuple(tuple(candidates[members[i]] for i in group) for group in ranked)
 
 

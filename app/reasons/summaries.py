@@ -4,7 +4,7 @@ For each band (below, within, above the round's middle range, or the criterion's
 disagree, neutral and agree bands) a summary gives how many reasons fall in it, the most
 representative ones (near-duplicates merged, ordered for coverage exactly as the
 panelists' feedback is: :func:`app.reasons.selection.clusters`) and the key terms
-(TF-IDF over the statement's reasons, stop words removed: :class:`app.reasons.text.Terms`).
+(TF-IDF fitted on the round's reasons, stop words removed: :class:`app.reasons.text.Terms`).
 Only visible reasons are summarised. No step is random and no model is downloaded, so
 the same reasons give the same summary on any machine.
 """
@@ -92,11 +92,14 @@ def summarize(
     for reason in reasons:
         if not reason.hidden:
             by_statement.setdefault(reason.statement_id, []).append(reason)
+    # One fit for the whole round: terms common to every statement's reasons weigh little.
+    everything = [r for items in by_statement.values() for r in items]
+    position = {r.id: i for i, r in enumerate(everything)}
+    space = text.Space([r.text for r in everything])
+    weighed = text.Terms([r.text for r in everything], [r.language for r in everything])
     result = {}
     for statement_id, items in by_statement.items():
-        texts = [r.text for r in items]
-        similar = text.similarity(texts)
-        weighed = text.Terms(texts, [r.language for r in items])
+        similar = space.similarity([position[r.id] for r in items])
         candidates = [Candidate(r.id, r.text, r.language) for r in items]
         bands = []
         for criterion in survey.criteria:
@@ -115,7 +118,7 @@ def summarize(
                             band=band,
                             count=len(members),
                             representative=[c[0].text for c in ranked[:representative]],
-                            key_terms=weighed.top(members, terms),
+                            key_terms=weighed.top([position[items[i].id] for i in members], terms),
                         )
                     )
         result[statement_id] = StatementSummary(statement_id, len(items), bands)

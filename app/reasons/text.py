@@ -17,37 +17,45 @@ import numpy.typing as npt
 import stop_words
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["NEAR_DUPLICATE", "Terms", "similarity", "vectors"]
+__all__ = ["NEAR_DUPLICATE", "Space", "Terms", "similarity"]
 
 # Two texts this similar say the same thing (in practice: the same words, a few changed).
 NEAR_DUPLICATE = 0.75
 
 
-def vectors(texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    """L2-normalised TF-IDF rows of ``texts`` (one row per text), dense.
+class Space:
+    """``texts`` as L2-normalised TF-IDF rows, fitted once, for similarities among any subset.
 
-    Dense is fine here: a statement gathers at most a few hundred reasons.
+    Fitting once for all the reasons of a round and comparing within each statement is what
+    keeps a round of 100 statements and 30,000 reasons within seconds.
     """
-    if not texts:
-        return np.zeros((0, 0))
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(3, 5),
-        lowercase=True,
-        strip_accents="unicode",
-        sublinear_tf=True,
-    )
-    try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # no text has three characters: nothing to compare
-        return np.zeros((len(texts), 1))
-    return np.asarray(matrix.toarray(), dtype=np.float64)
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            lowercase=True,
+            strip_accents="unicode",
+            sublinear_tf=True,
+        )
+        try:
+            self._rows = vectorizer.fit_transform(texts) if texts else None
+        except ValueError:  # no text has three characters: nothing to compare
+            self._rows = None
+        self._size = len(texts)
+
+    def similarity(self, indices: Sequence[int] | None = None) -> npt.NDArray[np.float64]:
+        """Cosine similarity, 0 to 1, of every pair among ``indices`` (default: all)."""
+        chosen = list(range(self._size)) if indices is None else list(indices)
+        if self._rows is None:
+            return np.eye(len(chosen))
+        rows = self._rows[chosen]
+        return np.clip(np.asarray((rows @ rows.T).toarray(), dtype=np.float64), 0.0, 1.0)
 
 
 def similarity(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     """Cosine similarity of every pair of ``texts``, 0 to 1, as an (n x n) array."""
-    rows = vectors(texts)
-    return np.clip(rows @ rows.T, 0.0, 1.0)
+    return Space(texts).similarity()
 
 
 @functools.cache

@@ -231,3 +231,24 @@ class TestProposalsPages:
         assert (copy.state, idea.state) == (ProposalState.REJECTED, ProposalState.ACCEPTED)
         again = post_form(page, f"{page}/reject", {"reason": "Too late."})
         assert again.status_code == 409
+
+
+class TestArgumentsPage:
+    def test_before_the_next_round_closes_it_says_what_it_will_show(
+        self, signed_in: TestClient, survey: Survey, closed: tuple[Round, Statement]
+    ) -> None:
+        html = signed_in.get(f"/console/studies/{survey.key}/rounds/1/arguments").text
+        assert "Round 2 has not closed yet" in html
+
+    def test_after_it_closes_every_reason_with_its_counts(
+        self,
+        db: Session,
+        signed_in: TestClient,
+        survey: Survey,
+        closed: tuple[Round, Statement],
+    ) -> None:
+        round2 = rounds.launch(db, survey, actor="test")
+        rounds.close(db, survey, round2, actor="test")
+        html = signed_in.get(f"/console/studies/{survey.key}/rounds/1/arguments").text
+        assert html.count("<tr data-reason=") == 14
+        assert "No reason was marked persuasive by at least 5 panelists" in html
