@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,7 +225,7 @@ def build(
     session: Session,
     survey: SurveyInfo,
     previous: PreviousRound | None,
-    items: Iterable[ItemInfo],
+    items: Sequence[ItemInfo],
     respondent_id: int | None,
     language: str,
     persuasive: frozenset[int] = frozenset(),
@@ -312,7 +312,7 @@ def choices(
     session: Session,
     survey: SurveyInfo,
     previous: PreviousRound | None,
-    items: Iterable[ItemInfo],
+    items: Sequence[ItemInfo],
     respondent_id: int | None,
     language: str,
 ) -> dict[int, list[selection.Pick]]:
@@ -352,7 +352,7 @@ def shown_reason_ids(
     session: Session,
     survey: SurveyInfo,
     previous: PreviousRound | None,
-    items: Iterable[ItemInfo],
+    items: Sequence[ItemInfo],
     respondent_id: int | None,
     language: str,
 ) -> set[int]:

@@ -65,7 +65,9 @@ def list_for(
     if state is not None:
         query = query.where(Proposal.state == state)
     rows = list(session.scalars(query))
-    numbers = dict(session.execute(select(Round.id, Round.number)).all())
+    numbers = dict(
+        session.execute(select(Round.id, Round.number).where(Round.survey_id == survey.id)).all()
+    )
     topics = {t.id: t.position for t in survey.topics}
     rows.sort(
         key=lambda p: (
