@@ -412,7 +412,10 @@ def list_statements(session: Session, survey: Survey) -> list[schemas.StatementO
             drop_reason=v.statement.drop_reason,
             parents=[ref(i) for i in v.parent_ids],
             children=[ref(i) for i in v.child_ids],
-            rounds=[schemas.StatementRound(number=r.number, outcome=r.outcome) for r in v.rounds],
+            rounds=[
+                schemas.StatementRound.model_validate({"number": r.number, "outcome": r.outcome})
+                for r in v.rounds
+            ],
             missing_languages=[lang for lang in survey.languages if not v.statement.text.get(lang)],
         )
         for v in found

@@ -65,25 +65,19 @@ def argument_strength(session: Session, survey: Survey, round_: Round) -> Argume
         per_reader = readers.get(reason.id, [])
         shown, marked = len(per_reader), sum(p for _, p in per_reader)
 
-        def mean(
-            criterion: str, only_marked: bool, reason: RoundReason = reason, per=per_reader
-        ) -> float | None:
-            values = [
-                change
-                for respondent_id, persuasive in per
-                if persuasive or not only_marked
-                if (change := changes.get((respondent_id, reason.statement_id, criterion)))
-                is not None
-            ]
-            return float(np.mean(values)) if len(values) >= k else None
-
         result.append(
             Strength(
                 reason=reason,
                 shown=shown,
                 marked=marked,
-                change_shown={key: mean(key, False) for key in keys},
-                change_marked={key: mean(key, True) for key in keys},
+                change_shown={
+                    key: _mean_change(changes, per_reader, reason.statement_id, key, False, k)
+                    for key in keys
+                },
+                change_marked={
+                    key: _mean_change(changes, per_reader, reason.statement_id, key, True, k)
+                    for key in keys
+                },
             )
         )
     result.sort(key=lambda s: (-s.marked, -s.shown, s.reason.statement_id, s.reason.id))
@@ -99,6 +93,25 @@ def argument_strength(session: Session, survey: Survey, round_: Round) -> Argume
         largest=largest,
         min_group_size=k,
     )
+
+
+def _mean_change(
+    changes: dict[tuple[int, int, str], float],
+    readers: list[tuple[int, bool]],
+    statement_id: int,
+    criterion: str,
+    only_marked: bool,
+    k: int,
+) -> float | None:
+    """The mean rating change of ``readers`` (those who marked it, if ``only_marked``), or
+    ``None`` when fewer than ``k`` of them rated the statement in both rounds."""
+    values = [
+        change
+        for respondent_id, persuasive in readers
+        if persuasive or not only_marked
+        if (change := changes.get((respondent_id, statement_id, criterion))) is not None
+    ]
+    return float(np.mean(values)) if len(values) >= k else None
 
 
 def _changes(
@@ -126,7 +139,8 @@ def _changes(
             Response.rating,
         ).where(Response.round_id.in_([round_.id, following.id]), Response.rating.is_not(None))
     ):
-        ratings[(round_id, respondent_id, statement_id, criterion_id)] = rating
+        if rating is not None:
+            ratings[(round_id, respondent_id, statement_id, criterion_id)] = rating
     result = {}
     for (round_id, respondent_id, statement_id, criterion_id), after in ratings.items():
         if round_id != following.id or statement_id not in source:
