@@ -230,13 +230,22 @@ def panel_resend(survey: str, email: str) -> None:
 def round_launch(
     survey: str,
     deadline: Annotated[str, typer.Option(help=DEADLINE_HELP)] = "",
+    proposals_only: Annotated[
+        bool, typer.Option(help="Open round 0: panelists propose statements, nothing to rate")
+    ] = False,
 ) -> None:
     """Open the next round and queue one invitation per panelist."""
     from app.rounds import deadlines
     from app.rounds import service as rounds
 
     with _study(survey) as (session, study):
-        round_ = rounds.launch(session, study, deadline=deadlines.parse(deadline), actor="cli")
+        round_ = rounds.launch(
+            session,
+            study,
+            deadline=deadlines.parse(deadline),
+            actor="cli",
+            proposals_only=proposals_only,
+        )
         closes = f"; it closes at {_utc(round_.deadline)}" if round_.deadline else ""
         typer.echo(
             f"round {round_.number} of {survey!r} is open with {len(round_.items)} "

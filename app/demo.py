@@ -1,4 +1,12 @@
-"""The demo: a seeded study with round 1 simulated and closed and round 2 open."""
+"""The demo: a seeded study through the whole cycle between rounds.
+
+Round 0 collects the panel's proposals, which a facilitator curates (accepted, merged,
+rejected, some left pending); rounds 1 and 2 are answered with reasons in the panelists'
+languages (one reason hidden by moderation, some marked persuasive in the round after),
+statements are reworded, split and dropped between rounds, and round 3 is open with
+the reword notices and the panel's new statements. Every answer goes through the
+panelists' own service, as a browser's post would.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +19,32 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet
 from app.config import get_settings
 from app.db import unit_of_work
-from app.models import ApiKey, Facilitator, Round, RoundState, Survey
-from app.panel import respondents
+from app.models import (
+    AccessLink,
+    ApiKey,
+    Facilitator,
+    HiddenCause,
+    Panelist,
+    ProposalState,
+    Reason,
+    Round,
+    RoundState,
+    Statement,
+    StatementOrigin,
+    Survey,
+)
 from app.panel.service import PanelRow, import_rows, list_for
+from app.participation import service as participation
+from app.proposals import service as proposal_store
+from app.reasons import service as reason_store
 from app.rounds import links, repository
 from app.rounds import service as rounds
 from app.schedule.plan import as_utc
 from app.security import hash_password
+from app.statements import service as statement_store
 from app.studies import service as studies
 
 STUDY_FILE = "surveys/crime-prevention-strategy.yaml"
@@ -81,6 +104,70 @@ REASONS_LOW = [
     "The human-rights risks are not addressed in this wording.",
     "Other measures would give more prevention per dollar.",
 ]
+# Reasons panelists reading French or Spanish pages write.
+REASONS_OTHER = {
+    "fr": [
+        "Les moyens manquent dans la plupart des pays pour appliquer cette mesure.",
+        "Cette stratégie a fait ses preuves dans notre région.",
+    ],
+    "es": [
+        "Faltan recursos en la mayoría de los países para aplicarla.",
+        "Esta estrategia ya ha dado resultados en nuestra región.",
+    ],
+}
+# Round 0: what the panel proposes, per topic key (some say the same thing twice).
+PROPOSALS = {
+    "cybercrime": [
+        ("en", "Member states publish an annual report on ransomware incidents and responses."),
+        ("en", "Every member state publishes a yearly report on ransomware incidents."),
+        ("fr", "Créer un réseau régional de laboratoires de criminalistique numérique."),
+        ("en", "Schools teach online safety from the age of ten."),
+    ],
+    "wildlife-trafficking": [
+        ("en", "Airlines train cargo staff to recognise trafficked wildlife products."),
+        ("es", "Los puertos instalan escáneres para detectar marfil en contenedores."),
+        ("en", "Ban all online sales of live wild animals."),
+    ],
+    "violent-extremism": [
+        ("en", "Fund community-led programmes that reintegrate returning foreign fighters."),
+        ("en", "Prison staff receive training on recognising radicalisation."),
+    ],
+}
+# Translations a facilitator gives when accepting a proposal or rewording a statement.
+ACCEPTED = {
+    "Airlines train cargo staff to recognise trafficked wildlife products.": {
+        "en": "Airlines train their cargo staff to recognise trafficked wildlife products.",
+        "fr": "Les compagnies aériennes forment leur personnel de fret à reconnaître les "
+        "produits issus du trafic d'espèces sauvages.",
+        "es": "Las aerolíneas forman a su personal de carga para reconocer productos de fauna "
+        "y flora silvestres objeto de tráfico.",
+    },
+    "Prison staff receive training on recognising radicalisation.": {
+        "en": "Prison staff in every member state receive training on recognising "
+        "radicalisation to violence.",
+        "fr": "Dans chaque État Membre, le personnel pénitentiaire est formé à reconnaître "
+        "la radicalisation menant à la violence.",
+        "es": "En cada Estado Miembro, el personal penitenciario recibe formación para "
+        "reconocer la radicalización hacia la violencia.",
+    },
+    "Member states share anonymised data on what works.": {
+        "en": "Member states share anonymised data on which prevention measures work.",
+        "fr": "Les États Membres partagent des données anonymisées sur les mesures de "
+        "prévention qui fonctionnent.",
+        "es": "Los Estados Miembros comparten datos anonimizados sobre las medidas de "
+        "prevención que funcionan.",
+    },
+}
+# What a reword or a split adds to a statement, per language.
+REWORD_NOTE = {
+    "en": "within three years",
+    "fr": "d'ici trois ans",
+    "es": "en un plazo de tres años",
+}
+SPLIT_NOTES = (
+    {"en": "at national level", "fr": "au niveau national", "es": "a nivel nacional"},
+    {"en": "at regional level", "fr": "au niveau régional", "es": "a nivel regional"},
+)
 
 
 @dataclass(frozen=True)
@@ -107,19 +194,21 @@ def run(port: int = 8000, *, worker_beside: bool = False) -> DemoAccess:
     with unit_of_work() as session:
         fresh = studies.get_by_key(session, STUDY_KEY) is None
         if fresh:
-            _open_round_one(session)
+            _open_round_zero(session)
     if fresh:
-        # The worker uses its own connections, so round 1 must be committed first.
-        _deliver_quietly()
-        with unit_of_work() as session:
-            _answer_round_one_and_open_round_two(session)
+        rng = np.random.default_rng(SEED)
+        # The worker uses its own connections, so each round must be committed first.
+        for step in (_round_zero, _round_one, _round_two):
+            _deliver_quietly()
+            with unit_of_work() as session:
+                step(session, studies.get_by_key_or_raise(session, STUDY_KEY), rng)
     with unit_of_work() as session:
         access = _access(session, studies.get_by_key_or_raise(session, STUDY_KEY), fresh)
     _print(access, port, worker_beside=worker_beside)
     return access
 
 
-def _open_round_one(session: Session) -> None:
+def _open_round_zero(session: Session) -> None:
     from pathlib import Path
 
     from app.cli import ROOT
@@ -136,38 +225,159 @@ def _open_round_one(session: Session) -> None:
         for i in range(PANEL_SIZE)
     ]
     import_rows(session, survey, rows, actor="demo")
+    rounds.launch(session, survey, actor="demo", proposals_only=True)
+
+
+def _round_zero(session: Session, survey: Survey, rng: np.random.Generator) -> None:
+    """Round 0 answered with proposals, closed and curated; round 1 launched."""
+    round_0 = rounds.get_or_raise(session, survey, 0)
+    topics = {t.key: t for t in survey.topics}
+    panel = list_for(session, survey)
+    offered = [(key, lang, text) for key, items in PROPOSALS.items() for lang, text in items]
+    for n, (key, language, text) in enumerate(offered):
+        panelist = next(p for p in panel[n:] if p.language == language)
+        who = _participant(session, round_0, panelist)
+        participation.submit(session, who, AnswerSheet(proposals={topics[key].id: text}))
+    rounds.close(session, survey, round_0, actor="demo")
+    pending = {p.text: p for p in proposal_store.list_for(session, survey)}
+    for text, translated in ACCEPTED.items():
+        proposal = pending.get(text)
+        if proposal is None:  # proposed in a later round
+            continue
+        topic = next(t for t in survey.topics if t.id == proposal.topic_id)
+        proposal_store.accept(session, survey, proposal, translated, topic, actor="demo")
+    duplicate = pending["Every member state publishes a yearly report on ransomware incidents."]
+    proposal_store.reject(
+        session,
+        survey,
+        duplicate,
+        "Says the same as the proposal on annual ransomware reports, which stays pending.",
+        actor="demo",
+    )
+    target = next(s for s in survey.statements if s.key == "cyber-02")
+    proposal_store.merge(
+        session,
+        survey,
+        pending["Créer un réseau régional de laboratoires de criminalistique numérique."],
+        target,
+        None,
+        actor="demo",
+    )
     rounds.launch(session, survey, actor="demo")
 
 
-def _answer_round_one_and_open_round_two(session: Session) -> None:
-    survey = studies.get_by_key_or_raise(session, STUDY_KEY)
+def _round_one(session: Session, survey: Survey, rng: np.random.Generator) -> None:
+    """Round 1 answered with reasons and closed; a reason hidden; statements reworded,
+    split and dropped; round 2 launched."""
     round_1 = rounds.get_or_raise(session, survey, 1)
-    _simulate(session, survey, round_1, np.random.default_rng(SEED))
+    _simulate(session, survey, round_1, rng)
     rounds.close(session, survey, round_1, actor="demo")
+    first = reason_store.round_reasons(session, survey, round_1)[0]
+    reason_store.hide(
+        session,
+        survey,
+        round_1,
+        session.get_one(Reason, first.id),
+        HiddenCause.PERSONAL_DATA,
+        actor="demo",
+    )
+    active = {s.key: s for s in statement_store.for_next_round(session, survey)}
+    carried = [s for s in active.values() if s.origin == StatementOrigin.SEEDED]
+    if carried:
+        _reword(session, survey, carried[0])
+    if len(carried) > 2:
+        whole = carried[1].text
+        statement_store.split(
+            session,
+            survey,
+            carried[1],
+            [
+                {lang: f"{text.rstrip('.')} ({note[lang]})." for lang, text in whole.items()}
+                for note in SPLIT_NOTES
+            ],
+            actor="demo",
+        )
+        statement_store.drop(
+            session,
+            survey,
+            carried[2],
+            "Overlaps with a statement the panel already agreed on.",
+            actor="demo",
+        )
     rounds.launch(session, survey, actor="demo")
+
+
+def _round_two(session: Session, survey: Survey, rng: np.random.Generator) -> None:
+    """Round 2 answered (reasons marked persuasive) and closed; a proposal from it
+    accepted and a statement reworded; round 3, the last, launched."""
+    round_2 = rounds.get_or_raise(session, survey, 2)
+    _simulate(session, survey, round_2, rng)
+    rounds.close(session, survey, round_2, actor="demo")
+    for proposal in proposal_store.list_for(session, survey, ProposalState.PENDING):
+        if proposal.round_id == round_2.id:
+            topic = next(t for t in survey.topics if t.id == proposal.topic_id)
+            text = ACCEPTED[proposal.text]
+            proposal_store.accept(session, survey, proposal, text, topic, actor="demo")
+            break
+    carried = [
+        s
+        for s in statement_store.for_next_round(session, survey)
+        if s.origin == StatementOrigin.SEEDED
+    ]
+    if carried:
+        _reword(session, survey, carried[0])
+    rounds.launch(session, survey, actor="demo")
+
+
+def _reword(session: Session, survey: Survey, statement: Statement) -> None:
+    """A clearer wording, in every language of the study."""
+    text = {
+        lang: f"{value.rstrip('.')} ({REWORD_NOTE[lang]})."
+        for lang, value in statement.text.items()
+    }
+    statement_store.reword(session, survey, statement, text, actor="demo")
 
 
 def _deliver_quietly() -> None:
-    """Round 1's invitations are written to the mail folder; their links are not printed."""
+    """Earlier rounds' invitations are written to the mail folder; their links are not printed."""
     from app.mail import worker
 
     with contextlib.redirect_stdout(io.StringIO()):
         worker.send_due()
 
 
+def _participant(session: Session, round_: Round, panelist: Panelist) -> participation.Participant:
+    """The panelist as their link makes them known to the questionnaire."""
+    link_id = session.scalar(
+        select(AccessLink.id)
+        .where(AccessLink.round_id == round_.id, AccessLink.panelist_id == panelist.id)
+        .limit(1)
+    )
+    who = participation.participant(session, link_id)
+    assert who is not None
+    return who
+
+
 def _simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Generator) -> None:
-    """Answer ``round_`` for most of the panel with group-specific opinion profiles."""
+    """Answer ``round_`` for most of the panel with group-specific opinion profiles.
+
+    Panelists give reasons in their own language, mark some of the reasons they are
+    shown as persuasive and then move towards them, propose a statement now and then,
+    and always explain a rating outside last round's middle range.
+    """
     statements = [item.statement for item in round_.items]
     groups = [g["key"] for g in survey.stakeholder_groups]
     # Each statement gets a panel-wide centre; a few are contested between groups.
     centre = rng.uniform(0.45, 0.95, size=len(statements))
     contested = rng.random(len(statements)) < 0.3
     tilt = {g: rng.normal(0, 0.25, size=len(statements)) * contested for g in groups}
-    layout = answers_store.layout_of(round_, survey.criteria)
     for panelist in list_for(session, survey):
         if rng.random() > RESPONSE_RATE:
             continue
+        who = _participant(session, round_, panelist)
         sheet = AnswerSheet()
+        shown = sorted(participation.shown_reasons(session, who))
+        sheet.persuasive = {r for r in shown if rng.random() < 0.3}
         for j, statement in enumerate(statements):
             level = np.clip(centre[j] + tilt[panelist.stakeholder_group][j], 0, 1)
             first_rating = None
@@ -184,14 +394,26 @@ def _simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Ge
                 if first_rating is None:
                     first_rating = None if cannot_judge else rating
                 sheet.ratings[(statement.id, criterion.id)] = None if cannot_judge else rating
-            if first_rating is not None and rng.random() < 0.25:
-                pool = REASONS_HIGH if level >= 0.6 else REASONS_LOW
-                sheet.reasons[statement.id] = pool[int(rng.integers(len(pool)))]
-        respondent = respondents.find_or_create(session, panelist)
-        answers_store.submit(
-            session, round_.id, respondent.id, layout, sheet, language=survey.default_language
-        )
+            if first_rating is not None and rng.random() < 0.3:
+                sheet.reasons[statement.id] = _a_reason(panelist.language, level, rng)
+        if rng.random() < 0.1 and who.proposal_topics:
+            topic = who.proposal_topics[int(rng.integers(len(who.proposal_topics)))]
+            sheet.proposals[topic] = "Member states share anonymised data on what works."
+        needed = participation.problems(session, who, sheet)
+        for field_name in needed:
+            if field_name.startswith("reason-"):
+                sid = int(field_name.removeprefix("reason-"))
+                sheet.reasons[sid] = _a_reason(panelist.language, 0.3, rng)
+        assert not participation.submit(session, who, sheet)
     session.flush()
+
+
+def _a_reason(language: str, level: float, rng: np.random.Generator) -> str:
+    if language in REASONS_OTHER:
+        pool = REASONS_OTHER[language]
+    else:
+        pool = REASONS_HIGH if level >= 0.6 else REASONS_LOW
+    return pool[int(rng.integers(len(pool)))]
 
 
 def _access(session: Session, survey: Survey, fresh: bool) -> DemoAccess:

@@ -121,6 +121,7 @@ def create_app() -> FastAPI:
 
     from app.api.docs import router as docs_router
     from app.api.router import router as api_router
+    from app.console import proposals_pages, reasons_pages, statements_pages
     from app.console.deadline_pages import router as deadline_router
     from app.console.mail_pages import router as mail_router
     from app.console.pages import router as console_router
@@ -132,6 +133,9 @@ def create_app() -> FastAPI:
     app.include_router(panel_router)
     app.include_router(mail_router)
     app.include_router(deadline_router)
+    app.include_router(reasons_pages.router)
+    app.include_router(proposals_pages.router)
+    app.include_router(statements_pages.router)
     app.include_router(api_router)
     app.include_router(docs_router)
 

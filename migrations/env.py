@@ -5,6 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import Connection
 
 from app.config import get_settings
 from app.db import make_engine
@@ -43,16 +44,36 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection: object) -> None:
-    # render_as_batch lets ALTER-style migrations run on SQLite by copying the table.
-    context.configure(
-        connection=connection,  # type: ignore[arg-type]
-        target_metadata=target_metadata,
-        render_as_batch=True,
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+def _run(connection: Connection) -> None:
+    # render_as_batch lets ALTER-style migrations run on SQLite by copying the table. The
+    # copy drops the old table, and with foreign keys on, SQLite first deletes its rows and
+    # cascades that to every table referring to it: so foreign keys are off meanwhile
+    # (outside any transaction, where alone the pragma takes effect).
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration broke {len(broken)} foreign key(s)")
+    finally:
+        if sqlite:
+            _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection: Connection, statement: str) -> None:
+    if connection.in_transaction():
+        connection.commit()
+    connection.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
 
 
 if context.is_offline_mode():

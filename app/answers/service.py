@@ -2,12 +2,15 @@
 
 Per respondent and round there is one ``Submission`` row. Saving a draft rewrites its
 draft columns; submitting writes the compact submitted set there, replaces the
-respondent's ``Response`` and ``Reason`` rows of the round (the queryable record), and
-clears the draft. Every date written is a day.
+respondent's ``Response``, ``Reason`` and ``Endorsement`` rows of the round (the
+queryable record), and clears the draft. Proposals live in the draft only: submitting
+drops them from here, and the caller stores them apart (see app.proposals). Every date
+written is a day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -18,11 +21,21 @@ from sqlalchemy.orm import Session
 
 from app.answers.cells import Layout
 from app.answers.sheet import AnswerSheet, Cell
-from app.models import Base, Criterion, Reason, Respondent, Response, Round, Submission
+from app.models import (
+    Base,
+    Criterion,
+    Endorsement,
+    Reason,
+    Respondent,
+    Response,
+    Round,
+    Submission,
+)
 from app.models.base import random_id, today
 
 _RESPONSES = Base.metadata.tables[Response.__tablename__]
 _REASONS = Base.metadata.tables[Reason.__tablename__]
+_ENDORSEMENTS = Base.metadata.tables[Endorsement.__tablename__]
 
 
 def layout_of(round_: Round, criteria: list[Criterion]) -> Layout:
@@ -59,10 +72,17 @@ def load(session: Session, round_id: int, respondent_id: int | None, layout: Lay
     if submission is None:
         return Stored(None, None, None)
     draft = None
-    if submission.draft_cells is not None or submission.draft_reasons:
+    if (
+        submission.draft_cells is not None
+        or submission.draft_reasons
+        or submission.draft_persuasive
+        or submission.draft_proposals
+    ):
         draft = AnswerSheet(
             ratings=layout.decode(submission.draft_cells),
             reasons={int(k): str(v) for k, v in (submission.draft_reasons or {}).items()},
+            persuasive={int(v) for v in submission.draft_persuasive or []},
+            proposals={int(k): str(v) for k, v in (submission.draft_proposals or {}).items()},
         )
     submitted = None
     if submission.cells is not None:
@@ -71,8 +91,17 @@ def load(session: Session, round_id: int, respondent_id: int | None, layout: Lay
                 Reason.round_id == round_id, Reason.respondent_id == respondent_id
             )
         )
+        persuasive = session.scalars(
+            select(Endorsement.reason_id).where(
+                Endorsement.round_id == round_id,
+                Endorsement.respondent_id == respondent_id,
+                Endorsement.persuasive.is_(True),
+            )
+        )
         submitted = AnswerSheet(
-            ratings=layout.decode(submission.cells), reasons=dict(reasons.all())
+            ratings=layout.decode(submission.cells),
+            reasons=dict(reasons.all()),
+            persuasive=set(persuasive),
         )
     return Stored(submission, draft, submitted)
 
@@ -87,6 +116,8 @@ def save_draft(
         respondent_id,
         draft_cells=layout.encode(sheet.ratings),
         draft_reasons={str(k): v for k, v in sheet.reasons.items() if v},
+        draft_persuasive=sorted(sheet.persuasive),
+        draft_proposals={str(k): v for k, v in sheet.proposals.items() if v},
         updated_on=today(),
     )
 
@@ -99,10 +130,13 @@ def submit(
     sheet: AnswerSheet,
     *,
     language: str,
+    shown_reasons: Collection[int] = (),
 ) -> None:
     """Make ``sheet`` the respondent's submitted answer set, replacing any earlier one.
 
-    ``language`` is the language the reasons were written in (the page's).
+    ``language`` is the language the reasons were written in (the page's);
+    ``shown_reasons`` the previous round's reasons the questionnaire showed them, of which
+    ``sheet.persuasive`` are those they marked persuasive.
     """
     day = today()
     _write(
@@ -112,6 +146,8 @@ def submit(
         cells=layout.encode(sheet.ratings),
         draft_cells=None,
         draft_reasons=None,
+        draft_persuasive=None,
+        draft_proposals=None,
         submitted_on=day,
         updated_on=day,
     )
@@ -119,6 +155,11 @@ def submit(
     session.execute(delete(Response).where(*mine))
     session.execute(
         delete(Reason).where(Reason.round_id == round_id, Reason.respondent_id == respondent_id)
+    )
+    session.execute(
+        delete(Endorsement).where(
+            Endorsement.round_id == round_id, Endorsement.respondent_id == respondent_id
+        )
     )
     rows = [
         {
@@ -150,6 +191,17 @@ def submit(
     ]
     if reasons:
         connection.execute(insert(_REASONS), reasons)
+    endorsements = [
+        {
+            "round_id": round_id,
+            "respondent_id": respondent_id,
+            "reason_id": reason_id,
+            "persuasive": reason_id in sheet.persuasive,
+        }
+        for reason_id in sorted(set(shown_reasons))
+    ]
+    if endorsements:
+        connection.execute(insert(_ENDORSEMENTS), endorsements)
 
 
 def submitted_ratings(

@@ -22,7 +22,9 @@ StudyKey = Annotated[
     ),
 ]
 # The upper bound keeps absurd numbers from reaching the database's integer column.
-RoundNumber = Annotated[int, Path(ge=1, le=10_000, description="The round number, from 1.")]
+RoundNumber = Annotated[
+    int, Path(ge=0, le=10_000, description="The round number, from 1 (0: a round of proposals).")
+]
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -96,3 +98,55 @@ def round_ratings(session: SessionDep, survey: StudyDep, number: RoundNumber) ->
             )
         },
     )
+
+
+@router.get(
+    "/studies/{key}/rounds/{number}/reasons",
+    status_code=status.HTTP_200_OK,
+    responses={**NOT_FOUND, **OPEN_ROUND},
+)
+def round_reasons(
+    session: SessionDep, survey: StudyDep, number: RoundNumber
+) -> schemas.RoundReasons:
+    """A closed round's visible reasons with their ratings and bands, and their summaries."""
+    return service.round_reasons(session, survey, number)
+
+
+@router.get(
+    "/studies/{key}/rounds/{number}/reasons.csv",
+    status_code=status.HTTP_200_OK,
+    response_class=Response,
+    responses={
+        status.HTTP_200_OK: {
+            "content": {"text/csv": {}},
+            "description": "One row per reason and criterion. Columns: "
+            + ", ".join(service.REASON_CSV_COLUMNS)
+            + ".",
+        },
+        **NOT_FOUND,
+        **OPEN_ROUND,
+    },
+)
+def round_reasons_csv(session: SessionDep, survey: StudyDep, number: RoundNumber) -> Response:
+    """A closed round's visible reasons as long-format CSV, without any respondent code."""
+    return Response(
+        service.reasons_csv(session, survey, number),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{survey.key}-round-{number}-reasons.csv"'
+            )
+        },
+    )
+
+
+@router.get("/studies/{key}/proposals", status_code=status.HTTP_200_OK, responses=NOT_FOUND)
+def list_proposals(session: SessionDep, survey: StudyDep) -> list[schemas.ProposalOut]:
+    """The panel's proposals with the facilitators' decisions; none links to its writer."""
+    return service.list_proposals(session, survey)
+
+
+@router.get("/studies/{key}/statements", status_code=status.HTTP_200_OK, responses=NOT_FOUND)
+def list_statements(session: SessionDep, survey: StudyDep) -> list[schemas.StatementOut]:
+    """Every version of every statement, with its origin, lineage and rounds."""
+    return service.list_statements(session, survey)

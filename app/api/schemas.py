@@ -195,3 +195,109 @@ class RoundMetrics(Schema):
     invited: int
     responded: int
     statements: list[StatementMetrics]
+
+
+class ReasonRating(Schema):
+    """The rating a reason came with on one criterion, and where it falls."""
+
+    rating: int | None = Field(description="The writer's rating; null for cannot judge.")
+    cannot_judge: bool = Field(description="The writer answered “cannot judge”.")
+    range_band: Literal["below", "within", "above"] | None = Field(
+        description="Against the round's quartiles: below Q1, from Q1 to Q3, above Q3."
+    )
+    scale_band: Literal["disagree", "neutral", "agree"] | None = Field(
+        description="In the criterion's disagree band, its agree band, or between them."
+    )
+
+
+class ReasonOut(Schema):
+    """A submitted reason: never with its writer, so reasons cannot be joined to each other."""
+
+    statement: str = Field(description="The statement's key.")
+    version: int = Field(description="The statement's version (a reword makes a new one).")
+    text: str = Field(description="The reason as written.")
+    language: str | None = Field(description="The language of the page it was written on.")
+    moderation: Literal["visible"] = Field(
+        description="Always visible: hidden reasons never leave through the API."
+    )
+    group: str | None = Field(
+        description="The writer's stakeholder group, only where that group has at least "
+        "min_group_size raters on the statement; null otherwise."
+    )
+    criteria: dict[str, ReasonRating] = Field(description="By criterion key.")
+
+
+class BandSummaryOut(Schema):
+    """An extractive summary of the reasons in one band of one criterion."""
+
+    statement: str = Field(description="The statement's key.")
+    version: int = Field(description="The statement's version.")
+    criterion: str = Field(description="The criterion's key.")
+    kind: Literal["range", "scale"] = Field(
+        description="range: bands of the round's middle range; scale: the criterion's bands."
+    )
+    band: str = Field(description="below/within/above, or disagree/neutral/agree.")
+    count: int = Field(description="Visible reasons in the band.")
+    representative: list[str] = Field(
+        description="The most representative reasons, near-duplicates merged, best first."
+    )
+    key_terms: list[str] = Field(description="The terms that weigh most (TF-IDF).")
+
+
+class RoundReasons(Schema):
+    study: str = Field(description="The study's key.")
+    round: int = Field(description="The round number.")
+    min_group_size: int = Field(description="Groups with fewer raters are never named.")
+    hidden: int = Field(description="Reasons hidden by moderation, left out here.")
+    reasons: list[ReasonOut] = Field(description="Every visible reason, in round order.")
+    summaries: list[BandSummaryOut] = Field(description="Per statement, criterion and band.")
+
+
+class ProposalOut(Schema):
+    """A statement proposed by a panelist, stored with no link to them."""
+
+    topic: str = Field(description="The topic's key.")
+    round: int = Field(description="The round it was proposed in (0: a round of proposals).")
+    text: str = Field(description="The proposal as written.")
+    language: str = Field(description="The language of the page it was written on.")
+    state: Literal["pending", "accepted", "merged", "rejected"] = Field(
+        description="The facilitator's decision, or pending."
+    )
+    statement: str | None = Field(description="Key of the statement it became or was merged into.")
+    statement_version: int | None = Field(description="That statement's version.")
+    decision_note: str | None = Field(description="Why it was rejected.")
+
+
+class StatementRef(Schema):
+    key: str = Field(description="The statement's key.")
+    version: int = Field(description="Its version.")
+
+
+class StatementRound(Schema):
+    number: int = Field(description="A round that had this version on it.")
+    outcome: Literal["consensus", "carried", "stable"] | None = Field(
+        description="The version's outcome in that round; null until it has results."
+    )
+
+
+class StatementOut(Schema):
+    """One version of a statement with its provenance."""
+
+    key: str = Field(description="Stable across versions: a reword keeps the key.")
+    version: int = Field(description="1 for the first wording, then one more per reword.")
+    topic: str = Field(description="The topic's key.")
+    text: dict[str, str] = Field(description="The wording per language.")
+    origin: Literal["seeded", "proposed", "reworded", "split", "merged", "added"] = Field(
+        description="seeded from the study file, proposed by the panel, reworded, split, "
+        "merged, or added by a facilitator."
+    )
+    state: Literal["active", "consensus", "dropped", "superseded"] = Field(
+        description="superseded: replaced by a newer version, split or merge."
+    )
+    drop_reason: str | None = Field(description="Why a facilitator dropped it.")
+    parents: list[StatementRef] = Field(description="The versions it was made from.")
+    children: list[StatementRef] = Field(description="The versions made from it.")
+    rounds: list[StatementRound] = Field(description="The rounds that had this version.")
+    missing_languages: list[str] = Field(
+        description="Study languages its text lacks (a changed statement must have all)."
+    )

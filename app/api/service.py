@@ -23,9 +23,13 @@ from app.models import (
     Submission,
     Survey,
 )
+from app.proposals import service as proposals_service
+from app.reasons import service as reasons_service
+from app.reasons import summaries as reason_summaries
 from app.rounds import repository
 from app.rounds import service as rounds
 from app.security import analyst_pseudonym
+from app.statements import lineage
 from app.studies import service as studies
 
 CSV_COLUMNS = (
@@ -280,3 +284,163 @@ def ratings_csv(session: Session, survey: Survey, number: int) -> str:
     writer.writerow(CSV_COLUMNS)
     writer.writerows(cells for _, cells in rows)
     return out.getvalue()
+
+
+# ------------------------------------------------------------------- between rounds
+
+REASON_CSV_COLUMNS = (
+    "reason",
+    "statement",
+    "version",
+    "criterion",
+    "rating",
+    "cannot_judge",
+    "range_band",
+    "scale_band",
+    "language",
+    "moderation",
+    "group",
+    "text",
+)
+
+
+def _visible_reasons(session: Session, survey: Survey, number: int) -> tuple[Round, list[Any]]:
+    round_ = closed_round(session, survey, number)
+    return round_, reasons_service.round_reasons(session, survey, round_)
+
+
+def round_reasons(session: Session, survey: Survey, number: int) -> schemas.RoundReasons:
+    """The visible reasons of closed round ``number``, with their summaries."""
+    round_, found = _visible_reasons(session, survey, number)
+    everything = reasons_service.round_reasons(session, survey, round_, include_hidden=True)
+    keys = {r.statement_id: (r.statement_key, r.statement_version) for r in found}
+    summaries = [
+        schemas.BandSummaryOut(
+            statement=keys[statement_id][0],
+            version=keys[statement_id][1],
+            criterion=band.criterion,
+            kind=band.kind,
+            band=band.band,
+            count=band.count,
+            representative=band.representative,
+            key_terms=band.key_terms,
+        )
+        for statement_id, summary in reason_summaries.of_round(session, survey, round_).items()
+        for band in summary.bands
+    ]
+    return schemas.RoundReasons(
+        study=survey.key,
+        round=round_.number,
+        min_group_size=survey.min_group_size,
+        hidden=len(everything) - len(found),
+        reasons=[
+            schemas.ReasonOut(
+                statement=r.statement_key,
+                version=r.statement_version,
+                text=r.text,
+                language=r.language,
+                moderation="visible",
+                group=r.group,
+                criteria={
+                    key: schemas.ReasonRating(
+                        rating=c.rating,
+                        cannot_judge=c.cannot_judge,
+                        range_band=c.range_band,
+                        scale_band=c.scale_band,
+                    )
+                    for key, c in r.ratings.items()
+                },
+            )
+            for r in found
+        ],
+        summaries=summaries,
+    )
+
+
+def reasons_csv(session: Session, survey: Survey, number: int) -> str:
+    """The visible reasons of closed round ``number``, one row per reason and criterion.
+
+    ``reason`` numbers the reasons of this export from 1; it is not stored anywhere and
+    names no respondent, so it joins a reason's rows to each other and nothing else.
+    """
+    _, found = _visible_reasons(session, survey, number)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(REASON_CSV_COLUMNS)
+    for n, r in enumerate(found, start=1):
+        for key, c in r.ratings.items():
+            writer.writerow(
+                [
+                    n,
+                    r.statement_key,
+                    r.statement_version,
+                    key,
+                    "" if c.rating is None else c.rating,
+                    int(c.cannot_judge),
+                    c.range_band or "",
+                    c.scale_band or "",
+                    r.language or "",
+                    r.moderation,
+                    r.group or "",
+                    r.text,
+                ]
+            )
+    return out.getvalue()
+
+
+def list_proposals(session: Session, survey: Survey) -> list[schemas.ProposalOut]:
+    """Every proposal of ``survey``, pending first."""
+    numbers = {r.id: r.number for r in repository.rounds_of(session, survey)}
+    topics = {t.id: t.key for t in survey.topics}
+    found = proposals_service.list_for(session, survey)
+    targets = [p.statement_id for p in found if p.statement_id]
+    statements = {
+        s.id: s for s in session.scalars(select(Statement).where(Statement.id.in_(targets)))
+    }
+    result = []
+    for p in found:
+        target = statements.get(p.statement_id) if p.statement_id else None
+        result.append(
+            schemas.ProposalOut(
+                topic=topics[p.topic_id],
+                round=numbers[p.round_id],
+                text=p.text,
+                language=p.language,
+                state=p.state.value,
+                statement=target.key if target else None,
+                statement_version=target.version if target else None,
+                decision_note=p.decision_note,
+            )
+        )
+    return result
+
+
+def list_statements(session: Session, survey: Survey) -> list[schemas.StatementOut]:
+    """Every version of every statement of ``survey``, with its lineage and rounds."""
+    found = lineage.versions(session, survey)
+    by_id = {v.statement.id: v.statement for v in found}
+
+    def ref(statement_id: int) -> schemas.StatementRef:
+        s = by_id[statement_id]
+        return schemas.StatementRef(key=s.key, version=s.version)
+
+    topics = {t.id: t.key for t in survey.topics}
+    return [
+        schemas.StatementOut(
+            key=v.statement.key,
+            version=v.statement.version,
+            topic=topics[v.statement.topic_id],
+            text={str(k): str(t) for k, t in v.statement.text.items()},
+            origin=v.statement.origin.value,
+            state=v.statement.state.value,
+            drop_reason=v.statement.drop_reason,
+            parents=[ref(i) for i in v.parent_ids],
+            children=[ref(i) for i in v.child_ids],
+            rounds=[
+                schemas.StatementRound.model_validate({"number": r.number, "outcome": r.outcome})
+                for r in v.rounds
+            ],
+            missing_languages=[lang for lang in survey.languages if not v.statement.text.get(lang)],
+        )
+        for v in found
+    ]

@@ -45,7 +45,7 @@ MAX_EMAIL_ECHO = 320
 
 RoundNumber = Annotated[
     int,
-    Path(ge=1, le=MAX_ROUND_NUMBER, description="The round number, counted from 1."),
+    Path(ge=0, le=MAX_ROUND_NUMBER, description="The round number (0 for a round of proposals)."),
 ]
 
 
@@ -272,8 +272,10 @@ def launch(
     _: Csrf,
     survey: Study,
     deadline: Annotated[str, Form()] = "",
+    proposals_only: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    """Launch the next round; invitations are queued in the same transaction."""
+    """Launch the next round (or round 0, of proposals); invitations are queued in the same
+    transaction."""
     try:
         with session.begin_nested():
             round_ = rounds.launch(
@@ -281,6 +283,7 @@ def launch(
                 survey,
                 deadline=service.parse_deadline(deadline),
                 actor=facilitator.email,
+                proposals_only=proposals_only == "yes",
             )
             invited = rounds.status(session, round_).invited
     except DomainError as exc:
@@ -428,6 +431,7 @@ def round_page(
             "status": rounds.status(session, round_),
             "groups": progress.by_group(session, survey, round_),
             "report": report.build(session, survey, round_, snapshot) if snapshot else None,
+            "reasons": report.reasons(session, survey, round_) if snapshot else None,
         },
         facilitator=facilitator,
     )

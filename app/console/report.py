@@ -10,10 +10,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Round, RoundSnapshot, Survey, SurveyState
+from app.models import Proposal, Round, RoundSnapshot, Survey, SurveyState
+from app.reasons import summaries
+from app.reasons.service import round_reasons
 from app.rounds import repository
+from app.statements.service import every_version
 
 OUTCOMES = ("consensus", "carried", "stable")
 
@@ -47,7 +51,9 @@ class CriterionFigures:
 
 @dataclass(frozen=True)
 class StatementReport:
+    id: int
     key: str
+    label: str  # the key, with the version from the second on
     text: str
     outcome: str
     criteria: list[CriterionFigures]
@@ -85,7 +91,7 @@ class Report:
 
 def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapshot) -> Report:
     """Arrange ``snapshot`` by topic and statement, with labels from the study."""
-    statements = {s.id: s for s in survey.statements}
+    statements = {s.id: s for s in every_version(session, survey)}
     criteria = {c.key: c for c in survey.criteria}
     group_keys = [g["key"] for g in survey.stakeholder_groups]
     by_topic: dict[str, list[StatementReport]] = {t.key: [] for t in survey.topics}
@@ -95,7 +101,9 @@ def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapsh
         outcomes[entry["outcome"]] += 1
         by_topic.setdefault(entry["topic"], []).append(
             StatementReport(
+                id=statement.id,
                 key=entry["key"],
+                label=statement.label,
                 text=survey.text(statement.text),
                 outcome=entry["outcome"],
                 criteria=[
@@ -158,4 +166,28 @@ def _criterion(
             GroupFigures(key=g, label=survey.group_label(g), figures=groups.get(g))
             for g in group_keys
         ],
+    )
+
+
+@dataclass(frozen=True)
+class RoundReasons:
+    """What the report says about a round's reasons and proposals."""
+
+    summaries: dict[int, summaries.StatementSummary]  # by statement id
+    hidden: int
+    proposals: int  # proposals written in this round
+
+
+def reasons(session: Session, survey: Survey, round_: Round) -> RoundReasons:
+    """Summaries of the closed round's visible reasons per statement and band."""
+    everything = round_reasons(session, survey, round_, include_hidden=True)
+    return RoundReasons(
+        summaries=summaries.of_round(session, survey, round_),
+        hidden=sum(r.hidden for r in everything),
+        proposals=int(
+            session.scalar(
+                select(func.count()).select_from(Proposal).where(Proposal.round_id == round_.id)
+            )
+            or 0
+        ),
     )

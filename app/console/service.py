@@ -60,7 +60,7 @@ class StudyView:
 
     @property
     def next_number(self) -> int:
-        return len(self.rounds) + 1
+        return self.rounds[-1].round.number + 1 if self.rounds else 1
 
 
 def overview(session: Session) -> list[StudyRow]:

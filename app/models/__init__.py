@@ -4,8 +4,11 @@ from app.models.access import ApiKey, AuditLog, Facilitator
 from app.models.base import Base
 from app.models.outbox import Outbox, OutboxState
 from app.models.panel import Panelist, Respondent
+from app.models.proposal import Proposal, ProposalState
 from app.models.round import (
     AccessLink,
+    Endorsement,
+    HiddenCause,
     Reason,
     Response,
     Round,
@@ -15,7 +18,6 @@ from app.models.round import (
     Submission,
 )
 from app.models.schedule import JobState, ScheduledReminder
-from app.models.suggestion import Suggestion, SuggestionState
 from app.models.survey import (
     Criterion,
     Statement,
@@ -24,6 +26,7 @@ from app.models.survey import (
     Survey,
     SurveyState,
     Topic,
+    statement_parent,
 )
 
 __all__ = [
@@ -32,11 +35,15 @@ __all__ = [
     "AuditLog",
     "Base",
     "Criterion",
+    "Endorsement",
     "Facilitator",
+    "HiddenCause",
     "JobState",
     "Outbox",
     "OutboxState",
     "Panelist",
+    "Proposal",
+    "ProposalState",
     "Reason",
     "Respondent",
     "Response",
@@ -49,9 +56,8 @@ __all__ = [
     "StatementOrigin",
     "StatementState",
     "Submission",
-    "Suggestion",
-    "SuggestionState",
     "Survey",
     "SurveyState",
     "Topic",
+    "statement_parent",
 ]

@@ -82,6 +82,11 @@ class Submission(RandomIdMixin, Base):
     draft_cells: Mapped[bytes | None] = mapped_column(LargeBinary)
     # {statement id (as text): reason}; JSON object keys are strings.
     draft_reasons: Mapped[dict[str, Any] | None]
+    # Ids of the previous round's reasons marked persuasive in the draft.
+    draft_persuasive: Mapped[list[Any] | None]
+    # {topic id (as text): proposed statement}: a proposal leaves the draft, and every link
+    # to its writer, when the answers are submitted.
+    draft_proposals: Mapped[dict[str, Any] | None]
 
 
 class Response(RandomIdMixin, Base):
@@ -103,8 +108,20 @@ class Response(RandomIdMixin, Base):
     answered_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 
+class HiddenCause(enum.StrEnum):
+    """Why a facilitator hid a reason from panelists and exports."""
+
+    PERSONAL_DATA = "personal-data"
+    ABUSIVE = "abusive"
+    IDENTIFIES_SOMEONE = "identifies-someone"
+
+
 class Reason(RandomIdMixin, Base):
-    """A panelist's submitted free-text reason for their ratings of one statement."""
+    """A panelist's submitted free-text reason for their ratings of one statement.
+
+    ``respondent_id`` is kept only so that a resubmission replaces it and the ratings it
+    came with can be found; nothing that leaves the server carries it.
+    """
 
     __tablename__ = "reason"
     __table_args__ = (UniqueConstraint("round_id", "respondent_id", "statement_id"),)
@@ -118,6 +135,26 @@ class Reason(RandomIdMixin, Base):
     # The language of the page it was written on (``None`` for reasons older than that).
     language: Mapped[str | None] = mapped_column(String(16))
     answered_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    # Set when a facilitator hid it: panelists and exports no longer see it; nothing is
+    # deleted and facilitators still read it, marked.
+    hidden_cause: Mapped[HiddenCause | None] = mapped_column(str_enum(HiddenCause, "hidden_cause"))
+
+
+class Endorsement(RandomIdMixin, Base):
+    """A reason of the previous round shown to a panelist who submitted this round, and
+    whether they marked it persuasive (argument strength). Replaced on resubmission."""
+
+    __tablename__ = "endorsement"
+    __table_args__ = (UniqueConstraint("round_id", "respondent_id", "reason_id"),)
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    respondent_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("respondent.id", ondelete="CASCADE")
+    )
+    reason_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("reason.id", ondelete="CASCADE"), index=True
+    )
+    persuasive: Mapped[bool] = mapped_column(default=False)
 
 
 class RoundSnapshot(IdMixin, Base):

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, IdMixin, str_enum, utcnow
@@ -21,15 +21,20 @@ class SurveyState(enum.StrEnum):
 
 
 class StatementOrigin(enum.StrEnum):
-    SEEDED = "seeded"
-    PROPOSED = "proposed"
-    REWORDED = "reworded"
+    SEEDED = "seeded"  # from the study file
+    PROPOSED = "proposed"  # a panelist's proposal, accepted by a facilitator
+    REWORDED = "reworded"  # a new version of its one parent
+    SPLIT = "split"  # one of several parts of its one parent
+    MERGED = "merged"  # joins its several parents
+    ADDED = "added"  # written by a facilitator between rounds
 
 
 class StatementState(enum.StrEnum):
     ACTIVE = "active"
     CONSENSUS = "consensus"
     DROPPED = "dropped"
+    # Replaced by a reword, split or merge: never on a round again, keeps its ratings.
+    SUPERSEDED = "superseded"
 
 
 class Survey(IdMixin, Base):
@@ -48,6 +53,10 @@ class Survey(IdMixin, Base):
     # Invite to each round panelists who did not submit the one before (on by default:
     # re-inviting non-responders raises response and guards against false consensus).
     reinvite_non_responders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # {"reasons_per_band": int}: how many reasons the next round shows per band.
+    feedback: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # {"in_rounds": bool}: a "propose a statement" box per topic on every rating round.
+    proposals: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state: Mapped[SurveyState] = mapped_column(
         str_enum(SurveyState, "survey_state"), default=SurveyState.ACTIVE
     )
@@ -72,6 +81,16 @@ class Survey(IdMixin, Base):
     @property
     def default_language(self) -> str:
         return str(self.languages[0])
+
+    @property
+    def reasons_per_band(self) -> int:
+        """Reasons the next round shows per band and criterion (2 unless the study says)."""
+        return int(self.feedback.get("reasons_per_band", 2))
+
+    @property
+    def proposals_in_rounds(self) -> bool:
+        """Whether rating rounds carry a "propose a statement" box per topic."""
+        return bool(self.proposals.get("in_rounds", False))
 
     def text(self, translations: Translations, language: str | None = None) -> str:
         """``translations`` in ``language``, falling back to the study's first language."""
@@ -126,23 +145,48 @@ class Topic(IdMixin, Base):
     )
 
 
+statement_parent = Table(
+    "statement_parent",
+    Base.metadata,
+    Column("statement_id", ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True),
+    Column("parent_id", ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Statement(IdMixin, Base):
+    """One version of a statement. Its text never changes once a round has rated it: a
+    reword is a new version (same key, next number), a split or merge new statements,
+    each linked to the versions it came from (``parents``)."""
+
     __tablename__ = "statement"
-    __table_args__ = (UniqueConstraint("survey_id", "key"),)
+    __table_args__ = (UniqueConstraint("survey_id", "key", "version"),)
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(default=1)
     position: Mapped[int]
     text: Mapped[Translations]
     origin: Mapped[StatementOrigin] = mapped_column(
         str_enum(StatementOrigin, "statement_origin"), default=StatementOrigin.SEEDED
     )
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id"))
     state: Mapped[StatementState] = mapped_column(
         str_enum(StatementState, "statement_state"), default=StatementState.ACTIVE
     )
+    # The facilitator's reason for dropping it (``None`` unless dropped by hand).
+    drop_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="statements")
     topic: Mapped[Topic] = relationship(back_populates="statements")
+    parents: Mapped[list[Statement]] = relationship(
+        secondary=statement_parent,
+        primaryjoin=lambda: Statement.id == statement_parent.c.statement_id,
+        secondaryjoin=lambda: Statement.id == statement_parent.c.parent_id,
+        order_by=lambda: Statement.position,
+    )
+
+    @property
+    def label(self) -> str:
+        """The key, with the version from the second on: ``cyber-01``, ``cyber-01 v2``."""
+        return self.key if self.version == 1 else f"{self.key} v{self.version}"

@@ -1,29 +1,34 @@
 """Last round's results as a panelist sees them next to each statement (from round 2 on).
 
-Figures come from the previous round's immutable snapshot, never recomputed here. The
-reasons shown are other panelists' submitted reasons, anonymous: text only, no name,
-group or date. A statement fewer than the study's minimum group size (k) rated shows
-none of this: with two raters, your own rating and the chart give away the other's.
+Figures come from the previous round's immutable snapshot, never recomputed here. A
+statement reworded since last round gets its previous version's results, with that
+wording. The reasons shown are other panelists' submitted reasons that no facilitator
+hid, anonymous: text and language only, no name, group or date, chosen per criterion
+and band by :mod:`app.reasons.selection`. A statement fewer than the study's minimum
+group size (k) rated shows none of this: with two raters, your own rating and the chart
+give away the other's.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.answers import service as answers_store
 from app.answers.cells import Layout
 from app.answers.sheet import Cell
-from app.models import Reason, Response, Round, RoundSnapshot
-from app.rounds.plan import CriterionInfo, RoundPlan, SurveyInfo, plan_of
-
-REASONS_PER_SIDE = 2
+from app.models import Reason, Round, RoundSnapshot
+from app.reasons import selection
+from app.reasons.bands import RangeBand
+from app.rounds.plan import CriterionInfo, ItemInfo, RoundPlan, SurveyInfo, plan_of
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,22 @@ class PreviousRound:
 
     round_id: int
     number: int
-    layout: Layout
+    computed_at: object
+    plan: RoundPlan
     statements: dict[int, dict[str, Any]]
     ranges: dict[Cell, tuple[float, float]]
+
+    @property
+    def layout(self) -> Layout:
+        return self.plan.layout
+
+    def source_of(self, item: ItemInfo) -> int | None:
+        """The statement rated last round whose results ``item`` is shown with: itself,
+        or the version it rewords."""
+        for statement_id in (item.statement_id, *item.reworded_from):
+            if statement_id in self.statements:
+                return statement_id
+        return None
 
 
 @dataclass(frozen=True)
@@ -54,13 +72,44 @@ class CriterionFeedback:
 
 
 @dataclass(frozen=True)
+class ShownReason:
+    id: int
+    text: str
+    language: str | None
+    # Written in another language than the page (the page says so; ``lang`` tells readers).
+    foreign: bool
+    persuasive: bool  # this panelist marked it
+    language_name: str | None = None  # the reason's language, named in the page's
+
+
+@dataclass(frozen=True)
+class ReasonBand:
+    """Reasons from panelists whose rating on one criterion fell in one band."""
+
+    criterion_label: str
+    band: RangeBand
+    q1: float
+    q3: float
+    reasons: list[ShownReason]
+
+
+@dataclass(frozen=True)
 class StatementFeedback:
     round_number: int
     criteria: list[CriterionFeedback]
-    reasons_below: list[str]
-    reasons_above: list[str]
+    reasons: list[ReasonBand]
     # Too few rated it last round: no figures and no reasons, only a note saying so.
     withheld: bool = False
+    # Reworded since last round: the wording the panel rated then.
+    rated_text: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Novelty:
+    """A statement new on this round: how it came about, and the earlier wordings."""
+
+    origin: str  # proposed, added, split or merged
+    earlier: list[dict[str, Any]]  # texts of the versions it came from, rated last round
 
 
 _kept: OrderedDict[tuple[str, int, str], PreviousRound | None] = OrderedDict()
@@ -89,7 +138,8 @@ def previous_round(session: Session, plan: RoundPlan) -> PreviousRound | None:
     previous = PreviousRound(
         round_id=row.id,
         number=before.number,
-        layout=before.layout,
+        computed_at=row.computed_at,
+        plan=before,
         statements=entries,
         ranges=_middle_ranges(entries, plan.survey),
     )
@@ -118,12 +168,43 @@ def _withheld(entry: dict[str, Any], survey: SurveyInfo) -> bool:
     )
 
 
-def middle_ranges(previous: PreviousRound | None) -> dict[Cell, tuple[float, float]]:
-    """Last round's (q1, q3) per statement, for the criteria a consensus rule judges.
+def middle_ranges(
+    previous: PreviousRound | None, plan: RoundPlan
+) -> dict[Cell, tuple[float, float]]:
+    """Last round's (q1, q3) per statement of ``plan``, for the criteria a consensus rule
+    judges (a reworded statement has its previous version's).
 
     A rating outside this range needs a reason on submit (classic Delphi practice).
     """
-    return previous.ranges if previous is not None else {}
+    if previous is None:
+        return {}
+    ranges: dict[Cell, tuple[float, float]] = {}
+    for item in plan.items:
+        source = previous.source_of(item)
+        if source is None:
+            continue
+        for criterion in plan.survey.criteria:
+            found = previous.ranges.get((source, criterion.id))
+            if found is not None:
+                ranges[(item.statement_id, criterion.id)] = found
+    return ranges
+
+
+def novelty(previous: PreviousRound | None, item: ItemInfo) -> Novelty | None:
+    """How a statement that last round did not rate came about (``None`` for one it did,
+    for seeded statements, and for everything in the first round of ratings)."""
+    if item.origin in ("seeded", "reworded"):
+        return None
+    if previous is not None and previous.source_of(item) is not None:
+        return None
+    if item.origin != "proposed" and (previous is None or not previous.statements):
+        return None
+    earlier = []
+    if previous is not None:
+        for parent in item.parent_ids:
+            if parent in previous.statements:
+                earlier.append(previous.plan.item(parent).text)
+    return Novelty(origin=item.origin, earlier=earlier)
 
 
 def _middle_ranges(
@@ -144,11 +225,13 @@ def build(
     session: Session,
     survey: SurveyInfo,
     previous: PreviousRound | None,
-    statement_ids: Iterable[int],
+    items: Sequence[ItemInfo],
     respondent_id: int | None,
     language: str,
+    persuasive: frozenset[int] = frozenset(),
 ) -> dict[int, StatementFeedback]:
-    """Feedback per statement id for those of ``statement_ids`` rated last round."""
+    """Feedback per statement id for those of ``items`` rated last round (or whose
+    previous version was); ``persuasive`` are the reasons this panelist marked."""
     if previous is None:
         return {}
     own = (
@@ -156,19 +239,21 @@ def build(
         if respondent_id is not None
         else {}
     )
-    reasons = _reasons(session, survey, previous, respondent_id)
+    picks = choices(session, survey, previous, items, respondent_id, language)
     result: dict[int, StatementFeedback] = {}
-    for statement_id in statement_ids:
-        entry = previous.statements.get(statement_id)
-        if entry is None:
+    for item in items:
+        source = previous.source_of(item)
+        if source is None:
             continue
+        entry = previous.statements[source]
+        rated_text = previous.plan.item(source).text if source != item.statement_id else None
         if _withheld(entry, survey):
-            result[statement_id] = StatementFeedback(
+            result[item.statement_id] = StatementFeedback(
                 round_number=previous.number,
                 criteria=[],
-                reasons_below=[],
-                reasons_above=[],
+                reasons=[],
                 withheld=True,
+                rated_text=rated_text,
             )
             continue
         criteria = []
@@ -176,7 +261,7 @@ def build(
             record = _record(entry, criterion)
             if record is None:
                 continue
-            cell = (statement_id, criterion.id)
+            cell = (source, criterion.id)
             criteria.append(
                 CriterionFeedback(
                     criterion_id=criterion.id,
@@ -193,55 +278,94 @@ def build(
                 )
             )
         if criteria:
-            below, above = reasons.get(statement_id, ([], []))
-            result[statement_id] = StatementFeedback(
+            labels = {c.id: survey.text(c.label, language) for c in survey.criteria}
+            records = {c.id: _record(entry, c) or {} for c in survey.criteria}
+            result[item.statement_id] = StatementFeedback(
                 round_number=previous.number,
                 criteria=criteria,
-                reasons_below=below,
-                reasons_above=above,
+                reasons=[
+                    ReasonBand(
+                        criterion_label=labels[pick.criterion_id],
+                        band=pick.band,
+                        q1=float(records[pick.criterion_id]["q1"]),
+                        q3=float(records[pick.criterion_id]["q3"]),
+                        reasons=[
+                            ShownReason(
+                                id=r.id,
+                                text=r.text,
+                                language=r.language,
+                                foreign=r.language is not None and r.language != language,
+                                persuasive=r.id in persuasive,
+                                language_name=_language_name(r.language, language),
+                            )
+                            for r in pick.reasons
+                        ],
+                    )
+                    for pick in picks.get(item.statement_id, [])
+                ],
+                rated_text=rated_text,
             )
     return result
 
 
-def _reasons(
-    session: Session, survey: SurveyInfo, previous: PreviousRound, respondent_id: int | None
-) -> dict[int, tuple[list[str], list[str]]]:
-    """Up to two reasons from each side of the median on the first criterion.
+def choices(
+    session: Session,
+    survey: SurveyInfo,
+    previous: PreviousRound | None,
+    items: Sequence[ItemInfo],
+    respondent_id: int | None,
+    language: str,
+) -> dict[int, list[selection.Pick]]:
+    """The reasons each of ``items`` shows this reader, by statement id of this round.
 
-    The side is judged by the writer's own rating on that criterion, so both camps are
-    heard; the reader's own reason is never among them.
+    Never the reader's own, never a hidden one, none for a statement withheld below k.
     """
-    first = survey.criteria[0]
-    query = (
-        select(Reason.statement_id, Reason.text, Response.rating)
-        .join(
-            Response,
-            and_(
-                Response.round_id == Reason.round_id,
-                Response.respondent_id == Reason.respondent_id,
-                Response.statement_id == Reason.statement_id,
-                Response.criterion_id == first.id,
-            ),
-        )
-        .where(
-            Reason.round_id == previous.round_id,
-            Response.rating.is_not(None),
-        )
-        # Reason ids are random, so this picks an arbitrary sample that stays the same
-        # on every page load.
-        .order_by(Reason.statement_id, Reason.id)
+    if previous is None:
+        return {}
+    ranked = selection.ranking(
+        session, survey, previous.round_id, previous.computed_at, previous.statements
     )
+    mine: set[int] = set()
     if respondent_id is not None:
-        query = query.where(Reason.respondent_id != respondent_id)
-    result: dict[int, tuple[list[str], list[str]]] = {}
-    for statement_id, text, rating in session.execute(query):
-        entry = previous.statements.get(statement_id, {})
-        record = _record(entry, first)
-        if record is None or record.get("median") is None or _withheld(entry, survey):
+        mine = set(
+            session.scalars(
+                select(Reason.id).where(
+                    Reason.round_id == previous.round_id, Reason.respondent_id == respondent_id
+                )
+            )
+        )
+    criterion_ids = [c.id for c in survey.criteria]
+    result: dict[int, list[selection.Pick]] = {}
+    for item in items:
+        source = previous.source_of(item)
+        if source is None or _withheld(previous.statements[source], survey):
             continue
-        below, above = result.setdefault(statement_id, ([], []))
-        side = below if rating < record["median"] else above
-        # The same words twice add nothing; show another panelist's instead.
-        if len(side) < REASONS_PER_SIDE and text not in side:
-            side.append(text)
+        picks = selection.choose(
+            ranked.get(source, {}), criterion_ids, survey.reasons_per_band, language, mine
+        )
+        if picks:
+            result[item.statement_id] = picks
     return result
+
+
+def shown_reason_ids(
+    session: Session,
+    survey: SurveyInfo,
+    previous: PreviousRound | None,
+    items: Sequence[ItemInfo],
+    respondent_id: int | None,
+    language: str,
+) -> set[int]:
+    """Ids of every reason the questionnaire shows this reader."""
+    picks = choices(session, survey, previous, items, respondent_id, language)
+    return {r.id for chosen in picks.values() for pick in chosen for r in pick.reasons}
+
+
+def _language_name(code: str | None, language: str) -> str | None:
+    """``code`` named in ``language`` ("French", "anglais"), or ``None`` if unknown."""
+    if not code:
+        return None
+    try:
+        return Locale.parse(code).get_display_name(i18n.locale(language))
+    except (ValueError, UnknownLocaleError):
+        return code

@@ -22,7 +22,7 @@ from app.web.csrf import CsrfProtected, csrf_token
 from app.web.templating import templates
 
 LINK_SESSION_KEY = "link_id"
-STATUS_FLAGS = ("saved", "submitted")
+STATUS_FLAGS = ("saved", "submitted", "proposed")
 
 # Pages reached through bearer links: never cached (shared computers), never sent as a
 # Referer to another site (the URL may hold the token).
@@ -178,17 +178,30 @@ async def answer(request: Request, form: PostedForm, transactions: TransactionsD
 def _answer(request: Request, transactions: Transactions, form: FormData) -> Response:
     with transactions.read() as session:
         who = _participant(request, session)
-        posted = schemas.parse_form(form.multi_items(), who.plan.statement_ids, who.survey.criteria)
-        found = service.problems(session, who, posted.answers) if posted.action == "submit" else {}
+        shown = service.shown_reasons(session, who)
+        posted = schemas.parse_form(
+            form.multi_items(),
+            who.plan.statement_ids,
+            who.survey.criteria,
+            proposal_topics=who.proposal_topics,
+            shown_reasons=shown,
+        )
+        checked = (
+            service.check(session, who, posted.answers, shown)
+            if posted.action == "submit"
+            else None
+        )
     with transactions.write() as session:
-        outcome = service.answer(session, who, posted, found)
+        outcome = service.answer(session, who, posted, checked)
     if outcome.status == "closed":
         return _page(
             request, who, "participant/closed.html", {"posted": True}, status.HTTP_409_CONFLICT
         )
     if outcome.status == "incomplete":
         with transactions.read() as session:
-            questionnaire = service.questionnaire(session, who, posted.answers, outcome.errors)
+            questionnaire = service.questionnaire(
+                session, who, posted.answers, outcome.errors, posted.too_long
+            )
         return _questionnaire_page(
             request, who, questionnaire, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )

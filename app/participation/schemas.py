@@ -1,16 +1,19 @@
 """The questionnaire form at the boundary: field names, values, and what is acceptable.
 
 Field names are ``r-<statement_id>-<criterion_id>`` (a scale point, or ``cj`` for
-"cannot judge") and ``reason-<statement_id>``. Anything a browser could not have sent
-from our form (a point off the scale, a statement not on this round) rejects the whole
-post, so nothing half-valid is ever stored.
+"cannot judge"), ``reason-<statement_id>``, ``proposal-<topic_id>`` and ``persuasive``
+(once per reason marked, its id as value). Anything a browser could not have sent from
+our form (a point off the scale, a statement not on this round, a reason it did not
+show) rejects the whole post, so nothing half-valid is ever stored. A reason or proposal
+that is too long is not stored either, but the rest of the post is: the page shows it
+again beside its field, with the problem.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from app.answers.sheet import CANNOT_JUDGE_VALUE, AnswerSheet
@@ -19,12 +22,15 @@ from app.rounds.plan import CriterionInfo
 
 CANNOT_JUDGE = CANNOT_JUDGE_VALUE
 REASON_MAX_LENGTH = 4000
+PROPOSAL_MAX_LENGTH = 1000
+PERSUASIVE_FIELD = "persuasive"
 ACTIONS = ("save", "submit")
 
 Action = Literal["save", "submit"]
 
 _RATING_FIELD = re.compile(r"r-(\d{1,18})-(\d{1,18})")
 _REASON_FIELD = re.compile(r"reason-(\d{1,18})")
+_PROPOSAL_FIELD = re.compile(r"proposal-(\d{1,18})")
 
 
 def rating_field(statement_id: int, criterion_id: int) -> str:
@@ -35,36 +41,63 @@ def reason_field(statement_id: int) -> str:
     return f"reason-{statement_id}"
 
 
+def proposal_field(topic_id: int) -> str:
+    return f"proposal-{topic_id}"
+
+
 @dataclass(frozen=True)
 class Posted:
+    """A parsed post; ``too_long`` holds, by field name, texts over their limit (kept
+    out of ``answers``, so never stored, but shown again for the panelist to shorten)."""
+
     action: Action
     answers: AnswerSheet
+    too_long: dict[str, str] = field(default_factory=dict)
 
 
 def parse_form(
     items: Iterable[tuple[str, object]],
     statement_ids: Iterable[int],
     criteria: Iterable[CriterionInfo],
+    *,
+    proposal_topics: Iterable[int] = (),
+    shown_reasons: Iterable[int] = (),
 ) -> Posted:
-    """Validate a posted questionnaire; raise ``Invalid`` (nothing stored) on forged input."""
+    """Validate a posted questionnaire; raise ``Invalid`` (nothing stored) on forged input.
+
+    ``proposal_topics`` are the topics the page offers a proposal box for, and
+    ``shown_reasons`` the reasons it lets the panelist mark persuasive.
+    """
     statements = set(statement_ids)
     scales = {c.id: c for c in criteria}
+    topics = set(proposal_topics)
+    shown = set(shown_reasons)
     answers = AnswerSheet()
+    too_long: dict[str, str] = {}
     action: str | None = None
     problems: list[str] = []
     seen: set[str] = set()
     for name, raw in items:
-        if not name.startswith(("r-", "reason-")) and name != "action":
+        if not name.startswith(("r-", "reason-", "proposal-")) and name not in (
+            "action",
+            PERSUASIVE_FIELD,
+        ):
             continue
         if not isinstance(raw, str):
             problems.append(f"{_clip(name)}: expected text, got a file")
+            continue
+        value = raw.strip()
+        if name == PERSUASIVE_FIELD:
+            _persuasive(answers, value, shown, problems)
             continue
         if name in seen:
             problems.append(f"{_clip(name)}: sent more than once")
             continue
         seen.add(name)
-        value = raw.strip()
-        if name == "action":
+        if "\x00" in value:
+            # No browser sends it from our form, and PostgreSQL cannot store it in text.
+            problems.append(f"{_clip(name)}: cannot contain a NUL character")
+        elif name == "action":
             action = value
         elif match := _RATING_FIELD.fullmatch(name):
             statement_id, criterion_id = int(match[1]), int(match[2])
@@ -77,16 +110,18 @@ def parse_form(
             statement_id = int(match[1])
             if statement_id not in statements:
                 problems.append(f"{name}: no such statement on this round")
-            elif "\x00" in value:
-                # No browser sends it from a textarea, and PostgreSQL cannot store it in text.
-                problems.append(f"{name}: a reason cannot contain a NUL character")
             elif len(value) > REASON_MAX_LENGTH:
-                problems.append(
-                    f"{name}: a reason can be at most {REASON_MAX_LENGTH} characters "
-                    f"(this one has {len(value)})"
-                )
+                too_long[name] = value
             elif value:
                 answers.reasons[statement_id] = value
+        elif match := _PROPOSAL_FIELD.fullmatch(name):
+            topic_id = int(match[1])
+            if topic_id not in topics:
+                problems.append(f"{name}: this questionnaire takes no proposal for that topic")
+            elif len(value) > PROPOSAL_MAX_LENGTH:
+                too_long[name] = value
+            elif value:
+                answers.proposals[topic_id] = value
         else:
             problems.append(f"{_clip(name)}: not a field of this questionnaire")
     if action not in ACTIONS:
@@ -97,7 +132,18 @@ def parse_form(
             f"contain: {'; '.join(problems)}. Reload the questionnaire and try again.",
             problems,
         )
-    return Posted(action="save" if action == "save" else "submit", answers=answers)
+    return Posted(
+        action="save" if action == "save" else "submit", answers=answers, too_long=too_long
+    )
+
+
+def _persuasive(answers: AnswerSheet, value: str, shown: set[int], problems: list[str]) -> None:
+    if not re.fullmatch(r"\d{1,18}", value) or int(value) not in shown:
+        problems.append(f"{PERSUASIVE_FIELD}: {_clip(value)!r} is not a reason this page shows")
+    elif int(value) in answers.persuasive:
+        problems.append(f"{PERSUASIVE_FIELD}: {value} sent more than once")
+    else:
+        answers.persuasive.add(int(value))
 
 
 def _clip(text: str | None, limit: int = 40) -> str | None:

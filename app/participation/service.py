@@ -7,6 +7,7 @@ save). Every date written about an answer is a day, never a time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from gettext import NullTranslations
 from typing import Literal
@@ -22,7 +23,16 @@ from app.models.base import utcnow
 from app.models.survey import Translations
 from app.panel import respondents
 from app.participation import feedback
-from app.participation.schemas import CANNOT_JUDGE, Posted, rating_field, reason_field
+from app.participation.schemas import (
+    CANNOT_JUDGE,
+    PROPOSAL_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    Posted,
+    proposal_field,
+    rating_field,
+    reason_field,
+)
+from app.proposals import service as proposals_store
 from app.rounds import links
 from app.rounds.plan import CriterionInfo, RoundPlan, SurveyInfo, plan_of
 
@@ -60,6 +70,21 @@ class Participant:
     def translations(self) -> NullTranslations:
         """The panelist pages' phrases in this panelist's language."""
         return i18n.translations(self.language)
+
+    @property
+    def proposals_only(self) -> bool:
+        """Round 0: panelists propose statements, there is nothing to rate."""
+        return self.plan.number == 0
+
+    @property
+    def proposal_topics(self) -> tuple[int, ...]:
+        """The topics this questionnaire offers a "propose a statement" box for."""
+        if self.proposals_only:
+            return tuple(t.id for t in self.survey.topics)
+        if not self.survey.proposals_in_rounds:
+            return ()
+        asked = {item.topic_id for item in self.plan.items}
+        return tuple(t.id for t in self.survey.topics if t.id in asked)
 
     @property
     def is_open(self) -> bool:
@@ -173,7 +198,12 @@ class Question:
 
 @dataclass(frozen=True)
 class Item:
-    """One statement with its questions, reason box and last round's feedback."""
+    """One statement with its questions, reason box and last round's feedback.
+
+    ``novelty`` says how a statement new on this round came about (with the earlier
+    wordings, in the page's language); ``rated_text`` is the wording the panel rated last
+    round when the statement was reworded since.
+    """
 
     statement_id: int
     number: int
@@ -185,6 +215,9 @@ class Item:
     reason_prompts: list[str]
     reason_error: str | None
     feedback: feedback.StatementFeedback | None
+    novelty: str | None = None
+    earlier: list[str] = field(default_factory=list)
+    rated_text: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -192,9 +225,21 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ProposalBox:
+    """The "propose a statement" box of one topic."""
+
+    name: str
+    topic_title: str
+    text: str
+    error: str | None
+    max_length: int = PROPOSAL_MAX_LENGTH
+
+
+@dataclass(frozen=True)
 class Section:
     title: str
     items: list[Item]
+    proposal: ProposalBox | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +257,7 @@ class Questionnaire:
     submitted_on: dt.date | None
     pending_changes: bool
     errors: list[FieldError] = field(default_factory=list)
+    proposals_only: bool = False
 
     @property
     def total(self) -> int:
@@ -227,20 +273,29 @@ def questionnaire(
     who: Participant,
     answers: AnswerSheet | None = None,
     errors: dict[str, str] | None = None,
+    kept: dict[str, str] | None = None,
 ) -> Questionnaire:
     """The round's questionnaire for ``who``.
 
-    Prefilled from ``answers`` (a rejected post), else the draft, else what they submitted.
+    Prefilled from ``answers`` (a rejected post), else the draft, else what they submitted;
+    ``kept`` holds texts of a rejected post that could not be stored (too long), by field.
     """
     respondent_id = _respondent_id(session, who)
     stored = answers_store.load(session, who.plan.round_id, respondent_id, who.plan.layout)
     if answers is None:
         answers = stored.working
     errors = errors or {}
+    kept = kept or {}
     previous = feedback.previous_round(session, who.plan)
-    ranges = feedback.middle_ranges(previous)
+    ranges = feedback.middle_ranges(previous, who.plan)
     feedbacks = feedback.build(
-        session, who.survey, previous, who.plan.statement_ids, respondent_id, who.language
+        session,
+        who.survey,
+        previous,
+        who.plan.items,
+        respondent_id,
+        who.language,
+        frozenset(answers.persuasive),
     )
     criteria = who.survey.criteria
     by_topic: dict[int, list[Item]] = {}
@@ -257,6 +312,8 @@ def questionnaire(
             )
             for c in criteria
         ]
+        fb = feedbacks.get(sid)
+        novel = feedback.novelty(previous, statement)
         by_topic.setdefault(statement.topic_id, []).append(
             Item(
                 statement_id=sid,
@@ -264,20 +321,38 @@ def questionnaire(
                 text=who.text(statement.text),
                 questions=questions,
                 reason_name=reason_field(sid),
-                reason=answers.reasons.get(sid, ""),
+                reason=kept.get(reason_field(sid), answers.reasons.get(sid, "")),
                 reason_if_outside=any((sid, c.id) in ranges for c in criteria),
                 reason_prompts=[
                     _reason_prompt(who, c, lo, hi)
                     for c, (lo, hi) in _outside(answers, ranges, sid, criteria)
                 ],
                 reason_error=errors.get(reason_field(sid)),
-                feedback=feedbacks.get(sid),
+                feedback=fb,
+                novelty=novel.origin if novel else None,
+                earlier=[who.text(t) for t in novel.earlier] if novel else [],
+                rated_text=who.text(fb.rated_text) if fb and fb.rated_text else None,
             )
         )
-    sections = [
-        Section(title=who.text(topic.title), items=by_topic[topic.id])
+    boxes = {
+        topic_id: ProposalBox(
+            name=proposal_field(topic_id),
+            topic_title=who.text(topic.title),
+            text=kept.get(proposal_field(topic_id), answers.proposals.get(topic_id, "")),
+            error=errors.get(proposal_field(topic_id)),
+        )
+        for topic_id in who.proposal_topics
         for topic in who.survey.topics
-        if topic.id in by_topic
+        if topic.id == topic_id
+    }
+    sections = [
+        Section(
+            title=who.text(topic.title),
+            items=by_topic.get(topic.id, []),
+            proposal=boxes.get(topic.id),
+        )
+        for topic in who.survey.topics
+        if topic.id in by_topic or topic.id in boxes
     ]
     submitted_on = stored.submission.submitted_on if stored.submission else None
     return Questionnaire(
@@ -291,6 +366,19 @@ def questionnaire(
             FieldError(target=_target(name, sections), message=message)
             for name, message in errors.items()
         ],
+        proposals_only=who.proposals_only,
+    )
+
+
+def shown_reasons(session: Session, who: Participant) -> set[int]:
+    """Ids of the previous round's reasons this panelist's questionnaire shows."""
+    return feedback.shown_reason_ids(
+        session,
+        who.survey,
+        feedback.previous_round(session, who.plan),
+        who.plan.items,
+        _respondent_id(session, who),
+        who.language,
     )
 
 
@@ -354,7 +442,7 @@ def _outside(
 class Outcome:
     """What became of a posted questionnaire; ``errors`` maps field names to messages."""
 
-    status: Literal["saved", "submitted", "incomplete", "closed"]
+    status: Literal["saved", "submitted", "proposed", "incomplete", "closed"]
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -362,23 +450,67 @@ def answer(
     session: Session,
     who: Participant,
     posted: Posted,
-    found: dict[str, str] | None = None,
+    checked: Checked | None = None,
 ) -> Outcome:
     """Save or submit ``posted``; nothing the panelist typed is ever dropped.
 
     A late post (the round closed meanwhile) is kept as the draft, merged over the
-    existing one; an incomplete submit is saved as the draft with the problems listed.
-    ``found`` are the problems of a submit if the caller checked them already (outside
-    this transaction, so that a write holds the database only as long as writing takes).
+    existing one; an incomplete submit, or any post with a text too long to store, is
+    saved as the draft (less that text, which the page shows again) with the problems
+    listed. ``checked`` is what :func:`check` found if the caller looked already, outside
+    this transaction, so that a write holds the database only as long as writing takes.
     """
     if not _still_open(session, who):
         keep_late_answers(session, who, posted.answers)
         return Outcome("closed")
+    too_long = _too_long(who, posted.too_long)
     if posted.action == "save":
         save_draft(session, who, posted.answers)
-        return Outcome("saved")
-    errors = submit(session, who, posted.answers, found)
-    return Outcome("incomplete", errors) if errors else Outcome("submitted")
+        return Outcome("incomplete", too_long) if too_long else Outcome("saved")
+    errors = {
+        **submit(session, who, posted.answers, checked, refuse=bool(too_long)),
+        **too_long,
+    }
+    if errors:
+        return Outcome("incomplete", errors)
+    return Outcome("proposed" if posted.answers.proposals else "submitted")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a submit needs to know that reading alone can tell: its problems, and the
+    previous round's reasons the panelist was shown."""
+
+    problems: dict[str, str]
+    shown: frozenset[int]
+
+
+def check(
+    session: Session, who: Participant, answers: AnswerSheet, shown: Iterable[int] | None = None
+) -> Checked:
+    """Look, before writing, at what a submit of ``answers`` would find (``shown``: the
+    reasons the panelist was shown, if the caller knows them)."""
+    shown = shown_reasons(session, who) if shown is None else shown
+    return Checked(problems(session, who, answers), frozenset(shown))
+
+
+def _too_long(who: Participant, texts: dict[str, str]) -> dict[str, str]:
+    gettext = who.translations.gettext
+    numbers = {reason_field(i.statement_id): i.number for i in who.plan.items}
+    titles = {proposal_field(t.id): who.text(t.title) for t in who.survey.topics}
+    errors = {}
+    for name, value in texts.items():
+        if name in numbers:
+            errors[name] = gettext(
+                "Statement %(number)s: your reason has %(length)s characters; shorten it to "
+                "%(limit)s at most"
+            ) % {"number": numbers[name], "length": len(value), "limit": REASON_MAX_LENGTH}
+        else:
+            errors[name] = gettext(
+                "%(topic)s: your proposal has %(length)s characters; shorten it to %(limit)s "
+                "at most"
+            ) % {"topic": titles.get(name, ""), "length": len(value), "limit": PROPOSAL_MAX_LENGTH}
+    return errors
 
 
 def _still_open(session: Session, who: Participant) -> bool:
@@ -413,12 +545,21 @@ def submit(
     session: Session,
     who: Participant,
     answers: AnswerSheet,
-    found: dict[str, str] | None = None,
+    checked: Checked | None = None,
+    *,
+    refuse: bool = False,
 ) -> dict[str, str]:
     """Submit ``answers`` if complete, replacing any earlier submission; else keep them as
-    the draft and return the problems by field name (``found``, if already checked)."""
-    errors = problems(session, who, answers) if found is None else found
-    if errors:
+    the draft and return the problems by field name. ``refuse`` keeps them as the draft
+    whatever (the caller found another problem); ``checked`` is :func:`check`'s result,
+    if the caller has it.
+
+    The proposals among them are stored apart, with no link to this panelist, and leave
+    the draft.
+    """
+    checked = checked or check(session, who, answers)
+    errors = checked.problems
+    if errors or refuse:
         save_draft(session, who, answers)
         return errors
     respondent_id = _respondent_id_or_new(session, who)
@@ -429,7 +570,11 @@ def submit(
         who.plan.layout,
         answers,
         language=who.language,
+        shown_reasons=checked.shown,
     )
+    if answers.proposals:
+        round_ = session.get_one(Round, who.plan.round_id)
+        proposals_store.submit(session, round_, answers.proposals, language=who.language)
     return {}
 
 
@@ -447,10 +592,15 @@ def keep_late_answers(session: Session, who: Participant, answers: AnswerSheet) 
 
 
 def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:
-    """Why ``answers`` cannot be submitted: unrated cells and missing required reasons."""
+    """Why ``answers`` cannot be submitted: unrated cells, missing required reasons, and in
+    round 0 no proposal at all."""
     gettext = who.translations.gettext
-    ranges = feedback.middle_ranges(feedback.previous_round(session, who.plan))
+    ranges = feedback.middle_ranges(feedback.previous_round(session, who.plan), who.plan)
     errors: dict[str, str] = {}
+    if who.proposals_only and not answers.proposals and who.proposal_topics:
+        errors[proposal_field(who.proposal_topics[0])] = gettext(
+            "Propose at least one statement: write it in the box of its topic"
+        )
     for item in who.plan.items:
         sid = item.statement_id
         for criterion in who.survey.criteria:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.answers.cells import Layout
-from app.models import Criterion, Round, RoundItem, Statement, Survey, Topic
+from app.models import Criterion, Round, RoundItem, Statement, Survey, Topic, statement_parent
 from app.models.survey import Translations
 
 PLANS_KEPT = 256
@@ -57,13 +57,22 @@ class TopicInfo:
 
 @dataclass(frozen=True)
 class ItemInfo:
-    """A statement on the round, numbered in page order (by topic, then position)."""
+    """A statement on the round, numbered in page order (by topic, then position).
+
+    ``parent_ids`` are the versions it was made from (a reword's one parent, a split's
+    whole, a merge's parts); ``reworded_from`` the chain of versions it rewords, nearest
+    first, through which the next round finds last round's results for it.
+    """
 
     statement_id: int
     key: str
     topic_id: int
     number: int
     text: Translations
+    origin: str = "seeded"
+    version: int = 1
+    parent_ids: tuple[int, ...] = ()
+    reworded_from: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,8 @@ class SurveyInfo:
     method: dict[str, Any]
     criteria: tuple[CriterionInfo, ...]
     topics: tuple[TopicInfo, ...]
+    reasons_per_band: int = 2
+    proposals_in_rounds: bool = False
 
     @property
     def default_language(self) -> str:
@@ -166,6 +177,8 @@ def _load(session: Session, round_id: int) -> RoundPlan:
             Statement.key,
             Statement.topic_id,
             Statement.text,
+            Statement.origin,
+            Statement.version,
         )
         .join(Statement, Statement.id == RoundItem.statement_id)
         .where(RoundItem.round_id == round_id)
@@ -173,8 +186,19 @@ def _load(session: Session, round_id: int) -> RoundPlan:
     ).all()
     topic_order = {t.id: i for i, t in enumerate(topics)}
     paged = sorted(rows, key=lambda r: (topic_order.get(r.topic_id, len(topics)), r.position))
+    parents, origins = _lineage(session, survey.id)
     items = tuple(
-        ItemInfo(statement_id=r.statement_id, key=r.key, topic_id=r.topic_id, number=n, text=r.text)
+        ItemInfo(
+            statement_id=r.statement_id,
+            key=r.key,
+            topic_id=r.topic_id,
+            number=n,
+            text=r.text,
+            origin=r.origin.value,
+            version=r.version,
+            parent_ids=parents.get(r.statement_id, ()),
+            reworded_from=_reworded_chain(r.statement_id, parents, origins),
+        )
         for n, r in enumerate(paged, start=1)
     )
     info = SurveyInfo(
@@ -187,8 +211,41 @@ def _load(session: Session, round_id: int) -> RoundPlan:
         method=dict(survey.method),
         criteria=criteria,
         topics=topics,
+        reasons_per_band=survey.reasons_per_band,
+        proposals_in_rounds=survey.proposals_in_rounds,
     )
     layout = Layout.of((r.statement_id for r in rows), (c.id for c in criteria))
     return RoundPlan(
         round_id=round_id, number=round_.number, survey=info, items=items, layout=layout
     )
+
+
+def _lineage(session: Session, survey_id: int) -> tuple[dict[int, tuple[int, ...]], dict[int, str]]:
+    """Every statement's parents and origin in the study."""
+    edges = session.execute(
+        select(statement_parent.c.statement_id, statement_parent.c.parent_id)
+        .join(Statement, Statement.id == statement_parent.c.statement_id)
+        .where(Statement.survey_id == survey_id)
+        .order_by(statement_parent.c.statement_id, statement_parent.c.parent_id)
+    ).all()
+    parents: dict[int, tuple[int, ...]] = {}
+    for child, parent in edges:
+        parents[child] = (*parents.get(child, ()), parent)
+    origins = {
+        sid: origin.value
+        for sid, origin in session.execute(
+            select(Statement.id, Statement.origin).where(Statement.survey_id == survey_id)
+        )
+    }
+    return parents, origins
+
+
+def _reworded_chain(
+    statement_id: int, parents: dict[int, tuple[int, ...]], origins: dict[int, str]
+) -> tuple[int, ...]:
+    chain: list[int] = []
+    current = statement_id
+    while origins.get(current) == "reworded" and len(parents.get(current, ())) == 1:
+        current = parents[current][0]
+        chain.append(current)
+    return tuple(chain)

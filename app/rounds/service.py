@@ -29,6 +29,7 @@ from app.models.base import utcnow
 from app.panel.service import list_for
 from app.rounds import deadlines, invitations, links, repository, snapshot
 from app.schedule import plan
+from app.statements import service as statements
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,20 @@ def status(session: Session, round_: Round) -> RoundStatus:
 
 
 def launch(
-    session: Session, survey: Survey, *, deadline: dt.datetime | None = None, actor: str
+    session: Session,
+    survey: Survey,
+    *,
+    deadline: dt.datetime | None = None,
+    actor: str,
+    proposals_only: bool = False,
 ) -> Round:
     """Open the next round: freeze its statements, mint links, queue invitations.
 
-    Everything happens in the caller's transaction, so a failure leaves no half-launched
-    round; mail is only queued here, so an SMTP outage cannot stop a launch. The round's
-    scheduled reminders are written too (the worker sends them, and closes the round at
-    its deadline).
+    ``proposals_only`` opens round 0 instead, where panelists propose statements and
+    rate nothing; only a study without rounds can have one. Everything happens in the
+    caller's transaction, so a failure leaves no half-launched round; mail is only queued
+    here, so an SMTP outage cannot stop a launch. The round's scheduled reminders are
+    written too (the worker sends them, and closes the round at its deadline).
     """
     # Two launches (or a launch and a finish) at once: the second waits here for the
     # first to commit, then sees its round and is refused below.
@@ -76,19 +83,8 @@ def launch(
     if repository.open_round(session, survey) is not None:
         raise Conflict(f"study {survey.key!r} already has an open round; close it first")
     previous = repository.latest(session, survey)
-    number = previous.number + 1 if previous else 1
-    max_rounds = survey.max_rounds
-    if number > max_rounds:
-        raise Conflict(f"study {survey.key!r} has reached its maximum of {max_rounds} rounds")
-    statements = list(
-        session.scalars(
-            select(Statement)
-            .where(Statement.survey_id == survey.id, Statement.state == StatementState.ACTIVE)
-            .order_by(Statement.position, Statement.id)
-        )
-    )
-    if not statements:
-        raise Conflict(f"study {survey.key!r} has no statements left to rate")
+    number = _next_number(survey, previous, proposals_only)
+    statements = [] if proposals_only else _statements_to_rate(session, survey)
     panel = list_for(session, survey)
     if not panel:
         raise Conflict(f"study {survey.key!r} has no panel; import panelists first")
@@ -145,6 +141,32 @@ def _responders(
         )
     )
     return [p for p in panel if p.id not in earlier or invitations.has_submitted(keys, p)]
+
+
+def _next_number(survey: Survey, previous: Round | None, proposals_only: bool) -> int:
+    """The number the next round gets: 0 for a round of proposals, else the next."""
+    if proposals_only:
+        if previous is not None:
+            raise Conflict(
+                f"study {survey.key!r} already has round {previous.number}; a round of "
+                "proposals (round 0) can only open a study"
+            )
+        return 0
+    number = previous.number + 1 if previous else 1
+    if number > survey.max_rounds:
+        raise Conflict(
+            f"study {survey.key!r} has reached its maximum of {survey.max_rounds} rounds"
+        )
+    return number
+
+
+def _statements_to_rate(session: Session, survey: Survey) -> list[Statement]:
+    """The active statements, once every changed one has all its translations."""
+    chosen = statements.for_next_round(session, survey)
+    if not chosen:
+        raise Conflict(f"study {survey.key!r} has no statements left to rate")
+    statements.ensure_translated(session, survey)
+    return chosen
 
 
 def _lock(session: Session, survey: Survey) -> SurveyState | None:

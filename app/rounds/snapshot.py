@@ -68,9 +68,16 @@ def summarize(survey: Survey, criterion: Criterion, matrix: np.ndarray, cj: np.n
 
 def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
     """Compute the snapshot of a closed round (not yet added to the session)."""
+    if not round_.items:
+        return _proposals_only(session, survey, round_)
     data = load_ratings(session, survey, round_)
     previous_round = repository.previous(session, round_)
-    previous = load_ratings(session, survey, previous_round) if previous_round else None
+    # Round 0 rated nothing: round 1 is compared with no earlier round.
+    previous = (
+        load_ratings(session, survey, previous_round)
+        if previous_round and previous_round.items
+        else None
+    )
     threshold = float(survey.stopping.get("stability_threshold", 0.15))
     keys = {
         sid: (key, topic)
@@ -158,6 +165,24 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
         invited=repository.invited_count(session, round_),
         responded=len(data.respondent_ids),
         results={"statements": per_statement},
+    )
+
+
+def _proposals_only(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
+    """The snapshot of round 0: who answered, and no statement (nothing was rated)."""
+    return RoundSnapshot(
+        round_id=round_.id,
+        engine_version=engine.__version__,
+        method={
+            **survey.method,
+            "stability_threshold": float(survey.stopping.get("stability_threshold", 0.15)),
+            "stability_alpha": STABILITY_ALPHA,
+            "min_group_size": survey.min_group_size,
+            "criteria": [],
+        },
+        invited=repository.invited_count(session, round_),
+        responded=repository.submitted_count(session, round_),
+        results={"statements": []},
     )
 
 

@@ -125,6 +125,14 @@ class RemindersIn(Strict):
         return sorted(value, reverse=True)
 
 
+class FeedbackIn(Strict):
+    reasons_per_band: int = Field(default=2, ge=0, le=10)
+
+
+class ProposalsIn(Strict):
+    in_rounds: bool = False
+
+
 class SurveyIn(Strict):
     key: Key
     title: Translations
@@ -139,6 +147,8 @@ class SurveyIn(Strict):
     # Invite to each round those who did not submit the previous one (off: only those who
     # did, and panelists never invited before).
     reinvite_non_responders: bool = True
+    feedback: FeedbackIn = FeedbackIn()
+    proposals: ProposalsIn = ProposalsIn()
     topics: list[TopicIn] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -143,6 +143,8 @@ def create(session: Session, study: SurveyIn, definition: str, *, actor: str) ->
         stopping=as_plain(study.stopping),
         reminder_days=list(study.reminders.days_before),
         reinvite_non_responders=study.reinvite_non_responders,
+        feedback=as_plain(study.feedback),
+        proposals=as_plain(study.proposals),
         definition=definition,
     )
     for position, c in enumerate(study.criteria):

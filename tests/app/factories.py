@@ -51,3 +51,32 @@ def submit(
     layout = answers_store.layout_of(round_, survey.criteria)
     answers_store.submit(db, round_.id, respondent.id, layout, sheet, language="en")
     db.flush()
+
+
+def submit_with_reasons(
+    db: Session,
+    survey: Survey,
+    round_: Round,
+    panelist: Panelist,
+    rating: Callable[[int, int], int | None],
+    reason: Callable[[int], str | None],
+    *,
+    language: str = "en",
+) -> None:
+    """Like :func:`submit`, with ``reason(statement_index)`` on each statement (None: none)."""
+    respondent = respondents.find_or_create(db, panelist)
+    sheet = AnswerSheet(
+        ratings={
+            (item.statement_id, criterion.id): rating(j, c)
+            for j, item in enumerate(round_.items)
+            for c, criterion in enumerate(survey.criteria)
+        },
+        reasons={
+            item.statement_id: text
+            for j, item in enumerate(round_.items)
+            if (text := reason(j)) is not None
+        },
+    )
+    layout = answers_store.layout_of(round_, survey.criteria)
+    answers_store.submit(db, round_.id, respondent.id, layout, sheet, language=language)
+    db.flush()

@@ -151,3 +151,57 @@ class TestWorkerCommands:
         code, out = run("round", "launch", KEY, "--deadline", "2001-01-01")
         assert code == 2
         assert "has already passed" in out
+
+
+class TestDemo:
+    def test_the_demo_goes_through_the_whole_cycle_between_rounds(
+        self,
+        cli_database: str,
+        capsys: pytest.CaptureFixture[str],
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from sqlalchemy import func, select
+
+        from app import demo
+        from app.config import get_settings
+        from app.db import unit_of_work
+        from app.models import (
+            Endorsement,
+            HiddenCause,
+            Proposal,
+            ProposalState,
+            Reason,
+            Round,
+            Statement,
+            StatementOrigin,
+        )
+
+        monkeypatch.setenv("DELPHI_MAIL_DIR", str(tmp_path / "mail"))
+        get_settings.cache_clear()
+        access = demo.run()
+        assert "round 3: open" in capsys.readouterr().out
+        assert len(access.panelist_links) == 3
+        with unit_of_work() as session:
+            numbers = session.scalars(select(Round.number).order_by(Round.number)).all()
+            assert numbers == [0, 1, 2, 3]
+            states = set(session.scalars(select(Proposal.state)))
+            assert {
+                ProposalState.ACCEPTED,
+                ProposalState.MERGED,
+                ProposalState.REJECTED,
+                ProposalState.PENDING,
+            } <= states
+            origins = set(session.scalars(select(Statement.origin)))
+            assert {
+                StatementOrigin.PROPOSED,
+                StatementOrigin.REWORDED,
+                StatementOrigin.SPLIT,
+            } <= origins
+            assert session.scalar(select(func.count()).select_from(Reason)) > 100
+            assert set(session.scalars(select(Reason.language))) == {"en", "fr", "es"}
+            assert HiddenCause.PERSONAL_DATA in set(session.scalars(select(Reason.hidden_cause)))
+            marked = session.scalar(
+                select(func.count()).select_from(Endorsement).where(Endorsement.persuasive)
+            )
+            assert marked

@@ -29,7 +29,7 @@ class TestApiErrors:
         "path",
         [
             "/api/v1/studies/crime-prevention-2027/rounds/99999999999999999999/metrics",
-            "/api/v1/studies/crime-prevention-2027/rounds/0/metrics",
+            "/api/v1/studies/crime-prevention-2027/rounds/-1/metrics",
             "/api/v1/studies/%00/rounds",
             "/api/v1/studies/" + "a" * 200 + "/rounds",
         ],

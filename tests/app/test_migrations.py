@@ -243,3 +243,114 @@ class TestAnswerSetsMigration:
             (200, "draft", "maybe"),
         ]
         engine.dispose()
+
+
+class TestBetweenRoundsMigration:
+    """0003 moves parent links to statement_parent and suggestions to proposals, and back."""
+
+    def test_upgrade_moves_links_and_suggestions_and_downgrade_restores_them(
+        self, empty_database: str
+    ) -> None:
+        migrate(empty_database, "0002")
+        engine = create_engine(empty_database)
+        now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        metadata = MetaData()
+        metadata.reflect(engine)
+        tables = metadata.tables
+        with engine.begin() as conn:
+            conn.execute(
+                tables["survey"]
+                .insert()
+                .values(
+                    id=1,
+                    key="s",
+                    title={"en": "S"},
+                    description={},
+                    languages=["fr", "en"],
+                    stakeholder_groups=[],
+                    min_group_size=5,
+                    method={},
+                    stopping={},
+                    definition="",
+                    created_at=now,
+                    state="active",
+                )
+            )
+            conn.execute(
+                tables["topic"].insert().values(id=1, survey_id=1, key="t", position=0, title={})
+            )
+            for sid, parent in ((20, None), (21, 20)):
+                conn.execute(
+                    tables["statement"]
+                    .insert()
+                    .values(
+                        id=sid,
+                        survey_id=1,
+                        topic_id=1,
+                        key=f"k{sid}",
+                        position=sid,
+                        text={"fr": "x"},
+                        created_at=now,
+                        origin="seeded" if parent is None else "reworded",
+                        state="active",
+                        parent_id=parent,
+                    )
+                )
+            conn.execute(
+                tables["round"]
+                .insert()
+                .values(id=1, survey_id=1, number=1, created_at=now, state="closed")
+            )
+            conn.execute(
+                tables["round_item"].insert().values(id=1, round_id=1, statement_id=20, position=0)
+            )
+            conn.execute(
+                tables["suggestion"]
+                .insert()
+                .values(
+                    id=7,
+                    survey_id=1,
+                    round_id=1,
+                    topic_id=1,
+                    respondent_id=None,
+                    text="An idea.",
+                    state="pending",
+                    statement_id=None,
+                    proposed_on=now.date(),
+                )
+            )
+        migrate(empty_database, "0004_between")
+        with engine.connect() as conn:
+            links = conn.execute(text("SELECT statement_id, parent_id FROM statement_parent")).all()
+            proposal = conn.execute(text("SELECT id, text, language, state FROM proposal")).one()
+            versions = conn.execute(text("SELECT id, version FROM statement ORDER BY id")).all()
+            items = conn.execute(text("SELECT statement_id FROM round_item")).all()
+        # Rebuilding the statement table on SQLite must not cascade to what refers to it.
+        assert [tuple(r) for r in items] == [(20,)]
+        assert [tuple(r) for r in links] == [(21, 20)]
+        assert tuple(proposal) == (7, "An idea.", "fr", "pending")
+        assert [tuple(r) for r in versions] == [(20, 1), (21, 1)]
+        with engine.begin() as conn:
+            # A second version of k20 and a split of it (origins the old schema lacks).
+            conn.execute(
+                text(
+                    "INSERT INTO statement (id, survey_id, topic_id, key, version, position,"
+                    " text, created_at, origin, state) VALUES (22, 1, 1, 'k20', 2, 20,"
+                    " '{}', :now, 'split', 'superseded')"
+                ),
+                {"now": now},
+            )
+            conn.execute(text("INSERT INTO statement_parent VALUES (22, 20)"))
+        migrate(empty_database, "0002", down=True)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, key, parent_id, origin, state FROM statement ORDER BY id")
+            ).all()
+            suggestion = conn.execute(text("SELECT id, text FROM suggestion")).one()
+        assert [tuple(r) for r in rows] == [
+            (20, "k20", None, "seeded", "active"),
+            (21, "k21", 20, "reworded", "active"),
+            (22, "k20-v2", 20, "reworded", "dropped"),
+        ]
+        assert tuple(suggestion) == (7, "An idea.")
+        engine.dispose()

@@ -195,7 +195,12 @@ class TestMetricsErrors:
 
         assert response.status_code == 404
 
-    def test_round_zero_is_rejected(self, client, auth, survey):
+    def test_round_zero_is_a_round_of_proposals_that_may_not_exist(self, client, auth, survey):
         response = client.get(f"/api/v1/studies/{STUDY}/rounds/0/metrics", headers=auth)
+
+        assert response.status_code == 404
+
+    def test_a_negative_round_is_rejected(self, client, auth, survey):
+        response = client.get(f"/api/v1/studies/{STUDY}/rounds/-1/metrics", headers=auth)
 
         assert response.status_code == 422

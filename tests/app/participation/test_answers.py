@@ -133,15 +133,22 @@ class TestForgedInput:
         assert stored(db, round1) == NOTHING
 
     @pytest.mark.parametrize("action", ["save", "submit"])
-    def test_an_overlong_reason_stores_nothing(
+    def test_an_overlong_reason_is_refused_beside_its_field_and_the_rest_kept(
         self, db: Session, browser: Browser, survey: Survey, round1: Round, action: str
     ) -> None:
         first = round1.items[0].statement_id
         form = {**full_form(survey, round1, 5), f"reason-{first}": "x" * 4001}
         response = browser.post(form, action)
         assert response.status_code == 422
-        assert "at most 4000 characters" in response.text
-        assert stored(db, round1) == NOTHING
+        page = Page(response.text)
+        assert (
+            "Statement 1: your reason has 4001 characters; shorten it to 4000 at most" in page.text
+        )
+        assert f"reason-{first}-error" in page.ids
+        assert "x" * 4001 in response.text  # shown again, for the panelist to shorten
+        kept = stored(db, round1)
+        assert kept["draft"] == len(round1.items) * 2  # every rating kept as the draft
+        assert kept["response"] == kept["reason"] == kept["draft_reasons"] == 0
 
     @pytest.mark.parametrize("action", ["save", "submit"])
     def test_a_reason_with_a_nul_character_stores_nothing(

@@ -28,7 +28,11 @@ class TestQuestionnaire:
                 assert values == [*map(str, c.points), "cj"]
         assert len(page.all("fieldset")) == len(round1.items) * len(survey.criteria)
         assert len(page.all("legend")) == len(page.all("fieldset"))
-        assert len(page.all("textarea")) == len(round1.items)
+        reasons = [t for t in page.all("textarea") if t["name"].startswith("reason-")]
+        assert len(reasons) == len(round1.items)
+        # The demo study takes proposals on rating rounds: one box per topic.
+        proposals = [t for t in page.all("textarea") if t["name"].startswith("proposal-")]
+        assert len(proposals) == len(survey.topics)
         assert f"0 of {len(round1.items)} statements answered" in html
 
     def test_topics_group_the_statements(self, browser: Browser, survey: Survey) -> None:

@@ -1,0 +1,2 @@
+"""Reasons between rounds: reading, bands, moderation, feedback selection, summaries, argument
+strength."""
