@@ -14,6 +14,7 @@ import typer
 from app.errors import Conflict, DomainError, Invalid
 
 if TYPE_CHECKING:
+    from alembic.config import Config
     from sqlalchemy.orm import Session
 
     from app.models import Round, Survey
@@ -52,7 +53,7 @@ def _utc(value: dt.datetime | None) -> str:
     return as_utc(value).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
-def alembic_config():  # type: ignore[no-untyped-def]
+def alembic_config() -> Config:
     from alembic.config import Config
 
     config = Config(str(ROOT / "alembic.ini"))

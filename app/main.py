@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
@@ -214,7 +214,7 @@ def _cause(exc: Exception) -> str:
 
 
 def _error_response(
-    request: Request, message: str, status: int, extra: dict[str, str] | None = None
+    request: Request, message: str, status: int, extra: Mapping[str, str] | None = None
 ) -> Response:
     """JSON under /api/, otherwise the error page; neither is cached."""
     headers = {**(extra or {}), "Cache-Control": "no-store"}

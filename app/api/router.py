@@ -31,8 +31,12 @@ def _problem(description: str) -> dict[str, Any]:
     return {"model": schemas.Problem, "description": description}
 
 
-NOT_FOUND = {status.HTTP_404_NOT_FOUND: _problem("No such study or round.")}
-OPEN_ROUND = {status.HTTP_409_CONFLICT: _problem("The round is not closed yet.")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: _problem("No such study or round.")
+}
+OPEN_ROUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: _problem("The round is not closed yet.")
+}
 
 router = APIRouter(
     prefix="/api/v1",
