@@ -1,25 +1,20 @@
-"""Database engine, sessions and the unit-of-work dependency."""
+"""Database engine, sessions and units of work (the request dependencies: ``app.web.sessions``)."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
 
 READONLY = "delphi_readonly"
 
@@ -244,43 +239,3 @@ class Transactions:
 
     def read(self) -> AbstractContextManager[Session]:
         return read_session(self.engine)
-
-
-async def get_transactions() -> Transactions:
-    return Transactions()
-
-
-TransactionsDep = Annotated[Transactions, Depends(get_transactions)]
-
-
-def own_transactions(endpoint: Callable[P, R]) -> Callable[P, R]:
-    """Mark a POST endpoint whose service runs its own short transactions.
-
-    Its request session then only reads (the lookups of its dependencies), so the
-    service's transactions never wait behind the request's own; see :func:`get_session`.
-    """
-    setattr(endpoint, _OWN_TRANSACTIONS, True)
-    return endpoint
-
-
-_OWN_TRANSACTIONS = "__delphi_own_transactions__"
-
-
-def _reads_only(request: Request) -> bool:
-    route = request.scope.get("route")
-    endpoint = getattr(route, "endpoint", None)
-    return request.method in ("GET", "HEAD") or bool(getattr(endpoint, _OWN_TRANSACTIONS, False))
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """Request-scoped unit of work; committed before the response is sent.
-
-    A GET never changes state, so its session only reads and, on SQLite, waits for no
-    writer (and any write it tried would fail: ``PRAGMA query_only``).
-    """
-    with unit_of_work(readonly=_reads_only(request)) as session:
-        yield session
-
-
-# scope="function" ends the dependency (and so commits) before the response goes out.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -62,6 +63,12 @@ def _fernet() -> Fernet:
 def seal(value: str) -> str:
     """Encrypt ``value`` (an access link) for storage until the mail goes out."""
     return _fernet().encrypt(value.encode()).decode()
+
+
+def sealer() -> Callable[[str], str]:
+    """:func:`seal` with the key derived once, for sealing many values (a launch)."""
+    fernet = _fernet()
+    return lambda value: fernet.encrypt(value.encode()).decode()
 
 
 def unseal(sealed: str) -> str:

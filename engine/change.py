@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from engine._counting import (
     NotIntegerGrid,
@@ -235,6 +234,8 @@ def _assemble(
     tested = moved > 0
     z = np.full(len(pairs), np.nan)
     z[tested] = (t_plus[tested] - mu[tested]) / np.sqrt(variance[tested])
+    from scipy import special  # here, not at import: a command without statistics skips scipy
+
     pvalue = np.where(tested, 2.0 * special.ndtr(-np.abs(np.where(tested, z, 0.0))), np.nan)
     statistic = np.where(tested, np.minimum(t_plus, t_minus), np.nan)
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from engine._counting import NotIntegerGrid, column_counts, distinct_counts, median_from_counts
 from engine._validate import as_matrix, check_no_infinity
@@ -151,6 +150,8 @@ def mann_whitney(a: npt.ArrayLike, b: npt.ArrayLike) -> MannWhitney:
     sigma = np.sqrt(np.maximum(pairs / 12.0 * (safe_n + 1.0 - ties / (safe_n * (safe_n - 1.0))), 0))
     numerator = np.maximum(u_a, pairs - u_a) - pairs / 2.0 - 0.5
     z = np.divide(numerator, sigma, out=np.full(n.shape, -np.inf), where=sigma > 0)
+    from scipy import special  # here, not at import: a command without statistics skips scipy
+
     pvalue = np.where(tested, np.minimum(1.0, 2.0 * special.ndtr(-z)), np.nan)
     safe_pairs = np.where(tested, pairs, 1.0)
     return MannWhitney(

@@ -19,20 +19,18 @@ Conventions shared by every function:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Literal, NamedTuple, get_args
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from engine._counting import NotIntegerGrid, column_counts, median_from_counts
 from engine._validate import as_matrix, check_choice, check_on_scale
+from engine.methods import QUANTILE_METHODS, QuantileMethod
 from engine.scale import Scale
 
 __all__ = [
-    "QUANTILE_METHODS",
     "MedianCI",
-    "QuantileMethod",
     "Quartiles",
     "RandUcla",
     "Summary",
@@ -53,23 +51,6 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 ObjectArray = npt.NDArray[np.object_]
 
-QuantileMethod = Literal[
-    "inverted_cdf",
-    "averaged_inverted_cdf",
-    "closest_observation",
-    "interpolated_inverted_cdf",
-    "hazen",
-    "weibull",
-    "linear",
-    "median_unbiased",
-    "normal_unbiased",
-    "lower",
-    "higher",
-    "midpoint",
-    "nearest",
-]
-#: Every quantile method name :func:`numpy.quantile` accepts, in numpy's order.
-QUANTILE_METHODS: tuple[str, ...] = get_args(QuantileMethod)
 
 # Hyndman & Fan (1996) continuous sample quantiles: (alpha, beta) plotting positions,
 # written exactly as numpy writes them so the virtual index rounds identically.
@@ -778,6 +759,8 @@ def median_ci(ratings: npt.ArrayLike, confidence: float = 0.95) -> MedianCI:
     # depth = j - 1: the largest k with P(B <= k) <= tail, found from the binomial
     # quantile and then checked against the cdf on both sides (ppf is a search).
     sizes = np.maximum(n, 1)
+    from scipy import stats  # here, not at import: a command without statistics skips scipy
+
     guess = np.nan_to_num(stats.binom.ppf(tail, sizes, 0.5), nan=0.0).astype(np.int64)
     depth = guess - 1
     for candidate in (guess, guess + 1):

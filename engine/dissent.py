@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import linalg, special
 
 from engine._counting import (
     NotIntegerGrid,
@@ -135,6 +134,8 @@ def group_divergence(ratings: Any, groups: Any) -> GroupDivergence:
     defined = (df >= 1) & (tie_factor > 0) & (n >= 2)
     h = np.full(len(n), np.nan)
     h[defined] = h_raw[defined] / tie_factor[defined]
+    from scipy import special  # here, not at import: a command without statistics skips scipy
+
     pvalue = np.full(len(n), np.nan)
     pvalue[defined] = special.chdtrc(df[defined], h[defined])
     epsilon = np.where(defined, h / (safe_n - 1.0), np.nan)
@@ -371,6 +372,8 @@ def _principal_components(
     size = gram.shape[0]
     # only the leading eigenpairs (bisection and inverse iteration: far less work than a
     # full decomposition; the "evr" driver is much slower here for a subset)
+    from scipy import linalg
+
     eigenvalues, vectors = linalg.eigh(gram, subset_by_index=[size - limit, size - 1], driver="evx")
     eigenvalues, vectors = eigenvalues[::-1], vectors[:, ::-1]
     keep = eigenvalues > total * 1e-12

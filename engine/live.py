@@ -17,7 +17,6 @@ import numpy.typing as npt
 
 from engine._validate import as_matrix
 from engine.descriptive import (
-    QuantileMethod,
     Summary,
     _band,
     _cannot_judge,
@@ -26,6 +25,7 @@ from engine.descriptive import (
     _summarize_table,
     _tally,
 )
+from engine.methods import QuantileMethod
 from engine.scale import Scale
 
 __all__ = ["LiveTally"]

@@ -16,7 +16,6 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from engine._counting import (
     NotIntegerGrid,
@@ -147,6 +146,8 @@ def kendalls_w(ratings: Any) -> KendallW:
         return KendallW(np.nan, np.nan, df, np.nan, m, n, dropped)
     w = 12.0 * s / denominator
     chi2 = m * (n - 1) * w
+    from scipy import special  # here, not at import: a command without statistics skips scipy
+
     pvalue = float(special.chdtrc(df, chi2))
     return KendallW(w, chi2, df, pvalue, m, n, dropped)
 

@@ -9,10 +9,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import SessionDep
 from app.errors import Invalid
 from app.models import ApiKey
 from app.security import api_key_prefix, constant_time_equal, hash_token, new_api_key
+from app.web.sessions import SessionDep
 
 # auto_error=False: a missing header must give our 401 with WWW-Authenticate, not FastAPI's.
 _bearer = HTTPBearer(auto_error=False, description="An analyst key from `delphi apikey create`.")

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 
 from app.api import schemas, service
 from app.api.keys import AnalystKey
-from app.db import SessionDep
 from app.models import Survey
 from app.studies import service as studies
+from app.web.sessions import SessionDep
 
 StudyKey = Annotated[
     str,

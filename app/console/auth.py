@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.console import accounts, throttle
-from app.db import SessionDep
 from app.errors import Invalid
 from app.models import Facilitator
 from app.models.base import utcnow
 from app.web import ratelimit
 from app.web.csrf import csrf_token
+from app.web.sessions import SessionDep
 from app.web.urls import path_for
 
 SESSION_KEY = "facilitator_id"

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, StudyRound, done, study_page
-from app.db import SessionDep
 from app.errors import DomainError, Invalid
 from app.rounds import deadlines
 from app.schedule.plan import as_utc
+from app.web.sessions import SessionDep
 
 router = APIRouter(
     prefix="/console",

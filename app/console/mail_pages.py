@@ -8,10 +8,10 @@ from fastapi.responses import HTMLResponse, Response
 from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, StudyRound, done, render
-from app.db import SessionDep
 from app.errors import DomainError
 from app.mail import status
 from app.rounds import invitations, repository
+from app.web.sessions import SessionDep
 
 router = APIRouter(
     prefix="/console",

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from app.console import auth, report, service
 from app.console.auth import CurrentFacilitator
 from app.console.throttle import TooManyFailures
-from app.db import SessionDep, TransactionsDep, own_transactions
 from app.errors import DomainError, NotFound
 from app.models import Facilitator, Round, RoundState, Survey
 from app.panel import roster
@@ -24,6 +23,7 @@ from app.rounds import progress, repository
 from app.rounds import service as rounds
 from app.studies import service as studies
 from app.web.csrf import CsrfProtected, csrf_token
+from app.web.sessions import SessionDep, TransactionsDep, own_transactions
 from app.web.templating import templates
 from app.web.urls import path_for
 

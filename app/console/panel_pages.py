@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, done, panel_view, render
-from app.db import SessionDep
 from app.errors import Conflict, DomainError
 from app.models import Facilitator, Panelist, Survey
 from app.panel import service as panel
 from app.rounds import invitations, repository
+from app.web.sessions import SessionDep
 
 router = APIRouter(
     prefix="/console",

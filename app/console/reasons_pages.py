@@ -13,11 +13,11 @@ from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field
 from app.console.pages import Csrf, Study, StudyRound, done, render
-from app.db import SessionDep
 from app.errors import DomainError
 from app.models import Facilitator, Round, Statement, Survey
 from app.reasons import reading, service, strength
 from app.statements import service as statements
+from app.web.sessions import SessionDep
 
 router = APIRouter(
     prefix="/console",

@@ -13,12 +13,12 @@ from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field, ids, one_id, translations
 from app.console.pages import Csrf, Study, done, render
-from app.db import SessionDep
 from app.errors import DomainError
 from app.models import Facilitator, Statement, StatementState, Survey
 from app.rounds import repository
 from app.statements import lineage
 from app.statements import service as statements
+from app.web.sessions import SessionDep
 
 router = APIRouter(
     prefix="/console",

@@ -6,13 +6,13 @@ import smtplib
 import ssl
 import sys
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol, Self
 from urllib.parse import unquote, urlsplit
 
 from app.config import Settings
+from app.mail.render import Composed
 
 SmtpSecurity = Literal["none", "starttls", "tls"]
 
@@ -36,7 +36,7 @@ class Delivery:
     kind: str
     to_address: str
     link: str | None
-    message: EmailMessage
+    message: Composed
 
 
 class Backend(Protocol):
@@ -118,7 +118,13 @@ class SmtpBackend:
                 self._unreachable = exc
                 raise
         try:
-            self._connection.send_message(delivery.message)
+            message = delivery.message
+            self._connection.sendmail(
+                message.sender,
+                [message.recipient],
+                message.raw,
+                mail_options=("SMTPUTF8", "BODY=8BITMIME") if message.international else (),
+            )
         except BaseException:
             # After a failure the session state is unknown; the next message reconnects.
             self._disconnect()
@@ -174,7 +180,7 @@ class FileBackend:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{delivery.outbox_id}-{delivery.kind}.eml"
         partial = path.with_suffix(".eml.partial")
-        partial.write_bytes(delivery.message.as_bytes())
+        partial.write_bytes(delivery.message.raw)
         # A reader watching the folder never sees a half-written file.
         partial.replace(path)
         if delivery.link:

@@ -6,14 +6,16 @@ of a closed round or of a removed panelist. A cancelled row is erased like a sen
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from app.models import Outbox, OutboxState
-from app.security import seal
+from app.models.base import utcnow
+from app.security import seal, sealer
 
 # A row that is done keeps what it was (kind, language, template, round), its state,
 # attempts and timestamps; nothing that identifies the panelist or lets anyone in.
@@ -45,6 +47,35 @@ def enqueue(
     )
     session.add(row)
     return row
+
+
+def enqueue_all(session: Session, rows: Iterable[dict[str, Any]]) -> int:
+    """:func:`enqueue` for many rows by one multi-row INSERT; how many.
+
+    Each row holds :func:`enqueue`'s keyword arguments (``link`` included, sealed here).
+    """
+    seal_one = sealer()
+    now = utcnow()
+    values = [
+        {
+            "kind": row["kind"],
+            "round_id": row.get("round_id"),
+            "panelist_id": row.get("panelist_id"),
+            "to_address": row["to_address"],
+            "language": row["language"],
+            "template": row["template"],
+            "context": row["context"],
+            "secret": seal_one(row["link"]) if row.get("link") else None,
+            "state": OutboxState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    if values:
+        session.execute(insert(Outbox), values)
+    return len(values)
 
 
 def _cancel(session: Session, reason: str, *where: ColumnElement[bool]) -> int:

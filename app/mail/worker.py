@@ -1,18 +1,23 @@
 """Outbox delivery: send what is due, retry with back-off, erase personal data once sent.
 
-A row goes out in three steps, and no transaction is open while the SMTP server talks:
+Rows go out in batches of up to :data:`BATCH`, in three steps, and no transaction is open
+while the SMTP server talks:
 
-1. claim: a short transaction moves the row to ``sending`` with a lease
+1. claim: a short transaction moves the batch to ``sending`` with a lease
    (``lease_until``), by a conditional UPDATE (plus ``FOR UPDATE SKIP LOCKED`` on
-   PostgreSQL), so of several workers exactly one gets it. A row of a round that has
-   closed (or passed its deadline) is not claimed but cancelled: a reminder queued
+   PostgreSQL), so of several workers exactly one gets each row. A row of a round that
+   has closed (or passed its deadline) is not claimed but cancelled: a reminder queued
    before a close and picked up after it never goes out;
-2. send: the message goes to the server, outside any transaction (on SQLite a transaction
-   would hold the one write lock, and every panelist's save with it, for the whole exchange);
-3. mark: a second short transaction records the row as ``sent`` (erasing the link, the
-   address and the context) or puts it back to ``pending`` with a back-off, or ``failed``.
+2. send: each message goes to the server over the pass's one connection, outside any
+   transaction (on SQLite a transaction would hold the one write lock, and every
+   panelist's save with it, for the whole exchange); a failure is recorded on its row at
+   once (back to ``pending`` with a back-off, or ``failed``);
+3. mark: a second short transaction records the delivered rows as ``sent``, erasing the
+   link, the address and the context. Claimed rows left unsent (a stop, or a batch that
+   ran past half its lease) are handed back.
 
-A worker that dies between 1 and 3 leaves the row ``sending`` until its lease runs out;
+Two transactions per batch rather than per message: they were most of the worker's time.
+A worker that dies between 1 and 3 leaves its rows ``sending`` until the lease runs out;
 then any worker claims it again and sends it under the same Message-ID, so the server
 may receive it twice but a receiver can recognise the second copy. Each claim counts as an
 attempt, so a message that kills its worker every time is still given up in the end.
@@ -25,10 +30,11 @@ import datetime as dt
 import logging
 import smtplib
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, exists, func, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, exists, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from app.config import Settings, get_settings
@@ -48,6 +54,8 @@ RETRY_CAP = dt.timedelta(hours=1)
 # last_error is for an operator's eye; a server's full reply adds nothing past this.
 ERROR_LIMIT = 500
 ROUND_OVER = "round closed"
+# Rows claimed and marked together: the most a crash can leave to be sent twice.
+BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -118,11 +126,11 @@ def send_due(
     outcomes = {OutboxState.SENT: 0, OutboxState.FAILED: 0, OutboxState.PENDING: 0}
     if ids:
         with backend:
-            for row_id in ids:
+            for start in range(0, len(ids), BATCH):
                 if stop is not None and stop.is_set():
                     break
-                outcome = _send_one(row_id, backend, now, settings)
-                if outcome is not None:
+                batch = _send_batch(ids[start : start + BATCH], backend, now, settings, stop)
+                for outcome in batch:
                     outcomes[outcome] += 1
     result = SendResult(
         sent=outcomes[OutboxState.SENT],
@@ -155,13 +163,42 @@ def cancel_over(now: dt.datetime) -> int:
     return count
 
 
+def _send_batch(
+    row_ids: list[int],
+    backend: backends.Backend,
+    now: dt.datetime,
+    settings: Settings,
+    stop: threading.Event | None,
+) -> list[OutboxState]:
+    """Claim, send and mark the rows of one batch; the outcome of each row this worker had."""
+    rows = _claim(row_ids, now, settings)
+    # Past half the lease the rest is handed back rather than risk a second worker
+    # claiming a row this one is about to send (a server answering each message slowly).
+    give_back_at = time.monotonic() + settings.mail_lease / 2
+    outcomes: list[OutboxState] = []
+    delivered: list[int] = []
+    unsent: list[Outbox] = []
+    try:
+        for row in rows:
+            if (stop is not None and stop.is_set()) or time.monotonic() >= give_back_at:
+                unsent.append(row)
+                continue
+            outcome = _send_one(row, backend, now, settings)
+            if outcome == OutboxState.SENT:
+                delivered.append(row.id)
+            outcomes.append(outcome)
+    finally:
+        # Also when a failure could not be recorded: what the server took is marked.
+        _mark_delivered(delivered)
+    if unsent:
+        _give_back(unsent)
+    return outcomes
+
+
 def _send_one(
-    row_id: int, backend: backends.Backend, now: dt.datetime, settings: Settings
-) -> OutboxState | None:
-    """Claim, send and mark one row; ``None`` if another worker has it or it is done."""
-    row = _claim(row_id, now, settings)
-    if row is None:
-        return None
+    row: Outbox, backend: backends.Backend, now: dt.datetime, settings: Settings
+) -> OutboxState:
+    """Send one claimed row; ``SENT`` (marked by the caller) or the failure recorded."""
     if row.attempts > settings.mail_max_attempts:
         # Only a row whose workers died mid-send gets here: every attempt was a claim.
         _settle(row, {"state": OutboxState.FAILED, "last_error": _DIED, **ERASED})
@@ -187,13 +224,19 @@ def _send_one(
         except Exception:
             _log_unsettled(row.id, "its failed attempt could not be recorded")
             raise
-    try:
-        _mark_sent(row.id)
-    except Exception:
-        _log_unsettled(row.id, "was handed to the mail server but could not be marked sent")
-        raise
     log.debug("outbox %d sent", row.id)
     return OutboxState.SENT
+
+
+def _mark_delivered(row_ids: list[int]) -> None:
+    if not row_ids:
+        return
+    try:
+        _mark_sent(row_ids)
+    except Exception:
+        for row_id in row_ids:
+            _log_unsettled(row_id, "was handed to the mail server but could not be marked sent")
+        raise
 
 
 _DIED = "the worker sending it stopped before it could record the outcome, every attempt"
@@ -208,12 +251,12 @@ def _log_unsettled(row_id: int, what: str) -> None:
     )
 
 
-def _claim(row_id: int, now: dt.datetime, settings: Settings) -> Outbox | None:
-    """Take the row for this worker in a transaction of its own; ``None`` if taken or over."""
+def _claim(row_ids: list[int], now: dt.datetime, settings: Settings) -> list[Outbox]:
+    """Take those of the rows still due for this worker, in one transaction; in id order."""
     due = (
         select(Outbox.id)
         .where(
-            Outbox.id == row_id,
+            Outbox.id.in_(row_ids),
             _due(now),
             or_(Outbox.round_id.is_(None), ~_round_over(now)),
         )
@@ -223,34 +266,61 @@ def _claim(row_id: int, now: dt.datetime, settings: Settings) -> Outbox | None:
     )
     claimed_at = utcnow()
     with unit_of_work() as session:
-        reclaim = session.scalar(select(Outbox.state).where(Outbox.id == row_id))
-        claimed = session.execute(
-            update(Outbox)
-            # The due test is the claim itself: of two racing workers, one changes the row
-            # (state or lease) and the other's UPDATE then matches nothing.
-            .where(Outbox.id.in_(due), _due(now))
-            .values(
-                state=OutboxState.SENDING,
-                claimed_at=claimed_at,
-                lease_until=claimed_at + dt.timedelta(seconds=settings.mail_lease),
-                attempts=Outbox.attempts + 1,
-                # Kept from an earlier attempt, so a retry carries the same Message-ID.
-                message_id=func.coalesce(
-                    Outbox.message_id, render.message_id(row_id, settings.mail_from)
-                ),
+        reclaim = set(
+            session.scalars(
+                select(Outbox.id).where(Outbox.id.in_(row_ids), Outbox.state == OutboxState.SENDING)
             )
-            .execution_options(synchronize_session=False)
         )
-        if not isinstance(claimed, CursorResult) or claimed.rowcount != 1:
-            return None
-        if reclaim == OutboxState.SENDING:
+        ids = sorted(
+            session.scalars(
+                update(Outbox)
+                # The due test is the claim itself: of two racing workers, one changes the
+                # row (state or lease) and the other's UPDATE then matches nothing.
+                .where(Outbox.id.in_(due), _due(now))
+                .values(
+                    state=OutboxState.SENDING,
+                    claimed_at=claimed_at,
+                    lease_until=claimed_at + dt.timedelta(seconds=settings.mail_lease),
+                    attempts=Outbox.attempts + 1,
+                )
+                .returning(Outbox.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if not ids:
+            return []
+        # Kept from an earlier attempt, so a retry carries the same Message-ID.
+        # One statement run for many parameter sets (executemany), at the Core level.
+        session.connection().execute(
+            update(Outbox)
+            .where(Outbox.id == bindparam("row_id"), Outbox.message_id.is_(None))
+            .values(message_id=bindparam("new_id")),
+            [{"row_id": i, "new_id": render.message_id(i, settings.mail_from)} for i in ids],
+        )
+        for row_id in sorted(reclaim.intersection(ids)):
             log.warning(
                 "outbox %d: the worker sending it stopped (its lease ran out); sending it "
                 "again under the same Message-ID",
                 row_id,
             )
         # Loaded after the claim and returned detached (the factory does not expire on commit).
-        return session.get(Outbox, row_id)
+        return list(session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
+
+
+def _give_back(rows: list[Outbox]) -> None:
+    """Return claimed rows this worker did not try to send: pending again, the claim undone."""
+    with unit_of_work() as session:
+        for row in rows:
+            session.execute(
+                update(Outbox)
+                .where(
+                    Outbox.id == row.id,
+                    Outbox.state == OutboxState.SENDING,
+                    Outbox.attempts == row.attempts,
+                )
+                .values(state=OutboxState.PENDING, attempts=row.attempts - 1, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _settle(row: Outbox, values: dict[str, Any]) -> bool:
@@ -270,14 +340,14 @@ def _settle(row: Outbox, values: dict[str, Any]) -> bool:
     return isinstance(result, CursorResult) and result.rowcount == 1
 
 
-def _mark_sent(row_id: int) -> None:
-    """Record the delivery and erase what the row no longer needs: link, address, context."""
+def _mark_sent(row_ids: list[int]) -> None:
+    """Record the deliveries and erase what the rows no longer need: link, address, context."""
     with unit_of_work() as session:
         session.execute(
             update(Outbox)
             # Not fenced: whichever worker delivered it, the message went out.
             .where(
-                Outbox.id == row_id,
+                Outbox.id.in_(row_ids),
                 Outbox.state.in_((OutboxState.SENDING, OutboxState.CANCELLED)),
             )
             .values(

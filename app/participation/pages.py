@@ -13,12 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app import i18n
-from app.db import SessionDep, Transactions, TransactionsDep
+from app.db import Transactions
 from app.errors import NotFound
 from app.participation import schemas, service
 from app.web.admission import LANGUAGE_SESSION_KEY, POSTED_FIELDS, kept_fields
 from app.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from app.web.csrf import CsrfProtected, csrf_token
+from app.web.sessions import SessionDep, TransactionsDep
 from app.web.templating import templates
 
 LINK_SESSION_KEY = "link_id"

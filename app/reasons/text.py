@@ -11,13 +11,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import stop_words
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = ["NEAR_DUPLICATE", "Space", "Terms", "similarity"]
+
+
+def _vectorizer(**options: Any) -> TfidfVectorizer:
+    """A TF-IDF vectoriser; scikit-learn (and the scipy it pulls in, seconds and 150 MB) is
+    imported on first use, not by every process that imports the routes."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(**options)
+
 
 # Two texts this similar say the same thing (in practice: the same words, a few changed).
 NEAR_DUPLICATE = 0.75
@@ -31,7 +43,7 @@ class Space:
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
-        vectorizer = TfidfVectorizer(
+        vectorizer = _vectorizer(
             analyzer="char_wb",
             ngram_range=(3, 5),
             lowercase=True,
@@ -66,7 +78,7 @@ def _stop_words(language: str) -> frozenset[str]:
         return frozenset()
     # The same normalisation the vectoriser applies to the texts, so that every stop word
     # is one of its tokens (scikit-learn warns otherwise).
-    analyze = TfidfVectorizer(lowercase=True, strip_accents="unicode").build_analyzer()
+    analyze = _vectorizer(lowercase=True, strip_accents="unicode").build_analyzer()
     return frozenset(token for word in words for token in analyze(word))
 
 
@@ -79,7 +91,7 @@ class Terms:
 
     def __init__(self, texts: Sequence[str], languages: Iterable[str | None]) -> None:
         stop = frozenset().union(*(_stop_words(lang) for lang in set(languages) if lang))
-        vectorizer = TfidfVectorizer(
+        vectorizer = _vectorizer(
             lowercase=True,
             strip_accents="unicode",
             ngram_range=(1, 2),

@@ -7,6 +7,7 @@ Who has submitted is worked out when needed from the respondent pseudonyms
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, literal, select, update
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.errors import Conflict
-from app.mail.outbox import cancel_for_panelist, enqueue
+from app.mail.outbox import cancel_for_panelist, enqueue, enqueue_all
 from app.models import (
     Outbox,
     OutboxState,
@@ -65,6 +66,49 @@ def send(
         link=link,
         round_id=round_.id,
         panelist_id=panelist.id,
+    )
+
+
+def send_all(
+    session: Session,
+    survey: Survey,
+    round_: Round,
+    panelists: Sequence[Panelist],
+    kind: str,
+    **extra: Any,
+) -> int:
+    """:func:`send` to each of ``panelists`` (removed ones skipped), by two multi-row
+    INSERTs; how many."""
+    panelists = [p for p in panelists if p.email is not None]
+    urls = links.mint_all(session, round_, panelists)
+    return queue_all(session, survey, round_, zip(panelists, urls, strict=True), kind, **extra)
+
+
+def queue_all(
+    session: Session,
+    survey: Survey,
+    round_: Round,
+    addressed: Iterable[tuple[Panelist, str]],
+    kind: str,
+    **extra: Any,
+) -> int:
+    """Queue a mail of ``kind`` to each panelist with their link (already minted); how many."""
+    return enqueue_all(
+        session,
+        (
+            {
+                "kind": kind,
+                "to_address": panelist.email,
+                "language": panelist.language,
+                "template": TEMPLATES[kind],
+                "context": context(survey, round_, panelist, **extra),
+                "link": url,
+                "round_id": round_.id,
+                "panelist_id": panelist.id,
+            }
+            for panelist, url in addressed
+            if panelist.email is not None
+        ),
     )
 
 
@@ -150,8 +194,7 @@ def announce_deadline(session: Session, survey: Survey, round_: Round, previous:
     """Tell everyone invited to the round its new deadline; how many were told."""
     earlier = as_utc(previous).isoformat() if previous is not None else None
     panel = links.invited(session, round_)
-    for panelist in panel:
-        send(session, survey, round_, panelist, DEADLINE, previous_deadline=earlier)
+    send_all(session, survey, round_, panel, DEADLINE, previous_deadline=earlier)
     return len(panel)
 
 

@@ -110,8 +110,7 @@ def launch(
             session.add(round_)
     except IntegrityError as exc:  # the lock above makes this unreachable, short of a bug
         raise Conflict(f"round {number} of study {survey.key!r} already exists") from exc
-    for panelist in panel:
-        invitations.send(session, survey, round_, panelist, invitations.INVITATION)
+    invitations.send_all(session, survey, round_, panel, invitations.INVITATION)
     plan.plan(session, survey, round_)
     record(
         session,
@@ -187,13 +186,15 @@ def remind(session: Session, survey: Survey, round_: Round, *, actor: str) -> in
     # FOR SHARE, as an answer does: a concurrent close() either waits or has committed.
     invitations.lock_open(session, round_)
     submitted = invitations.submitted_keys(session, round_)
-    count = 0
-    for panelist in links.invited(session, round_):
-        if invitations.has_submitted(submitted, panelist):
-            links.mint(session, round_, panelist)
-        else:
-            invitations.send(session, survey, round_, panelist, invitations.REMINDER)
-            count += 1
+    invited = links.invited(session, round_)
+    # Minted for all in panel order, so the links' ids do not sort who had answered.
+    urls = links.mint_all(session, round_, invited)
+    waiting = [
+        (panelist, url)
+        for panelist, url in zip(invited, urls, strict=True)
+        if not invitations.has_submitted(submitted, panelist)
+    ]
+    count = invitations.queue_all(session, survey, round_, waiting, invitations.REMINDER)
     record(session, actor, "round.remind", survey.id, {"round": round_.number, "reminded": count})
     return count
 

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from engine.descriptive import QuantileMethod
+from engine.methods import QuantileMethod
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]

@@ -134,8 +134,8 @@ def live_database(
 @pytest.fixture
 def app(db: Session):  # type: ignore[no-untyped-def]
     """The application, its unit of work bound to the test's transaction."""
-    from app.db import get_session, get_transactions
     from app.main import create_app
+    from app.web.sessions import get_session, get_transactions
 
     application = create_app()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,3 +208,43 @@ class TestDemo:
                 select(func.count()).select_from(Endorsement).where(Endorsement.persuasive)
             )
             assert marked
+
+
+class TestStart:
+    """A command that needs no statistics and serves no page starts without their libraries."""
+
+    HEAVY = ("scipy", "numpy", "fastapi", "jinja2")
+
+    def loaded(self, database: str, *args: str) -> set[str]:
+        code = (
+            "import sys\n"
+            "from app.cli import main\n"
+            f"sys.argv = ['delphi', *{list(args)!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print('loaded:', *(m for m in {self.HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DELPHI_DATABASE_URL": database},
+            check=True,
+        )
+        return set(done.stderr.splitlines()[-1].split()[1:])
+
+    def test_help_and_the_study_list(self, cli_database: str) -> None:
+        run("db", "upgrade")
+        assert self.loaded(cli_database, "--help") == set()
+        assert self.loaded(cli_database, "survey", "list") == set()
+
+    def test_the_engine_imports_scipy_only_when_a_statistic_runs(self) -> None:
+        code = (
+            "import sys, engine\n"
+            "assert 'scipy' not in sys.modules and 'numpy' not in sys.modules\n"
+            "engine.Scale\n"
+            "assert 'scipy' not in sys.modules\n"
+            "assert sorted(engine.__all__) == sorted([*engine._WHERE, '__version__'])\n"
+            "engine.median_ci([1.0, 2.0, 3.0])\n"
+            "assert 'scipy' in sys.modules\n"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True)

@@ -34,10 +34,15 @@ def seed_demo() -> list[str]:
     from app.rounds import links, repository
     from app.studies import service as studies
 
+    import numpy as np
+
     with unit_of_work() as session:
-        demo._open_round_one(session)
-    with unit_of_work() as session:
-        demo._answer_round_one_and_open_round_two(session)
+        demo._open_round_zero(session)
+    rng = np.random.default_rng(demo.SEED)
+    # Rounds 0 and 1 answered and closed, round 2 open: the demo stops one round short.
+    for step in (demo._round_zero, demo._round_one):
+        with unit_of_work() as session:
+            step(session, studies.get_by_key_or_raise(session, demo.STUDY_KEY), rng)
     with unit_of_work() as session:
         survey = studies.get_by_key_or_raise(session, demo.STUDY_KEY)
         round_2 = repository.open_round(session, survey)

@@ -93,8 +93,8 @@ def production(
 ) -> Iterator[tuple[FastAPI, TestClient]]:
     """The app as production builds it, on the test's transaction, at delphi.example.org."""
     from app.config import get_settings
-    from app.db import get_session
     from app.main import create_app
+    from app.web.sessions import get_session
 
     for name, value in {
         "DELPHI_ENV": "production",

@@ -188,8 +188,8 @@ def worker(monkeypatch: pytest.MonkeyPatch, db: Session) -> Iterator[Callable[[]
     A secret of this test's own keys every counter, so no earlier run's counts meet it.
     """
     from app.config import get_settings
-    from app.db import get_session
     from app.main import create_app
+    from app.web.sessions import get_session
 
     _redis_or_skip()
     monkeypatch.setenv("DELPHI_RATE_LIMIT_STORAGE", REDIS_URL)

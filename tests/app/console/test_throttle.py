@@ -264,8 +264,8 @@ class TestStorageDown:
         self, monkeypatch: pytest.MonkeyPatch, db: Session, facilitator: Facilitator
     ) -> None:
         from app.config import get_settings
-        from app.db import get_session
         from app.main import create_app
+        from app.web.sessions import get_session
 
         monkeypatch.setenv("DELPHI_RATE_LIMIT_STORAGE", "redis://127.0.0.1:1")  # nothing there
         get_settings.cache_clear()

@@ -104,8 +104,10 @@ class TestWorkerKilledMidSend:
             finally:
                 first.send_signal(signal.SIGKILL)
                 first.wait(WAIT)
-            [stuck] = [row for row in rows() if row.state == OutboxState.SENDING]
-            assert stuck.message_id is not None
+            # It had claimed its batch, all three, and was sending the first.
+            stuck = [row for row in rows() if row.state == OutboxState.SENDING]
+            assert len(stuck) == 3
+            assert all(row.message_id is not None for row in stuck)
             assert server.messages == []  # the stalled message was never accepted
             second = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())
             try:
@@ -116,9 +118,10 @@ class TestWorkerKilledMidSend:
                 second.wait(WAIT)
         assert second.returncode == 0
         assert recipients(server) == sorted(addresses)
-        # The message the killed worker was sending went out once, under its Message-ID.
-        [resent] = [m for m in server.messages if m["Message-ID"] == stuck.message_id]
-        assert resent["To"].addresses[0].addr_spec == stuck.to_address
+        # What the killed worker had claimed went out once each, under its Message-ID.
+        for row in stuck:
+            [resent] = [m for m in server.messages if m["Message-ID"] == row.message_id]
+            assert resent["To"].addresses[0].addr_spec == row.to_address
 
 
 @pytest.mark.usefixtures("live_database")

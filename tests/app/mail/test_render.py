@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser, Parser
 from typing import Any
 
 import pytest
 from jinja2 import UndefinedError
 
-from app.mail.render import compose, render
+from app.mail.render import Composed, compose, render
 from app.models import Outbox
 
 LINK = "http://testserver/r/personal-token-abc123"
@@ -133,7 +136,11 @@ class TestMessage:
             template="invitation",
             context={k: v for k, v in context().items() if k != "link"},
         )
-        message = compose(row, link=LINK, sender="Delphi panel <panel@delphi.example>")
+        composed = compose(row, link=LINK, sender="Delphi panel <panel@delphi.example>")
+        assert (composed.sender, composed.recipient) == ("panel@delphi.example", row.to_address)
+        assert not composed.international
+        assert composed.raw.isascii()
+        message = received(composed)
         assert message["To"] == "Amina Diallo <amina@example.org>"
         assert message["From"] == "Delphi panel <panel@delphi.example>"
         assert message["Message-ID"].endswith("@delphi.example>")
@@ -155,6 +162,53 @@ class TestMessage:
             template="reminder",
             context={k: v for k, v in context().items() if k != "link"},
         )
-        message = compose(row, link=LINK, sender="panel@delphi.example")
+        message = received(compose(row, link=LINK, sender="panel@delphi.example"))
         assert message["Content-Language"] == "fr"
         assert message["Subject"].startswith("Rappel")
+
+    def test_a_name_outside_ascii_and_a_long_subject_are_encoded_and_folded(self) -> None:
+        values = {k: v for k, v in context().items() if k != "link"}
+        values |= {"name": "Zoë Œuvre-Ñúñez", "survey_title": "Prévention " * 12}
+        row = Outbox(
+            id=9,
+            kind="invitation",
+            to_address="zoe@example.org",
+            language="fr",
+            template="invitation",
+            context=values,
+        )
+        composed = compose(row, link=LINK, sender="Panel Délphi <panel@delphi.example>")
+        assert composed.raw.isascii()
+        assert max(len(line) for line in composed.raw.split(b"\r\n")) <= 78
+        message = received(composed)
+        assert message["To"] == "Zoë Œuvre-Ñúñez <zoe@example.org>"
+        assert message["From"] == "Panel Délphi <panel@delphi.example>"
+        assert ("Prévention " * 12).strip() in message["Subject"]
+        plain = message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        assert "Zoë Œuvre-Ñúñez" in plain.get_content()
+        assert LINK in plain.get_content()
+
+    def test_an_address_outside_ascii_is_sent_as_utf8_headers(self) -> None:
+        row = Outbox(
+            id=10,
+            kind="invitation",
+            to_address="zoë@exämple.org",
+            language="en",
+            template="invitation",
+            context={k: v for k, v in context().items() if k != "link"},
+        )
+        composed = compose(row, link=LINK, sender="panel@delphi.example")
+        assert composed.international
+        message = received(composed)
+        assert message["To"].addresses[0].addr_spec == "zoë@exämple.org"
+
+
+def received(composed: Composed) -> EmailMessage:
+    """The message as a receiving mail client reads it."""
+    if composed.international:  # RFC 6532 headers are UTF-8 text
+        message = Parser(policy=policy.default).parsestr(composed.raw.decode())
+    else:
+        message = BytesParser(policy=policy.default).parsebytes(composed.raw)
+    assert isinstance(message, EmailMessage)
+    return message

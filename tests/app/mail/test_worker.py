@@ -304,6 +304,39 @@ class TestParallelWorkers:
         assert {row.state for row in outbox()} == {OutboxState.SENT}
 
 
+@pytest.mark.usefixtures("live_database")
+class TestBatches:
+    def test_a_stop_hands_back_the_claimed_rows_it_did_not_send(
+        self, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        queue(3)
+        stop = threading.Event()
+        real = backends.SmtpBackend.send
+
+        def send_then_stop(backend: backends.SmtpBackend, delivery: backends.Delivery) -> None:
+            real(backend, delivery)
+            stop.set()
+
+        monkeypatch.setattr(backends.SmtpBackend, "send", send_then_stop)
+        assert send_due(stop=stop) == SendResult(sent=1)
+        assert [(r.state, r.attempts, r.lease_until) for r in outbox()] == [
+            (OutboxState.SENT, 1, None),
+            (OutboxState.PENDING, 0, None),
+            (OutboxState.PENDING, 0, None),
+        ]
+        monkeypatch.setattr(backends.SmtpBackend, "send", real)
+        assert send_due() == SendResult(sent=2)
+        assert len({m["Message-ID"] for m in smtp.messages}) == 3
+
+    def test_a_pass_larger_than_a_batch_sends_every_row_once(self, smtp: LocalSmtp) -> None:
+        queued = queue(worker.BATCH * 2 + 3)
+        assert send_due() == SendResult(sent=len(queued))
+        assert sorted(str(m["To"].addresses[0].addr_spec) for m in smtp.messages) == sorted(
+            q.address for q in queued
+        )
+        assert {row.state for row in outbox()} == {OutboxState.SENT}
+
+
 def send_and_crash(monkeypatch: pytest.MonkeyPatch, **send_options: Any) -> None:
     """A pass whose "mark sent" step fails as if the worker died right after the server's 250."""
     real = worker._mark_sent
