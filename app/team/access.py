@@ -32,17 +32,17 @@ def require(session: Session, facilitator: Facilitator, key: str, needed: Role) 
     Raises ``NotFound`` when the account is not on the study's team (or there is no such
     study) and :class:`Forbidden` when its role is too low.
     """
-    role = None
     # No study has such a key; PostgreSQL would refuse the NUL outright.
-    if len(key) <= MAX_KEY_LENGTH and key.isprintable():
-        role = session.scalar(
-            select(Membership.role)
-            .join(Survey, Survey.id == Membership.survey_id)
-            .where(Survey.key == key, Membership.facilitator_id == facilitator.id)
-        )
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise NotFound("There is no study at this address.")
+    role = session.scalar(
+        select(Membership.role)
+        .join(Survey, Survey.id == Membership.survey_id)
+        .where(Survey.key == key, Membership.facilitator_id == facilitator.id)
+    )
     if role is None:
         # The message a missing study gets, so the two cannot be told apart.
-        raise NotFound(f"no study with key {key[:MAX_KEY_LENGTH]!r}")
+        raise NotFound(f"no study with key {key!r}")
     if not role.includes(needed):
         raise Forbidden(
             f"Your role in this study is {role.value}; this needs the {needed.value} role. "
