@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.errors import Conflict, DomainError, Invalid
+from app.errors import Conflict, DomainError, Invalid, NotFound
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.orm import Session
 
-    from app.models import Round, Survey
+    from app.models import Facilitator, Round, Survey
 
 cli = typer.Typer(
     no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
@@ -28,6 +28,7 @@ panel_cli = typer.Typer(no_args_is_help=True, help="The panel of invited stakeho
 round_cli = typer.Typer(no_args_is_help=True, help="Launch, watch, remind and close rounds.")
 mail_cli = typer.Typer(no_args_is_help=True, help="The outbox worker.")
 facilitator_cli = typer.Typer(no_args_is_help=True, help="Facilitator accounts.")
+team_cli = typer.Typer(no_args_is_help=True, help="Who is on a study's team, in which role.")
 apikey_cli = typer.Typer(no_args_is_help=True, help="Analyst API keys.")
 for name, sub in [
     ("db", db_cli),
@@ -36,6 +37,7 @@ for name, sub in [
     ("round", round_cli),
     ("mail", mail_cli),
     ("facilitator", facilitator_cli),
+    ("team", team_cli),
     ("apikey", apikey_cli),
 ]:
     cli.add_typer(sub, name=name)
@@ -109,16 +111,31 @@ def _open_round(session: Session, survey: Survey) -> Round:
 
 
 @survey_cli.command("import")
-def survey_import(file: Path) -> None:
+def survey_import(
+    file: Path,
+    owner: Annotated[
+        list[str] | None, typer.Option(help="Email of an account to make owner (repeatable)")
+    ] = None,
+) -> None:
     """Validate a study YAML file and import it; nothing is written on error."""
     from app.db import unit_of_work
+    from app.models import Role
     from app.studies import service
+    from app.team import service as team
 
     with _reporting_errors(), unit_of_work() as session:
         survey = service.import_file(session, file)
+        for email in owner or []:
+            team.add(session, survey, _account(session, email), Role.OWNER, actor="cli")
         typer.echo(
             f"imported {survey.key!r}: {len(survey.topics)} topics, "
             f"{len(survey.statements)} statements, {len(survey.criteria)} criteria"
+        )
+    if not owner:
+        typer.echo(
+            f"note: nobody can open {survey.key!r} in the console until it has an owner: "
+            f"delphi team add {survey.key} EMAIL --role owner",
+            err=True,
         )
 
 
@@ -445,16 +462,87 @@ def facilitator_create(
         typer.echo(f"facilitator {email} created")
 
 
+def _account(session: Session, email: str) -> Facilitator:
+    from app.console import accounts
+
+    facilitator = accounts.get_by_email(session, email)
+    if facilitator is None:
+        raise NotFound(f"no facilitator account has the email {email!r}")
+    return facilitator
+
+
+@team_cli.command("add")
+def team_add(
+    survey: str,
+    email: str,
+    role: Annotated[str, typer.Option(help="owner, facilitator or observer")] = "owner",
+) -> None:
+    """Put an existing account on a study's team."""
+    from app.team import service as team
+
+    with _study(survey) as (session, study):
+        parsed = team.parse_role(role)
+        team.add(session, study, _account(session, email), parsed, actor="cli")
+        typer.echo(f"{email} is {parsed.value} of {study.key}")
+
+
+@team_cli.command("list")
+def team_list(survey: str) -> None:
+    """The study's team: email, role, and whether a password is set yet."""
+    from app.team import service as team
+
+    with _study(survey) as (session, study):
+        for member in team.members(session, study):
+            pending = "\tinvited, no password yet" if member.pending else ""
+            typer.echo(f"{member.facilitator.email}\t{member.membership.role.value}{pending}")
+
+
 @apikey_cli.command("create")
-def apikey_create(name: str) -> None:
+def apikey_create(
+    name: str,
+    study: Annotated[str, typer.Option(help="Key of the one study it reads (default: all)")] = "",
+    expires: Annotated[str, typer.Option(help="Expiry: " + DEADLINE_HELP)] = "",
+) -> None:
     """Create an analyst API key; it is shown once and stored only hashed."""
     from app.api import keys
     from app.db import unit_of_work
+    from app.studies import service
 
     with _reporting_errors():
         with unit_of_work() as session:
-            full = keys.create(session, name=name)
+            survey = service.get_by_key_or_raise(session, study) if study else None
+            full = keys.create(
+                session, name=name, survey=survey, expires_at=keys.parse_expiry(expires)
+            )
         typer.echo(full)
+
+
+@apikey_cli.command("list")
+def apikey_list() -> None:
+    """Every key: prefix, name, study, state, expiry, last used (never the key itself)."""
+    from app.api import keys
+    from app.db import unit_of_work
+
+    with unit_of_work() as session:
+        for view in keys.list_keys(session):
+            key = view.key
+            used = key.last_used_on.isoformat() if key.last_used_on else "never"
+            typer.echo(
+                f"dk_{key.prefix}\t{key.name}\t{view.study or '(all studies)'}\t{view.state}"
+                f"\texpires {_utc(key.expires_at) if key.expires_at else 'never'}\tlast used {used}"
+            )
+
+
+@apikey_cli.command("revoke")
+def apikey_revoke(prefix: Annotated[str, typer.Argument(help="The key's prefix, dk_...")]) -> None:
+    """Revoke a key: it is refused (401) from now on."""
+    from app.api import keys
+    from app.db import unit_of_work
+
+    with _reporting_errors(), unit_of_work() as session:
+        key = keys.get_or_raise(session, prefix=prefix)
+        keys.revoke(session, key, actor="cli")
+        typer.echo(f"revoked dk_{key.prefix} ({key.name})")
 
 
 @cli.command("serve")

@@ -30,6 +30,7 @@ from app.models import (
     Panelist,
     ProposalState,
     Reason,
+    Role,
     Round,
     RoundState,
     Statement,
@@ -46,6 +47,7 @@ from app.schedule.plan import as_utc
 from app.security import hash_password
 from app.statements import service as statement_store
 from app.studies import service as studies
+from app.team import service as team
 
 STUDY_FILE = "surveys/crime-prevention-strategy.yaml"
 STUDY_KEY = "crime-prevention-2027"
@@ -422,15 +424,17 @@ def _access(session: Session, survey: Survey, fresh: bool) -> DemoAccess:
     facilitator = session.scalar(select(Facilitator).where(Facilitator.email == FACILITATOR_EMAIL))
     replaced = facilitator is not None
     if facilitator is None:
-        session.add(
-            Facilitator(
-                email=FACILITATOR_EMAIL,
-                name="Demo facilitator",
-                password_hash=hash_password(password),
-            )
+        facilitator = Facilitator(
+            email=FACILITATOR_EMAIL,
+            name="Demo facilitator",
+            password_hash=hash_password(password),
         )
+        session.add(facilitator)
+        session.flush()
     else:
         facilitator.password_hash = hash_password(password)
+    if team.role_of(session, survey.id, facilitator) is None:
+        team.add(session, survey, facilitator, Role.OWNER, actor="demo")
     from app.api import keys
 
     for old in session.scalars(select(ApiKey).where(ApiKey.name == "demo")):

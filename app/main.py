@@ -127,6 +127,8 @@ def create_app() -> FastAPI:
     from app.console.pages import router as console_router
     from app.console.panel_pages import router as panel_router
     from app.participation.pages import router as participation_router
+    from app.team import account_pages
+    from app.team import pages as team_pages
 
     app.include_router(participation_router)
     app.include_router(console_router)
@@ -136,6 +138,8 @@ def create_app() -> FastAPI:
     app.include_router(reasons_pages.router)
     app.include_router(proposals_pages.router)
     app.include_router(statements_pages.router)
+    app.include_router(team_pages.router)
+    app.include_router(account_pages.router)
     app.include_router(api_router)
     app.include_router(docs_router)
 

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import Response
 
-from app.api import schemas, service
-from app.api.keys import AnalystKey
+from app.api import keys, schemas, service
+from app.api.keys import AnalystKey, CurrentKey
+from app.errors import NotFound
 from app.models import Survey
 from app.studies import service as studies
 from app.web.sessions import SessionDep
@@ -42,22 +43,28 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["analyst"],
     dependencies=[AnalystKey],
-    responses={status.HTTP_401_UNAUTHORIZED: _problem("Missing, unknown or revoked API key.")},
+    responses={
+        status.HTTP_401_UNAUTHORIZED: _problem("Missing, unknown, revoked or expired API key.")
+    },
 )
 
 
-def study_or_404(session: SessionDep, key: StudyKey) -> Survey:
-    """The study named in the path, or a 404 JSON answer."""
-    return studies.get_by_key_or_raise(session, key)
+def study_or_404(session: SessionDep, key: StudyKey, api_key: CurrentKey) -> Survey:
+    """The study named in the path, or a 404 JSON answer (also outside the key's scope)."""
+    survey = studies.get_by_key(session, key)
+    if survey is None or not keys.in_scope(api_key, survey):
+        # The same answer either way: a scoped key cannot tell which other studies exist.
+        raise NotFound(f"no study with key {key!r}")
+    return survey
 
 
 StudyDep = Annotated[Survey, Depends(study_or_404)]
 
 
 @router.get("/studies", status_code=status.HTTP_200_OK)
-def list_studies(session: SessionDep) -> list[schemas.Study]:
-    """Every study with its criteria, consensus rules and stakeholder groups."""
-    return service.list_studies(session)
+def list_studies(session: SessionDep, api_key: CurrentKey) -> list[schemas.Study]:
+    """The studies the key reads, with their criteria, consensus rules and stakeholder groups."""
+    return service.list_studies(session, api_key.survey_id)
 
 
 @router.get("/studies/{key}/rounds", status_code=status.HTTP_200_OK, responses=NOT_FOUND)

@@ -76,12 +76,16 @@ def _study(survey: Survey, round_count: int) -> schemas.Study:
     )
 
 
-def list_studies(session: Session) -> list[schemas.Study]:
-    """Every study, oldest first, with its number of rounds."""
+def list_studies(session: Session, only: int | None = None) -> list[schemas.Study]:
+    """Every study (or the one with id ``only``), oldest first, with its number of rounds."""
     counts = dict(
         session.execute(select(Round.survey_id, func.count()).group_by(Round.survey_id)).all()
     )
-    return [_study(survey, counts.get(survey.id, 0)) for survey in studies.list_all(session)]
+    return [
+        _study(survey, counts.get(survey.id, 0))
+        for survey in studies.list_all(session)
+        if only is None or survey.id == only
+    ]
 
 
 def list_rounds(session: Session, survey: Survey) -> list[schemas.Round]:

@@ -8,11 +8,11 @@ at once; a session also ends, whatever happens, ``SESSION_LIFETIME`` after sign-
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request, status
+from fastapi import Depends, Request, params, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from app.audit import record
 from app.console import accounts, throttle
 from app.errors import Invalid
-from app.models import Facilitator
+from app.models import Facilitator, Role
 from app.models.base import utcnow
+from app.team import access
 from app.web import ratelimit
 from app.web.csrf import csrf_token
 from app.web.sessions import SessionDep
@@ -123,12 +124,29 @@ class LoginRequired(Exception):
 
 
 class ConsoleRoute(APIRoute):
-    """A route that sends a visitor who is not signed in to the sign-in page.
+    """A console route: signed-in accounts only, each with its role in the study checked.
 
-    Done here rather than with an app-wide exception handler: a redirect is the
-    console's answer, not an error page. Its responses are never cached (errors raised
-    past it get the same header from the app-wide handlers).
+    Every route gets :func:`by_method` unless it declares another guard among its
+    dependencies (:data:`Public`, :data:`OwnerOnly`), so a route added later is checked
+    without anyone remembering to. A visitor who is not signed in is sent to the sign-in
+    page; that is done here rather than with an app-wide exception handler, since a
+    redirect is the console's answer, not an error page. Its responses are never cached
+    (errors raised past it get the same header from the app-wide handlers).
     """
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        dependencies: Sequence[params.Depends] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        declared = [d for d in dependencies or () if d.dependency in GUARDS]
+        if any(d.dependency is owner_only for d in declared) and "{key}" not in path:
+            raise TypeError(f"{path}: an owner-only route needs the study's {{key}} in its path")
+        guards = [] if declared else [Depends(by_method)]
+        super().__init__(path, endpoint, dependencies=[*guards, *(dependencies or ())], **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -158,3 +176,33 @@ def current_facilitator(request: Request, session: SessionDep) -> Facilitator:
 
 
 CurrentFacilitator = Annotated[Facilitator, Depends(current_facilitator)]
+
+
+def by_method(request: Request, session: SessionDep, facilitator: CurrentFacilitator) -> None:
+    """The default guard: signed in and, under ``/studies/{key}``, a role in that study.
+
+    Reading needs any role (observer and up); any other method needs facilitator or
+    owner. The role is kept on ``request.state.role`` for the page to use.
+    """
+    key = request.path_params.get("key")
+    if key is not None:
+        needed = access.needed_for(request.method)
+        request.state.role = access.require(session, facilitator, key, needed)
+
+
+def owner_only(request: Request, session: SessionDep, facilitator: CurrentFacilitator) -> None:
+    """The guard of the team and API-key pages: the study's owners only, for every method."""
+    key = request.path_params["key"]
+    request.state.role = access.require(session, facilitator, key, Role.OWNER)
+
+
+def public() -> None:
+    """The guard of the pages for visitors who are not signed in: none.
+
+    Sign-in and the password links; whoever reaches them proves nothing yet.
+    """
+
+
+Public = Depends(public)
+OwnerOnly = Depends(owner_only)
+GUARDS = (by_method, owner_only, public)

@@ -17,11 +17,12 @@ from app.console import auth, report, service
 from app.console.auth import CurrentFacilitator
 from app.console.throttle import TooManyFailures
 from app.errors import DomainError, NotFound
-from app.models import Facilitator, Round, RoundState, Survey
+from app.models import Facilitator, Role, Round, RoundState, Survey
 from app.panel import roster
 from app.rounds import progress, repository
 from app.rounds import service as rounds
 from app.studies import service as studies
+from app.team import service as team
 from app.web.csrf import CsrfProtected, csrf_token
 from app.web.sessions import SessionDep, TransactionsDep, own_transactions
 from app.web.templating import templates
@@ -141,7 +142,7 @@ def panel_view(
     )
 
 
-@router.get("/login", name="console_login_form")
+@router.get("/login", name="console_login_form", dependencies=[auth.Public])
 def login_form(request: Request, session: SessionDep, next: str = "") -> Response:
     """The sign-in form (or the studies list for someone already signed in)."""
     if auth.signed_in(request, session) is not None:
@@ -149,7 +150,7 @@ def login_form(request: Request, session: SessionDep, next: str = "") -> Respons
     return render(request, "login.html", {"next": auth.safe_next(next) or "", "email": ""})
 
 
-@router.post("/login", name="console_login")
+@router.post("/login", name="console_login", dependencies=[auth.Public])
 def login(
     request: Request,
     session: SessionDep,
@@ -191,9 +192,13 @@ def logout(
 
 @router.get("", name="console_home")
 def home(request: Request, session: SessionDep, facilitator: CurrentFacilitator) -> Response:
-    """Every study with its rounds and the open round's response rate."""
+    """The studies this account is on the team of, with their rounds and response rates."""
+    mine = team.roles_of(session, facilitator)
     return render(
-        request, "studies.html", {"studies": service.overview(session)}, facilitator=facilitator
+        request,
+        "studies.html",
+        {"studies": service.overview(session, mine), "roles": mine},
+        facilitator=facilitator,
     )
 
 
@@ -217,6 +222,7 @@ def import_study(
             survey = service.import_study(
                 session, _read(file), _filename(file, "study.yaml"), actor=facilitator.email
             )
+            team.add(session, survey, facilitator, Role.OWNER, actor=facilitator.email)
     except DomainError as exc:
         return render(
             request, "import.html", {"error": exc}, facilitator=facilitator, status_code=exc.status

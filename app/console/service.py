@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -63,10 +64,12 @@ class StudyView:
         return self.rounds[-1].round.number + 1 if self.rounds else 1
 
 
-def overview(session: Session) -> list[StudyRow]:
-    """Every study with its round count and the open round's progress."""
+def overview(session: Session, survey_ids: Collection[int]) -> list[StudyRow]:
+    """The studies ``survey_ids`` with their round counts and the open round's progress."""
     result = []
     for survey in studies.list_all(session):
+        if survey.id not in survey_ids:
+            continue
         all_rounds = repository.rounds_of(session, survey)
         open_round = _open(all_rounds)
         result.append(

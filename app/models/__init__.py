@@ -28,9 +28,11 @@ from app.models.survey import (
     Topic,
     statement_parent,
 )
+from app.models.team import AccountToken, Membership, Role, TokenPurpose
 
 __all__ = [
     "AccessLink",
+    "AccountToken",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -39,6 +41,7 @@ __all__ = [
     "Facilitator",
     "HiddenCause",
     "JobState",
+    "Membership",
     "Outbox",
     "OutboxState",
     "Panelist",
@@ -47,6 +50,7 @@ __all__ = [
     "Reason",
     "Respondent",
     "Response",
+    "Role",
     "Round",
     "RoundItem",
     "RoundSnapshot",
@@ -58,6 +62,7 @@ __all__ = [
     "Submission",
     "Survey",
     "SurveyState",
+    "TokenPurpose",
     "Topic",
     "statement_parent",
 ]

@@ -16,7 +16,8 @@ class Facilitator(IdMixin, Base):
 
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None until an invited colleague sets a password through their one-time link.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     # Bumped on sign-out: sessions carrying an older version stop working everywhere.
     session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -32,6 +33,14 @@ class ApiKey(IdMixin, Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
+    # The one study the key reads; None: every study (only the CLI makes such keys).
+    survey_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[dt.datetime | None]
+    # Day-coarse: recorded at most once a day, so it is no log of the analyst's requests.
+    last_used_on: Mapped[dt.date | None]
+    created_by: Mapped[str] = mapped_column(String(320), default="cli")
 
 
 class AuditLog(IdMixin, Base):

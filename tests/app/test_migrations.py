@@ -354,3 +354,73 @@ class TestBetweenRoundsMigration:
         ]
         assert tuple(suggestion) == (7, "An idea.")
         engine.dispose()
+
+
+class TestTeamMigration:
+    """0005 makes every account from before roles an owner of every study, and reverts."""
+
+    def test_existing_accounts_keep_every_study_as_owners(self, empty_database: str) -> None:
+        migrate(empty_database, "0004_between")
+        engine = create_engine(empty_database)
+        now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        metadata = MetaData()
+        metadata.reflect(engine)
+        tables = metadata.tables
+        with engine.begin() as conn:
+            for sid in (1, 2):
+                conn.execute(
+                    tables["survey"]
+                    .insert()
+                    .values(
+                        id=sid,
+                        key=f"s{sid}",
+                        title={"en": "S"},
+                        description={},
+                        languages=["en"],
+                        stakeholder_groups=[],
+                        min_group_size=5,
+                        method={},
+                        stopping={},
+                        definition="",
+                        created_at=now,
+                        state="active",
+                        feedback={},
+                        proposals={},
+                    )
+                )
+            for fid in (7, 8):
+                conn.execute(
+                    tables["facilitator"]
+                    .insert()
+                    .values(
+                        id=fid,
+                        email=f"f{fid}@example.org",
+                        name="F",
+                        password_hash="x",
+                        session_version=0,
+                        created_at=now,
+                    )
+                )
+            conn.execute(
+                tables["api_key"]
+                .insert()
+                .values(id=1, name="old", prefix="abc", key_hash="0" * 64, created_at=now)
+            )
+        migrate(empty_database)
+        with engine.connect() as conn:
+            roles = conn.execute(
+                text("SELECT survey_id, facilitator_id, role FROM membership ORDER BY 1, 2")
+            ).all()
+            key = conn.execute(
+                text("SELECT survey_id, expires_at, last_used_on, created_by FROM api_key")
+            ).one()
+        assert [tuple(r) for r in roles] == [
+            (1, 7, "owner"),
+            (1, 8, "owner"),
+            (2, 7, "owner"),
+            (2, 8, "owner"),
+        ]
+        assert tuple(key) == (None, None, None, "cli")  # an old key still reads every study
+        migrate(empty_database, "0004_between", down=True)
+        assert "membership" not in inspect(engine).get_table_names()
+        engine.dispose()

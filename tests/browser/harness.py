@@ -95,7 +95,7 @@ class Site:
             for p, email in enumerate(emails):
                 writer.writerow([email, f"Panelist {p}", GROUPS[p % len(GROUPS)], "en"])
 
-        self.deployment.cli("survey", "import", str(study_file))
+        self.deployment.cli("survey", "import", str(study_file), "--owner", FACILITATOR_EMAIL)
         self.deployment.cli("panel", "import", key, str(panel_file))
         self.deployment.cli("round", "launch", key)
         opened = OpenRound(self.deployment, self.mailbox, key, emails)

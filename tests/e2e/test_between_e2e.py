@@ -106,6 +106,7 @@ def test_proposals_curation_and_a_reword_end_to_end(deployment, mailbox, tmp_pat
         "--password",
         FACILITATOR_PASSWORD,
     )
+    deployment.cli("team", "add", STUDY, FACILITATOR_EMAIL, "--role", "owner")
     api_key = deployment.cli("apikey", "create", "e2e").strip().splitlines()[-1]
     deployment.serve()
     rng = np.random.default_rng(7)

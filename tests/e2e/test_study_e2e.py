@@ -534,6 +534,7 @@ def test_a_two_round_study_end_to_end(deployment, mailbox):
         "--password",
         FACILITATOR_PASSWORD,
     )
+    deployment.cli("team", "add", STUDY, FACILITATOR_EMAIL, "--role", "owner")
     api_key = deployment.cli("apikey", "create", "e2e").strip().splitlines()[-1]
     deployment.serve()
 

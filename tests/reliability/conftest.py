@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from app.console import accounts
 from app.db import unit_of_work
-from app.models import Round, Survey
+from app.models import Role, Round, Survey
 from app.rounds import links
 from app.rounds import service as rounds
 from app.studies import service as studies
+from app.team import service as team
 from tests.app.conftest import (  # noqa: F401
     STUDY_FILE,
     app,
@@ -80,6 +81,9 @@ class Site:
         text = yaml.safe_dump(definition, allow_unicode=True)
         with unit_of_work() as session:
             survey = studies.create(session, studies.parse(text, key), text, actor="test")
+            facilitator = accounts.get_by_email(session, FACILITATOR_EMAIL)
+            if facilitator is not None:
+                team.add(session, survey, facilitator, Role.OWNER, actor="test")
             panel = make_panel(session, survey, panel_size)
             round_ = rounds.launch(session, survey, actor="test")
             tokens = [links.mint(session, round_, p).rsplit("/r/", 1)[1] for p in panel]

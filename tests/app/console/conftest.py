@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.console import accounts
-from app.models import Facilitator, Panelist, Round, Survey
+from app.models import Facilitator, Panelist, Role, Round, Survey
 from app.panel.service import PanelRow, import_rows, list_for
+from app.team import service as team
 from tests.app import factories
 
 EMAIL = "fran@example.org"
@@ -38,8 +39,13 @@ def sign_in(client: TestClient, email: str = EMAIL, password: str = PASSWORD):  
 
 
 @pytest.fixture
-def facilitator(db: Session) -> Facilitator:
-    return accounts.create(db, email=EMAIL, name="Fran Facilitator", password=PASSWORD)
+def facilitator(db: Session, request: pytest.FixtureRequest) -> Facilitator:
+    """Fran's account; owner of the demo study when the test has it."""
+    account = accounts.create(db, email=EMAIL, name="Fran Facilitator", password=PASSWORD)
+    if "survey" in request.fixturenames:
+        survey = request.getfixturevalue("survey")
+        team.add(db, survey, account, Role.OWNER, actor="test")
+    return account
 
 
 @pytest.fixture
