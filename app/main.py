@@ -123,6 +123,7 @@ def create_app() -> FastAPI:
     from app.api.router import router as api_router
     from app.console import proposals_pages, reasons_pages, statements_pages
     from app.console.deadline_pages import router as deadline_router
+    from app.console.export_pages import router as export_router
     from app.console.mail_pages import router as mail_router
     from app.console.pages import router as console_router
     from app.console.panel_pages import router as panel_router
@@ -133,6 +134,7 @@ def create_app() -> FastAPI:
     app.include_router(panel_router)
     app.include_router(mail_router)
     app.include_router(deadline_router)
+    app.include_router(export_router)
     app.include_router(reasons_pages.router)
     app.include_router(proposals_pages.router)
     app.include_router(statements_pages.router)

@@ -18,6 +18,7 @@ from app.console.auth import CurrentFacilitator
 from app.console.throttle import TooManyFailures
 from app.db import SessionDep, TransactionsDep, own_transactions
 from app.errors import DomainError, NotFound
+from app.exports import service as exports
 from app.models import Facilitator, Round, RoundState, Survey
 from app.panel import roster
 from app.rounds import progress, repository
@@ -432,6 +433,7 @@ def round_page(
             "groups": progress.by_group(session, survey, round_),
             "report": report.build(session, survey, round_, snapshot) if snapshot else None,
             "reasons": report.reasons(session, survey, round_) if snapshot else None,
+            "export_tables": exports.names(),
         },
         facilitator=facilitator,
     )
