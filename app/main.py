@@ -127,6 +127,7 @@ def create_app() -> FastAPI:
     from app.console.mail_pages import router as mail_router
     from app.console.pages import router as console_router
     from app.console.panel_pages import router as panel_router
+    from app.console.round_import_pages import router as round_import_router
     from app.participation.pages import router as participation_router
 
     app.include_router(participation_router)
@@ -135,6 +136,7 @@ def create_app() -> FastAPI:
     app.include_router(mail_router)
     app.include_router(deadline_router)
     app.include_router(export_router)
+    app.include_router(round_import_router)
     app.include_router(reasons_pages.router)
     app.include_router(proposals_pages.router)
     app.include_router(statements_pages.router)

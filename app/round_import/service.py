@@ -105,6 +105,24 @@ def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "c
     return import_text(session, survey, text, str(path), actor=actor)
 
 
+def import_upload(
+    session: Session, survey: Survey, data: bytes, filename: str, *, actor: str
+) -> Imported:
+    """:func:`import_text` on an uploaded file's bytes (UTF-8)."""
+    if len(data) > parse.MAX_FILE_BYTES:
+        raise Invalid(f"{filename}: the file is larger than {parse.MAX_FILE_BYTES // 1_000_000} MB")
+    if not data:
+        raise Invalid("choose a CSV file to upload")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid(f"{filename}: not UTF-8 text; save the file as UTF-8 and try again") from None
+    if "\x00" in text:  # PostgreSQL refuses to store it, and no text file holds one
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise Invalid(f"{filename}: line {line}: contains a NUL character; not a text file")
+    return import_text(session, survey, text, filename, actor=actor)
+
+
 def _statements(session: Session, survey: Survey) -> list[Statement]:
     """The study's statements in questionnaire order: by topic, then position."""
     return list(
