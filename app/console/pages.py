@@ -407,10 +407,15 @@ def finish(
     """Mark the study finished."""
     try:
         with session.begin_nested():
-            rounds.finish(session, survey, actor=facilitator.email)
+            told = rounds.finish(session, survey, actor=facilitator.email)
     except DomainError as exc:
         return study_page(request, session, survey, facilitator, exc)
-    return done(request, "The study is finished.", "console_study", key=survey.key)
+    return done(
+        request,
+        f"The study is finished. {told} panelists will get its results by email.",
+        "console_study",
+        key=survey.key,
+    )
 
 
 @router.get("/studies/{key}/rounds/{number}", name="console_round")
