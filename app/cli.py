@@ -320,6 +320,27 @@ def round_close(survey: str) -> None:
         )
 
 
+@round_cli.command("import")
+def round_import(survey: str, path: Path) -> None:
+    """Load a closed round answered elsewhere from a long CSV (one row per answer).
+
+    Columns: round, respondent, statement, criterion, rating (empty for cannot judge), and
+    optionally cannot_judge (1/0), stakeholder_group, reason. Nothing is written on error.
+    """
+    from app.round_import import service as round_import
+
+    with _study(survey) as (session, study):
+        done = round_import.import_file(session, study, path)
+        for warning in done.warnings:
+            typer.echo(f"note: {warning}", err=True)
+        outcomes = [s["outcome"] for s in done.snapshot.results["statements"]]
+        typer.echo(
+            f"round {done.round.number} of {survey!r} imported and closed: "
+            f"{done.respondents} respondents, {len(done.round.items)} statements; "
+            f"{outcomes.count('consensus')} consensus"
+        )
+
+
 @round_cli.command("remind")
 def round_remind(
     survey: str,

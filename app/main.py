@@ -123,9 +123,11 @@ def create_app() -> FastAPI:
     from app.api.router import router as api_router
     from app.console import proposals_pages, reasons_pages, statements_pages
     from app.console.deadline_pages import router as deadline_router
+    from app.console.export_pages import router as export_router
     from app.console.mail_pages import router as mail_router
     from app.console.pages import router as console_router
     from app.console.panel_pages import router as panel_router
+    from app.console.round_import_pages import router as round_import_router
     from app.participation.pages import router as participation_router
     from app.team import account_pages
     from app.team import pages as team_pages
@@ -135,6 +137,8 @@ def create_app() -> FastAPI:
     app.include_router(panel_router)
     app.include_router(mail_router)
     app.include_router(deadline_router)
+    app.include_router(export_router)
+    app.include_router(round_import_router)
     app.include_router(reasons_pages.router)
     app.include_router(proposals_pages.router)
     app.include_router(statements_pages.router)

@@ -44,6 +44,14 @@ def respondent_key(survey_id: int, panelist_id: int) -> str:
     return hmac.new(_derived_key("respondent"), message, hashlib.sha256).hexdigest()
 
 
+def imported_respondent_key(survey_id: int, code: str) -> str:
+    """The pseudonym of a respondent of a round answered elsewhere, by the code the other
+    tool gave them: the same code is the same respondent across imported rounds, and the
+    code (which may be a name or an email) is never stored."""
+    message = f"{survey_id}:imported:{code}".encode()
+    return hmac.new(_derived_key("respondent"), message, hashlib.sha256).hexdigest()
+
+
 def analyst_pseudonym(respondent_key: str, round_id: int) -> str:
     """The respondent's label in one round's export, unlinkable to the key itself.
 

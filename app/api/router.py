@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Request, status
 from fastapi.responses import Response
 
 from app.api import keys, schemas, service
+from app.api.caching import respond
 from app.api.keys import AnalystKey, CurrentKey
 from app.errors import NotFound
+from app.exports import service as exports
 from app.models import Survey
 from app.studies import service as studies
 from app.web.sessions import SessionDep
@@ -38,6 +41,12 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 OPEN_ROUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_409_CONFLICT: _problem("The round is not closed yet.")
 }
+# Closed-round resources carry an ETag; a client that sends it back gets 304.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_304_NOT_MODIFIED: {"description": "Unchanged since the ETag sent."}
+}
+JSON = "application/json"
+CSV = "text/csv; charset=utf-8"
 
 router = APIRouter(
     prefix="/api/v1",
@@ -73,16 +82,22 @@ def list_rounds(session: SessionDep, survey: StudyDep) -> list[schemas.Round]:
     return service.list_rounds(session, survey)
 
 
+def _attachment(survey: Survey, number: int, name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{survey.key}-round-{number}-{name}"'}
+
+
 @router.get(
     "/studies/{key}/rounds/{number}/metrics",
     status_code=status.HTTP_200_OK,
-    responses={**NOT_FOUND, **OPEN_ROUND},
+    response_model=schemas.RoundMetrics,
+    responses={**NOT_MODIFIED, **NOT_FOUND, **OPEN_ROUND},
 )
 def round_metrics(
-    session: SessionDep, survey: StudyDep, number: RoundNumber
-) -> schemas.RoundMetrics:
+    request: Request, session: SessionDep, survey: StudyDep, number: RoundNumber
+) -> Response:
     """A closed round's metrics per statement and criterion, with consensus and breakdowns."""
-    return service.metrics(session, survey, number)
+    body = service.metrics(session, survey, number).model_dump_json()
+    return respond(request, body, JSON, immutable=True)
 
 
 @router.get(
@@ -98,29 +113,29 @@ def round_metrics(
         **OPEN_ROUND,
     },
 )
-def round_ratings(session: SessionDep, survey: StudyDep, number: RoundNumber) -> Response:
+def round_ratings(
+    request: Request, session: SessionDep, survey: StudyDep, number: RoundNumber
+) -> Response:
     """A closed round's anonymous submitted ratings as long-format CSV."""
-    return Response(
-        service.ratings_csv(session, survey, number),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="{survey.key}-round-{number}-ratings.csv"'
-            )
-        },
+    body = service.ratings_csv(session, survey, number)
+    return respond(
+        request, body, CSV, immutable=True, headers=_attachment(survey, number, "ratings.csv")
     )
 
 
 @router.get(
     "/studies/{key}/rounds/{number}/reasons",
     status_code=status.HTTP_200_OK,
-    responses={**NOT_FOUND, **OPEN_ROUND},
+    response_model=schemas.RoundReasons,
+    responses={**NOT_MODIFIED, **NOT_FOUND, **OPEN_ROUND},
 )
 def round_reasons(
-    session: SessionDep, survey: StudyDep, number: RoundNumber
-) -> schemas.RoundReasons:
+    request: Request, session: SessionDep, survey: StudyDep, number: RoundNumber
+) -> Response:
     """A closed round's visible reasons with their ratings and bands, and their summaries."""
-    return service.round_reasons(session, survey, number)
+    body = service.round_reasons(session, survey, number).model_dump_json()
+    # A facilitator may still hide a reason: revalidated on every use.
+    return respond(request, body, JSON, immutable=False)
 
 
 @router.get(
@@ -138,16 +153,79 @@ def round_reasons(
         **OPEN_ROUND,
     },
 )
-def round_reasons_csv(session: SessionDep, survey: StudyDep, number: RoundNumber) -> Response:
+def round_reasons_csv(
+    request: Request, session: SessionDep, survey: StudyDep, number: RoundNumber
+) -> Response:
     """A closed round's visible reasons as long-format CSV, without any respondent code."""
-    return Response(
-        service.reasons_csv(session, survey, number),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="{survey.key}-round-{number}-reasons.csv"'
-            )
+    body = service.reasons_csv(session, survey, number)
+    return respond(
+        request, body, CSV, immutable=False, headers=_attachment(survey, number, "reasons.csv")
+    )
+
+
+ExportTable = StrEnum("ExportTable", {name: name for name in exports.names()})  # type: ignore[misc]
+
+
+@router.get(
+    "/studies/{key}/rounds/{number}/metrics.xlsx",
+    status_code=status.HTTP_200_OK,
+    response_class=Response,
+    responses={
+        status.HTTP_200_OK: {
+            "content": {exports.XLSX_TYPE: {}},
+            "description": "One sheet per table ("
+            + ", ".join(exports.names())
+            + "); the dictionary sheet describes every column.",
         },
+        **NOT_MODIFIED,
+        **NOT_FOUND,
+        **OPEN_ROUND,
+    },
+)
+def round_workbook(
+    request: Request, session: SessionDep, survey: StudyDep, number: RoundNumber
+) -> Response:
+    """A closed round's export tables and their data dictionary as one XLSX workbook."""
+    tables = exports.round_tables(session, survey, number)
+    return respond(
+        request,
+        exports.to_xlsx(tables),
+        exports.XLSX_TYPE,
+        immutable=False,  # its reasons sheet follows moderation, its dictionary releases
+        etag=f'W/"{exports.fingerprint(tables)[:32]}"',
+        headers=_attachment(survey, number, "metrics.xlsx"),
+    )
+
+
+@router.get(
+    "/studies/{key}/rounds/{number}/tables/{table}.csv",
+    status_code=status.HTTP_200_OK,
+    response_class=Response,
+    responses={
+        status.HTTP_200_OK: {
+            "content": {"text/csv": {}},
+            "description": "One export table; the dictionary table describes every column.",
+        },
+        **NOT_MODIFIED,
+        **NOT_FOUND,
+        **OPEN_ROUND,
+    },
+)
+def round_table_csv(
+    request: Request,
+    session: SessionDep,
+    survey: StudyDep,
+    number: RoundNumber,
+    table: Annotated[ExportTable, Path(description="The table, as in the workbook's sheets.")],
+) -> Response:
+    """One export table of a closed round as CSV (the sheets of metrics.xlsx, one by one)."""
+    found = exports.round_table(session, survey, number, table.value)
+    return respond(
+        request,
+        exports.to_csv(found),
+        CSV,
+        immutable=exports.immutable(table.value),
+        headers=_attachment(survey, number, f"{table.value}.csv"),
     )
 
 

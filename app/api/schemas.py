@@ -23,42 +23,68 @@ class Schema(BaseModel):
 class Problem(Schema):
     """The body of every error response."""
 
-    detail: str = Field(examples=["no study with key 'unknown'"])
+    detail: str = Field(
+        description="What went wrong, in words.", examples=["no study with key 'unknown'"]
+    )
 
 
 class Scale(Schema):
-    low: int
-    high: int
+    """A criterion's rating scale: every integer from ``low`` to ``high``."""
+
+    low: int = Field(description="The lowest scale point.")
+    high: int = Field(description="The highest scale point.")
 
 
 class Rule(Schema):
     """A consensus rule, as data (``definition``) and as the expression it parses from."""
 
-    definition: dict[str, Any]
-    text: str
+    definition: dict[str, Any] = Field(
+        description="The rule as a tree of comparisons joined by and/or (the stored form)."
+    )
+    text: str = Field(description="The rule as an expression, e.g. “median >= 7 and agree >= 0.7”.")
+
+
+AGREE_BAND = (
+    "The agree band as an inclusive range [from, to] of scale points: a rating counts as "
+    "agreement when from <= rating <= to."
+)
+DISAGREE_BAND = (
+    "The disagree band as an inclusive range [from, to] of scale points: a rating counts as "
+    "disagreement when from <= rating <= to."
+)
 
 
 class CriterionInfo(Schema):
-    key: str
-    label: str
-    scale: Scale
-    agree: tuple[int, int] = Field(description="Scale points counted as agreement.")
-    disagree: tuple[int, int] = Field(description="Scale points counted as disagreement.")
-    consensus_rule: Rule | None
+    """A criterion every statement is rated on (e.g. importance, feasibility)."""
+
+    key: str = Field(description="The criterion's key, as in the metrics and exports.")
+    label: str = Field(description="Its label in the study's default language.")
+    scale: Scale = Field(description="Its rating scale.")
+    agree: tuple[int, int] = Field(description=AGREE_BAND)
+    disagree: tuple[int, int] = Field(description=DISAGREE_BAND)
+    consensus_rule: Rule | None = Field(
+        description="The consensus rule of the criterion; null when it has none."
+    )
 
 
 class StakeholderGroup(Schema):
-    key: str
-    label: str
+    """A stakeholder group of the panel."""
+
+    key: str = Field(description="The group's key, as in the metrics and exports.")
+    label: str = Field(description="Its label in the study's default language.")
 
 
 class Study(Schema):
-    key: str
+    """A Delphi study."""
+
+    key: str = Field(description="The study's key, used in every path under it.")
     title: str = Field(description="In the study's default (first) language.")
-    languages: list[str]
-    state: Literal["active", "finished"]
-    criteria: list[CriterionInfo]
-    stakeholder_groups: list[StakeholderGroup]
+    languages: list[str] = Field(description="Its languages, the default one first.")
+    state: Literal["active", "finished"] = Field(
+        description="finished once a facilitator has ended the study: no round launches again."
+    )
+    criteria: list[CriterionInfo] = Field(description="The criteria, in questionnaire order.")
+    stakeholder_groups: list[StakeholderGroup] = Field(description="The panel's groups.")
     min_group_size: int = Field(
         description=(
             "k: a stakeholder group's figures on a statement and criterion are shown only "
@@ -70,14 +96,18 @@ class Study(Schema):
 
 
 class Round(Schema):
-    number: int
-    state: Literal["draft", "open", "closed"]
-    opened_at: UtcDatetime | None
-    closed_at: UtcDatetime | None
-    deadline: UtcDatetime | None
-    statements: int
-    invited: int
-    submitted: int
+    """A round of a study."""
+
+    number: int = Field(description="The round number, from 1 (0: a round of proposals).")
+    state: Literal["draft", "open", "closed"] = Field(
+        description="open while panelists answer; closed once its results are computed."
+    )
+    opened_at: UtcDatetime | None = Field(description="When it was launched (UTC).")
+    closed_at: UtcDatetime | None = Field(description="When it was closed (UTC); null if open.")
+    deadline: UtcDatetime | None = Field(description="When it closes by itself; null: none.")
+    statements: int = Field(description="Statements on the round.")
+    invited: int = Field(description="Panelists invited (0 for a round answered elsewhere).")
+    submitted: int = Field(description="Respondents who submitted their answers.")
     response_rate: float = Field(ge=0, le=1, description="submitted / invited")
 
 
@@ -88,34 +118,53 @@ class Summary(Schema):
     """
 
     n: int = Field(description="Ratings on the scale (cannot-judge answers excluded).")
-    cannot_judge: int
+    cannot_judge: int = Field(description="Answers “cannot judge”.")
     counts: list[int] = Field(description="Ratings per scale point, lowest point first.")
-    mean: float | None
-    sd: float | None
-    cv: float | None
-    median: float | None
-    q1: float | None
-    q3: float | None
-    iqr: float | None
-    mad: float | None
-    agree: float | None = Field(description="Share of ratings in the agree band.")
-    disagree: float | None = Field(description="Share of ratings in the disagree band.")
-    tastle_wierman: float | None
-    van_der_eijk: float | None
-    leik: float | None
-    bimodality: float | None
-    p30: float | None
-    p70: float | None
-    ipr: float | None
-    iprcp: float | None
-    ai: float | None
-    ipras: float | None
-    di: float | None
-    rand_ucla_class: str | None
+    mean: float | None = Field(description="Mean rating.")
+    sd: float | None = Field(description="Sample standard deviation of the ratings (n - 1).")
+    cv: float | None = Field(description="Coefficient of variation: sd / mean.")
+    median: float | None = Field(description="Median rating (the study's quantile method).")
+    q1: float | None = Field(description="First quartile (the study's quantile method).")
+    q3: float | None = Field(description="Third quartile (the study's quantile method).")
+    iqr: float | None = Field(description="Interquartile range: q3 - q1.")
+    mad: float | None = Field(description="Median absolute deviation from the median.")
+    agree: float | None = Field(
+        description="Share of ratings in the agree band (with cannot-judge answers in the "
+        "denominator where the method counts them)."
+    )
+    disagree: float | None = Field(
+        description="Share of ratings in the disagree band (denominator as for agree)."
+    )
+    tastle_wierman: float | None = Field(
+        description="Tastle & Wierman (2007) consensus, 0 (split) to 1 (all on one point)."
+    )
+    van_der_eijk: float | None = Field(
+        description="Van der Eijk (2001) agreement A, -1 (polarised) to 1 (unanimous)."
+    )
+    leik: float | None = Field(description="Leik (1966) ordinal dispersion, 0 to 1.")
+    bimodality: float | None = Field(
+        description="Sample bimodality coefficient; above 5/9 suggests two camps."
+    )
+    p30: float | None = Field(description="30th percentile (RAND/UCLA).")
+    p70: float | None = Field(description="70th percentile (RAND/UCLA).")
+    ipr: float | None = Field(description="RAND/UCLA interpercentile range: p70 - p30.")
+    iprcp: float | None = Field(description="Central point of the IPR: (p30 + p70) / 2.")
+    ai: float | None = Field(description="RAND/UCLA asymmetry index: |midpoint - iprcp|.")
+    ipras: float | None = Field(
+        description="IPR adjusted for symmetry: 2.35 + 1.5 ai (rescaled from a 1-9 scale)."
+    )
+    di: float | None = Field(
+        description="RAND/UCLA disagreement index ipr / ipras; above 1 the panel disagrees."
+    )
+    rand_ucla_class: str | None = Field(
+        description="appropriate, uncertain or inappropriate (RAND/UCLA); empty without ratings."
+    )
 
 
 class GroupSummary(Summary):
-    suppressed: Literal[False] = False
+    """One stakeholder group's figures on a statement and criterion."""
+
+    suppressed: Literal[False] = Field(default=False, description="Always false: shown.")
 
 
 class SuppressedGroup(Schema):
@@ -124,77 +173,99 @@ class SuppressedGroup(Schema):
     subtraction from the whole panel cannot reveal fewer raters than that. A group can
     be shown on one statement and hidden on another."""
 
-    suppressed: Literal[True] = True
+    suppressed: Literal[True] = Field(default=True, description="Always true: hidden.")
 
 
 class PairedChange(Schema):
     """Change from the previous round among respondents who rated the statement in both."""
 
-    pairs: int
+    pairs: int = Field(description="Respondents who rated it in both rounds.")
     changed: float | None = Field(description="Share of pairs whose rating moved.")
-    median_shift: float | None
-    wilcoxon_statistic: float | None
-    wilcoxon_p: float | None
-    net_change: float | None
-    stable: bool
+    median_shift: float | None = Field(description="Median of this round minus the last one's.")
+    wilcoxon_statistic: float | None = Field(
+        description="Wilcoxon signed-rank statistic of the paired ratings."
+    )
+    wilcoxon_p: float | None = Field(description="Its two-sided p-value.")
+    net_change: float | None = Field(
+        description="Share of the ratings that moved between scale points, net of moves "
+        "that cancel out (the stability measure)."
+    )
+    stable: bool = Field(
+        description="net_change below the stability threshold and no significant change."
+    )
 
 
 class Divergence(Schema):
     """Kruskal-Wallis test across the stakeholder groups shown on this statement."""
 
-    h: float | None
-    p: float | None
+    h: float | None = Field(description="Kruskal-Wallis H; null with fewer than two groups.")
+    p: float | None = Field(description="Its p-value.")
 
 
 class CriterionMetrics(Summary):
+    """The panel's figures on one statement and criterion."""
+
     consensus: bool | None = Field(description="Whether the rule holds; null without a rule.")
-    rule: Rule | None
+    rule: Rule | None = Field(description="The rule applied; null without one.")
     change: PairedChange | None = Field(description="Null in round 1 or without pairs.")
     groups: dict[str, GroupSummary | SuppressedGroup] = Field(
         description="Per stakeholder group: its figures here, or suppressed on this cell."
     )
-    divergence: Divergence
+    divergence: Divergence = Field(description="How far the shown groups differ.")
 
 
 class StatementMetrics(Schema):
-    key: str
-    topic: str
+    """One statement of a closed round with its figures per criterion."""
+
+    key: str = Field(description="The statement's key.")
+    topic: str = Field(description="The topic's key.")
     text: str = Field(description="In the study's default language.")
     consensus: bool = Field(description="Every criterion with a rule reached consensus.")
     outcome: Literal["consensus", "carried", "stable"] = Field(
         description="consensus; carried to the next round; or stable without consensus (dropped)."
     )
-    criteria: dict[str, CriterionMetrics]
+    criteria: dict[str, CriterionMetrics] = Field(description="By criterion key.")
 
 
 class CriterionMethod(Schema):
-    key: str
-    scale: Scale
-    agree: tuple[int, int]
-    disagree: tuple[int, int]
-    rule: Rule | None
+    """A criterion's settings as the snapshot applied them."""
+
+    key: str = Field(description="The criterion's key.")
+    scale: Scale = Field(description="Its rating scale.")
+    agree: tuple[int, int] = Field(description=AGREE_BAND)
+    disagree: tuple[int, int] = Field(description=DISAGREE_BAND)
+    rule: Rule | None = Field(description="Its consensus rule; null without one.")
 
 
 class Method(Schema):
     """The method settings the snapshot was computed with."""
 
-    quantile_method: str
-    cannot_judge_counts: bool
-    stability_threshold: float
+    quantile_method: str = Field(
+        description="numpy's quantile method name for medians and quartiles "
+        "(weibull = R type 6, linear = R type 7)."
+    )
+    cannot_judge_counts: bool = Field(
+        description="Whether cannot-judge answers join the denominator of agree and disagree."
+    )
+    stability_threshold: float = Field(
+        description="net_change below which a statement's ratings count as stable."
+    )
     stability_alpha: float = Field(description="Wilcoxon level below which a change counts.")
-    min_group_size: int
-    criteria: list[CriterionMethod]
+    min_group_size: int = Field(description="k: groups with fewer raters are suppressed.")
+    criteria: list[CriterionMethod] = Field(description="Per criterion.")
 
 
 class RoundMetrics(Schema):
-    study: str
-    round: int
-    engine_version: str
-    computed_at: UtcDatetime
-    method: Method
-    invited: int
-    responded: int
-    statements: list[StatementMetrics]
+    """A closed round's stored results (its snapshot)."""
+
+    study: str = Field(description="The study's key.")
+    round: int = Field(description="The round number.")
+    engine_version: str = Field(description="The engine version that computed it.")
+    computed_at: UtcDatetime = Field(description="When it was computed (UTC).")
+    method: Method = Field(description="The method settings it was computed with.")
+    invited: int = Field(description="Panelists invited (0 for a round answered elsewhere).")
+    responded: int = Field(description="Respondents whose submitted answers it counts.")
+    statements: list[StatementMetrics] = Field(description="In round order.")
 
 
 class ReasonRating(Schema):
@@ -245,6 +316,8 @@ class BandSummaryOut(Schema):
 
 
 class RoundReasons(Schema):
+    """A closed round's visible reasons and their summaries."""
+
     study: str = Field(description="The study's key.")
     round: int = Field(description="The round number.")
     min_group_size: int = Field(description="Groups with fewer raters are never named.")
@@ -269,11 +342,15 @@ class ProposalOut(Schema):
 
 
 class StatementRef(Schema):
+    """A statement version."""
+
     key: str = Field(description="The statement's key.")
     version: int = Field(description="Its version.")
 
 
 class StatementRound(Schema):
+    """A round a statement version was on."""
+
     number: int = Field(description="A round that had this version on it.")
     outcome: Literal["consensus", "carried", "stable"] | None = Field(
         description="The version's outcome in that round; null until it has results."

@@ -216,6 +216,15 @@ def _common_groups(
 
 
 def ratings_csv(session: Session, survey: Survey, number: int) -> str:
+    """The rows of :func:`ratings_rows` as CSV, with a header of :data:`CSV_COLUMNS`."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(ratings_rows(session, survey, number))
+    return out.getvalue()
+
+
+def ratings_rows(session: Session, survey: Survey, number: int) -> list[list[Any]]:
     """The submitted ratings of closed round ``number`` in long format, one row per answer.
 
     Respondents appear under a pseudonym for this round only (see
@@ -283,11 +292,7 @@ def ratings_csv(session: Session, survey: Survey, number: int) -> str:
             )
         )
     rows.sort(key=lambda row: row[0])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(cells for _, cells in rows)
-    return out.getvalue()
+    return [cells for _, cells in rows]
 
 
 # ------------------------------------------------------------------- between rounds
@@ -367,29 +372,34 @@ def reasons_csv(session: Session, survey: Survey, number: int) -> str:
     ``reason`` numbers the reasons of this export from 1; it is not stored anywhere and
     names no respondent, so it joins a reason's rows to each other and nothing else.
     """
-    _, found = _visible_reasons(session, survey, number)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(REASON_CSV_COLUMNS)
-    for n, r in enumerate(found, start=1):
-        for key, c in r.ratings.items():
-            writer.writerow(
-                [
-                    n,
-                    r.statement_key,
-                    r.statement_version,
-                    key,
-                    "" if c.rating is None else c.rating,
-                    int(c.cannot_judge),
-                    c.range_band or "",
-                    c.scale_band or "",
-                    r.language or "",
-                    r.moderation,
-                    r.group or "",
-                    r.text,
-                ]
-            )
+    writer.writerows(reason_rows(session, survey, number))
     return out.getvalue()
+
+
+def reason_rows(session: Session, survey: Survey, number: int) -> list[list[Any]]:
+    """The rows of :func:`reasons_csv`: visible reasons only, one per reason and criterion."""
+    _, found = _visible_reasons(session, survey, number)
+    return [
+        [
+            n,
+            r.statement_key,
+            r.statement_version,
+            key,
+            "" if c.rating is None else c.rating,
+            int(c.cannot_judge),
+            c.range_band or "",
+            c.scale_band or "",
+            r.language or "",
+            r.moderation,
+            r.group or "",
+            r.text,
+        ]
+        for n, r in enumerate(found, start=1)
+        for key, c in r.ratings.items()
+    ]
 
 
 def list_proposals(session: Session, survey: Survey) -> list[schemas.ProposalOut]:

@@ -17,6 +17,7 @@ from app.console import auth, report, service
 from app.console.auth import CurrentFacilitator
 from app.console.throttle import TooManyFailures
 from app.errors import DomainError, NotFound
+from app.exports import service as exports
 from app.models import Facilitator, Role, Round, RoundState, Survey
 from app.panel import roster
 from app.rounds import progress, repository
@@ -412,10 +413,15 @@ def finish(
     """Mark the study finished."""
     try:
         with session.begin_nested():
-            rounds.finish(session, survey, actor=facilitator.email)
+            told = rounds.finish(session, survey, actor=facilitator.email)
     except DomainError as exc:
         return study_page(request, session, survey, facilitator, exc)
-    return done(request, "The study is finished.", "console_study", key=survey.key)
+    return done(
+        request,
+        f"The study is finished. {told} panelists will get its results by email.",
+        "console_study",
+        key=survey.key,
+    )
 
 
 @router.get("/studies/{key}/rounds/{number}", name="console_round")
@@ -438,6 +444,7 @@ def round_page(
             "groups": progress.by_group(session, survey, round_),
             "report": report.build(session, survey, round_, snapshot) if snapshot else None,
             "reasons": report.reasons(session, survey, round_) if snapshot else None,
+            "export_tables": exports.names(),
         },
         facilitator=facilitator,
     )

@@ -16,6 +16,7 @@ from app import i18n
 from app.db import Transactions
 from app.errors import NotFound
 from app.participation import schemas, service
+from app.results import service as results
 from app.web.admission import LANGUAGE_SESSION_KEY, POSTED_FIELDS, kept_fields
 from app.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from app.web.csrf import CsrfProtected, csrf_token
@@ -150,6 +151,9 @@ def _show_questionnaire(request: Request, transactions: Transactions, flag: str 
     with transactions.read() as session:
         who = _participant(request, session)
         if not who.is_open:
+            finished = results.for_finished(session, who.survey.id, who.language)
+            if finished is not None:
+                return _page(request, who, "participant/results.html", {"results": finished})
             return _page(request, who, "participant/closed.html", {"posted": False})
         questionnaire = service.questionnaire(session, who)
     return _questionnaire_page(request, who, questionnaire, flag if flag in STATUS_FLAGS else None)

@@ -33,6 +33,7 @@ from app.participation.schemas import (
     reason_field,
 )
 from app.proposals import service as proposals_store
+from app.results import service as results
 from app.rounds import links
 from app.rounds.plan import CriterionInfo, RoundPlan, SurveyInfo, plan_of
 
@@ -112,14 +113,17 @@ def past_deadline(round_: Round) -> bool:
 
 
 def exchange(session: Session, token: str) -> AccessLink | None:
-    """The link a token stands for if its round is open; ``None`` for every other case."""
+    """The link a token stands for if its round is open, or if it is the panelist's last
+    link of a finished study (it opens the results); ``None`` for every other case."""
     link = links.resolve(session, token)
     if link is None:
         return None
     round_ = session.get(Round, link.round_id)
-    if round_ is None or round_.state != RoundState.OPEN or past_deadline(round_):
+    if round_ is None:
         return None
-    return link
+    if round_.state == RoundState.OPEN and not past_deadline(round_):
+        return link
+    return link if results.opens_results(session, link, round_) else None
 
 
 def language_of(session: Session, link: AccessLink) -> str:

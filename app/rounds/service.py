@@ -27,6 +27,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.panel.service import list_for
+from app.results import service as results
 from app.rounds import deadlines, invitations, links, repository, snapshot
 from app.schedule import plan
 from app.statements import service as statements
@@ -288,10 +289,14 @@ def store(session: Session, survey: Survey, round_: Round, result: RoundSnapshot
     return result
 
 
-def finish(session: Session, survey: Survey, *, actor: str) -> None:
-    """Mark the study finished; no round can be launched afterwards."""
-    _lock(session, survey)
+def finish(session: Session, survey: Survey, *, actor: str) -> int:
+    """Mark the study finished (no round can be launched afterwards) and tell the panel
+    that its results are ready; how many panelists are told."""
+    if _lock(session, survey) == SurveyState.FINISHED:
+        raise Conflict(f"study {survey.key!r} is finished already")
     if repository.open_round(session, survey) is not None:
         raise Conflict("close the open round before finishing the study")
     survey.state = SurveyState.FINISHED
-    record(session, actor, "survey.finish", survey.id)
+    told = results.announce(session, survey)
+    record(session, actor, "survey.finish", survey.id, {"told": told})
+    return told

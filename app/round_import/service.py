@@ -1,0 +1,175 @@
+"""Load a closed round answered elsewhere (on paper, in another survey tool).
+
+The round is stored exactly as a round answered here would be once closed: its items,
+one respondent per code of the file (a pseudonym: an HMAC of the code under the server
+secret, so the same code in a later file is the same respondent and paired change works,
+while the code itself is stored nowhere), their answer sets written through
+``app.answers``, and the snapshot computed by the same close step. Reports, the API and
+the exports then serve it like any other round. All of it happens in the caller's
+transaction: a file with any problem writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.answers import service as answers_store
+from app.answers.sheet import AnswerSheet
+from app.audit import record
+from app.errors import Conflict, Invalid
+from app.models import (
+    Respondent,
+    Round,
+    RoundItem,
+    RoundSnapshot,
+    RoundState,
+    Statement,
+    Survey,
+    SurveyState,
+    Topic,
+)
+from app.models.base import random_id, utcnow
+from app.round_import import parse
+from app.rounds import repository, snapshot
+from app.rounds import service as rounds
+from app.security import imported_respondent_key
+
+
+@dataclass(frozen=True)
+class Imported:
+    round: Round
+    snapshot: RoundSnapshot
+    respondents: int
+    warnings: list[str]
+
+
+def import_text(
+    session: Session, survey: Survey, text: str, filename: str, *, actor: str
+) -> Imported:
+    """Check ``text`` (see :mod:`app.round_import.parse`) and store it as a closed round."""
+    if survey.state == SurveyState.FINISHED:
+        raise Conflict(f"study {survey.key!r} is finished")
+    if repository.open_round(session, survey) is not None:
+        raise Conflict(f"study {survey.key!r} has an open round; close it first")
+    statements = parse.rateable(_statements(session, survey))
+    found = parse.parse(text, survey, statements, filename)
+    _check_number(session, survey, found.number, filename)
+    round_ = Round(
+        survey_id=survey.id,
+        number=found.number,
+        state=RoundState.CLOSED,
+        opened_at=utcnow(),
+        closed_at=utcnow(),
+    )
+    round_.items = [RoundItem(statement=s, position=i) for i, s in enumerate(found.statements)]
+    session.add(round_)
+    session.flush()
+    layout = answers_store.layout_of(round_, survey.criteria)
+    ids = _respondents(session, survey, found.respondents)
+    for respondent in found.respondents:
+        answers_store.submit(
+            session,
+            round_.id,
+            ids[respondent.code],
+            layout,
+            AnswerSheet(ratings=respondent.ratings, reasons=respondent.reasons),
+            language=survey.default_language,
+        )
+    result = rounds.store(session, survey, round_, snapshot.compute(session, survey, round_))
+    record(
+        session,
+        actor,
+        "round.import",
+        survey.id,
+        {
+            "round": found.number,
+            "statements": len(found.statements),
+            "respondents": len(found.respondents),
+        },
+    )
+    return Imported(round_, result, len(found.respondents), found.warnings)
+
+
+def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "cli") -> Imported:
+    """:func:`import_text` on a file (UTF-8)."""
+    try:
+        if path.stat().st_size > parse.MAX_FILE_BYTES:
+            raise Invalid(f"{path}: the file is larger than {parse.MAX_FILE_BYTES // 1_000_000} MB")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Invalid(f"{path}: cannot read the file ({exc})") from None
+    return import_text(session, survey, text, str(path), actor=actor)
+
+
+def import_upload(
+    session: Session, survey: Survey, data: bytes, filename: str, *, actor: str
+) -> Imported:
+    """:func:`import_text` on an uploaded file's bytes (UTF-8)."""
+    if len(data) > parse.MAX_FILE_BYTES:
+        raise Invalid(f"{filename}: the file is larger than {parse.MAX_FILE_BYTES // 1_000_000} MB")
+    if not data:
+        raise Invalid("choose a CSV file to upload")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid(f"{filename}: not UTF-8 text; save the file as UTF-8 and try again") from None
+    if "\x00" in text:  # PostgreSQL refuses to store it, and no text file holds one
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise Invalid(f"{filename}: line {line}: contains a NUL character; not a text file")
+    return import_text(session, survey, text, filename, actor=actor)
+
+
+def _statements(session: Session, survey: Survey) -> list[Statement]:
+    """The study's statements in questionnaire order: by topic, then position."""
+    return list(
+        session.scalars(
+            select(Statement)
+            .join(Topic, Topic.id == Statement.topic_id)
+            .where(Statement.survey_id == survey.id)
+            .order_by(Topic.position, Statement.position, Statement.version)
+        )
+    )
+
+
+def _check_number(session: Session, survey: Survey, number: int, filename: str) -> None:
+    latest = repository.latest(session, survey)
+    if latest is not None and number <= latest.number:
+        raise Conflict(
+            f"{filename}: the study already has round {latest.number}; "
+            f"a round answered elsewhere must come after it (round {latest.number + 1} or later)"
+        )
+    if number > survey.max_rounds:
+        raise Conflict(
+            f"{filename}: round {number} is past the study's maximum of {survey.max_rounds} rounds"
+        )
+
+
+def _respondents(
+    session: Session, survey: Survey, found: list[parse.ImportedRespondent]
+) -> dict[str, int]:
+    """The respondent id of each code, created where the study has not seen it before."""
+    keys = {r.code: imported_respondent_key(survey.id, r.code) for r in found}
+    existing = dict(
+        session.execute(
+            select(Respondent.key, Respondent.id).where(Respondent.key.in_(keys.values()))
+        ).all()
+    )
+    new: list[dict[str, Any]] = [
+        {
+            "id": random_id(),
+            "survey_id": survey.id,
+            "key": keys[r.code],
+            "stakeholder_group": r.group,
+        }
+        for r in found
+        if keys[r.code] not in existing
+    ]
+    if new:
+        session.execute(insert(Respondent), new)
+        existing.update({row["key"]: row["id"] for row in new})
+    return {code: existing[key] for code, key in keys.items()}
