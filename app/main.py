@@ -119,14 +119,16 @@ def create_app() -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR.parent / "static"), name="static")
 
+    from app.analysis.router import router as analysis_api
     from app.api.docs import router as docs_router
     from app.api.router import router as api_router
-    from app.console import proposals_pages, reasons_pages, statements_pages
+    from app.console import proposals_pages, reasons_pages, report_pages, statements_pages
     from app.console.deadline_pages import router as deadline_router
     from app.console.mail_pages import router as mail_router
     from app.console.pages import router as console_router
     from app.console.panel_pages import router as panel_router
     from app.participation.pages import router as participation_router
+    from app.reports.router import router as report_api
 
     app.include_router(participation_router)
     app.include_router(console_router)
@@ -136,7 +138,10 @@ def create_app() -> FastAPI:
     app.include_router(reasons_pages.router)
     app.include_router(proposals_pages.router)
     app.include_router(statements_pages.router)
+    app.include_router(report_pages.router)
     app.include_router(api_router)
+    app.include_router(analysis_api)
+    app.include_router(report_api)
     app.include_router(docs_router)
 
     @app.exception_handler(DomainError)

@@ -16,7 +16,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import engine
-from app.models import AccessLink, Criterion, Panelist, Respondent, Round, Submission, Survey
+from app.models import (
+    AccessLink,
+    Criterion,
+    Panelist,
+    Respondent,
+    Round,
+    Statement,
+    Submission,
+    Survey,
+)
 from app.rounds import snapshot
 from app.rounds.progress import held_back
 
@@ -48,8 +57,18 @@ def analyse(
         "sensitivity": [sensitivity(survey, c, data, keys) for c in survey.criteria],
         "opinion_groups": opinion_groups(survey, data, keys),
         "agreement": [agreement(c, data) for c in survey.criteria],
-        "attrition": attrition(survey, data, previous),
+        "attrition": attrition(survey, data, previous, _labels(session, previous)),
         "flow": flow(session, survey, round_, data, previous),
+    }
+
+
+def _labels(session: Session, data: RoundRatings | None) -> dict[int, str]:
+    """Statement id -> label (key, and version from the second) of ``data``'s columns."""
+    if data is None:
+        return {}
+    return {
+        s.id: s.label
+        for s in session.scalars(select(Statement).where(Statement.id.in_(data.statement_ids)))
     }
 
 
@@ -199,7 +218,7 @@ def agreement(criterion: Criterion, data: RoundRatings) -> dict[str, Any]:
 
 
 def attrition(
-    survey: Survey, data: RoundRatings, previous: RoundRatings | None
+    survey: Survey, data: RoundRatings, previous: RoundRatings | None, labels: dict[int, str]
 ) -> dict[str, Any] | None:
     """The previous round's ratings of those who dropped out against those who stayed."""
     if previous is None or not previous.respondent_ids:
@@ -230,7 +249,7 @@ def attrition(
                 continue
             rows.append(
                 {
-                    "statement_id": sid,
+                    "key": labels.get(sid, str(sid)),
                     "n_dropped": int(test.test.n_a[j]),
                     "n_stayed": int(test.test.n_b[j]),
                     "median_dropped": _num(test.test.median_a[j]),

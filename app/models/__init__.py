@@ -4,6 +4,7 @@ from app.models.access import ApiKey, AuditLog, Facilitator
 from app.models.base import Base
 from app.models.outbox import Outbox, OutboxState
 from app.models.panel import Panelist, Respondent
+from app.models.plan import AnalysisPlan, PlanAmendment
 from app.models.proposal import Proposal, ProposalState
 from app.models.round import (
     AccessLink,
@@ -31,6 +32,7 @@ from app.models.survey import (
 
 __all__ = [
     "AccessLink",
+    "AnalysisPlan",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -42,6 +44,7 @@ __all__ = [
     "Outbox",
     "OutboxState",
     "Panelist",
+    "PlanAmendment",
     "Proposal",
     "ProposalState",
     "Reason",

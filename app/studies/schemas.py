@@ -111,6 +111,16 @@ class MethodIn(Strict):
     # criterion's own rule: name -> preset name or expression.
     alternative_rules: dict[Key, RuleText] = Field(default_factory=dict)
 
+    @field_validator("alternative_rules")
+    @classmethod
+    def _own_names(cls, value: dict[str, str]) -> dict[str, str]:
+        from engine.consensus import PRESETS
+
+        taken = sorted(n for n in value if n in PRESETS or n == "study")
+        if taken:
+            raise ValueError(f"{taken[0]!r} names a preset; give the alternative another name")
+        return value
+
 
 class StoppingIn(Strict):
     max_rounds: int = Field(default=3, ge=1, le=20)
