@@ -3,8 +3,9 @@
 Chromium prints exactly what the console shows with the page's own A4 print styles
 (SVG charts included), and the tests already use it; WeasyPrint would be pure Python
 but needs Pango and friends as system libraries and renders SVG less faithfully. The
-page is written to a private temporary folder and printed with scripts off and the
-network unreachable, so printing can fetch nothing and run nothing.
+page is written to a private temporary folder and printed with the network unreachable
+and a Content-Security-Policy that allows no script (the page has none), so printing
+can fetch nothing and run nothing.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ def render(html: str) -> bytes:
             "--disable-gpu",
             "--no-first-run",
             "--no-pdf-header-footer",
-            "--blink-settings=scriptEnabled=false",
             "--proxy-server=127.0.0.1:9",
             "--host-resolver-rules=MAP * ~NOTFOUND",
             f"--user-data-dir={Path(folder) / 'profile'}",

@@ -146,11 +146,11 @@ def build(session: Session, survey: Survey) -> dict[str, Any]:
         number = closed.round.number
         columns = [e["key"] for e in closed.snapshot.results["statements"]]
         report["sensitivity"].append(
-            {"round": number, "keys": columns, "criteria": analysis["sensitivity"]}
+            {"round": number, "statements": columns, "criteria": analysis["sensitivity"]}
         )
         report["opinion_groups"].append({"round": number, **analysis["opinion_groups"]})
         report["agreement"].append(
-            {"round": number, "keys": columns, "criteria": analysis["agreement"]}
+            {"round": number, "statements": columns, "criteria": analysis["agreement"]}
         )
         report["attrition"].append(
             {"round": number, "flow": analysis["flow"], "tests": analysis.get("attrition")}
