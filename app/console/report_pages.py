@@ -1,16 +1,22 @@
-"""Console pages of the final study report: the page (printable) and its PDF."""
+"""Console pages of the final study report (the page, printable, and its PDF) and of the
+pre-registered analysis plan with its amendments."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from app.analysis import plan as analysis_plan
 from app.console import auth
 from app.console.auth import CurrentFacilitator
-from app.console.pages import Study
+from app.console.forms import PostedForm, field
+from app.console.pages import Csrf, Study, done, render
 from app.db import SessionDep
+from app.errors import DomainError
+from app.models import Facilitator, Survey
 from app.reports import page
 from app.web.templating import templates
 
@@ -49,4 +55,62 @@ def final_report_pdf(
         page.pdf_of(session, survey),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{survey.key}-report.pdf"'},
+    )
+
+
+def plan_page(
+    request: Request,
+    session: Session,
+    survey: Survey,
+    facilitator: Facilitator,
+    error: DomainError | None = None,
+) -> Response:
+    return render(
+        request,
+        "plan.html",
+        {
+            "survey": survey,
+            "plan": analysis_plan.get(session, survey),
+            "settable": analysis_plan.settable(survey),
+            "error": error,
+        },
+        facilitator=facilitator,
+        status_code=error.status if error else status.HTTP_200_OK,
+    )
+
+
+@router.get("/studies/{key}/plan", name="console_plan")
+def plan(
+    request: Request, session: SessionDep, facilitator: CurrentFacilitator, survey: Study
+) -> Response:
+    """The frozen analysis plan, its hash and amendments, and the form to amend it."""
+    return plan_page(request, session, survey, facilitator)
+
+
+@router.post("/studies/{key}/plan", name="console_plan_amend")
+def amend(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    form: PostedForm,
+) -> Response:
+    """Amend the frozen plan: one setting, its new value and the reason (required)."""
+    try:
+        with session.begin_nested():
+            analysis_plan.amend(
+                session,
+                survey,
+                [analysis_plan.Setting(field(form, "setting"), field(form, "value"))],
+                reason=field(form, "reason"),
+                actor=facilitator.email,
+            )
+    except DomainError as exc:
+        return plan_page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        "The plan is amended; every report lists the change.",
+        "console_plan",
+        key=survey.key,
     )

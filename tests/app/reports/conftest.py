@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.models import Criterion, Survey
 from app.rounds import service as rounds
 from tests.app.api.conftest import Answers, StudyFactory, auth, study  # noqa: F401
-from tests.app.console.conftest import facilitator, signed_in  # noqa: F401
+from tests.app.console.conftest import facilitator, post_form, signed_in  # noqa: F401
 
 PANEL = {"member-state": 8, "ngo": 6, "academia": 6, "private-sector": 2, "institute": 5}
 DROPOUTS = 7

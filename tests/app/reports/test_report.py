@@ -203,3 +203,26 @@ class TestPdf:
             words = survey.text(item.statement.text).split()
             assert " ".join(words[:5]) in flat, item.statement.key
         assert reader.pages[0].mediabox.width == pytest.approx(595, abs=2)  # A4
+
+
+class TestPlanPage:
+    def test_amend_through_the_console_and_refuse_without_reason(
+        self, db, signed_in, post_form, study
+    ):
+        study.panel({"member-state": 6})
+        study.launch()
+        url = f"/console/studies/{STUDY}/plan"
+        assert "SHA-256" in signed_in.get(url).text
+        refused = post_form(url, url, {"setting": "min_group_size", "value": "6", "reason": ""})
+        assert refused.status_code == 422
+        assert "needs a reason" in refused.text
+        done = post_form(
+            url,
+            url,
+            {"setting": "min_group_size", "value": "6", "reason": "Smaller groups came forward."},
+        )
+        assert done.status_code == 200
+        page = signed_in.get(url).text
+        assert "Smaller groups came forward." in page
+        assert "fran@example.org" in page
+        assert study.survey.min_group_size == 6
