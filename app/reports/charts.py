@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 480, 220
+WIDTH, HEIGHT = 440, 200
 PAD_L, PAD_R, PAD_T, PAD_B = 44, 16, 14, 34
 
 
@@ -149,8 +149,8 @@ def two_criteria(
     ``statements``: ``{"label", "x": record, "y": record, "consensus": bool}`` with the
     records' ``median``, ``q1``, ``q3``. Quadrants split at each scale's midpoint.
     """
-    size = 360
-    left, bottom, top_, right = 50, size - 40, 14, size - 14
+    size = 420
+    left, bottom, top_, right = 40, size - 40, 14, size - 14
     x = _Axis(scales[0][0], scales[0][1], left, right)
     y = _Axis(scales[1][0], scales[1][1], bottom, top_)
     mid_x, mid_y = (scales[0][0] + scales[0][1]) / 2, (scales[1][0] + scales[1][1]) / 2
@@ -161,24 +161,34 @@ def two_criteria(
         f'y2="{bottom}"/>',
         f'<line class="quadrant" x1="{left}" y1="{y(mid_y):.1f}" x2="{right}" '
         f'y2="{y(mid_y):.1f}"/>',
-        _text((x(mid_x) + right) / 2, top_ + 14, f"high {labels[0]}, high {labels[1]}", "quad"),
-        _text((left + x(mid_x)) / 2, top_ + 14, f"low {labels[0]}, high {labels[1]}", "quad"),
-        _text((x(mid_x) + right) / 2, bottom - 6, f"high {labels[0]}, low {labels[1]}", "quad"),
-        _text((left + x(mid_x)) / 2, bottom - 6, f"low {labels[0]}, low {labels[1]}", "quad"),
+        _text(right - 4, top_ + 12, f"high {labels[0]}, high {labels[1]}", "quad", "end"),
+        _text(left + 4, top_ + 12, f"low {labels[0]}, high {labels[1]}", "quad", "start"),
+        _text(right - 4, bottom - 5, f"high {labels[0]}, low {labels[1]}", "quad", "end"),
+        _text(left + 4, bottom - 5, f"low {labels[0]}, low {labels[1]}", "quad", "start"),
         _text((left + right) / 2, size - 8, labels[0], "axis-title"),
-        _text(left - 30, (top_ + bottom) / 2, labels[1], "axis-title"),
+        f'<text class="axis-title" text-anchor="middle" transform="translate(14 '
+        f'{(top_ + bottom) / 2:.1f}) rotate(-90)">{escape(labels[1])}</text>',
         _text(left, bottom + 14, str(scales[0][0]), "tick"),
         _text(right, bottom + 14, str(scales[0][1]), "tick"),
         _text(left - 6, bottom, str(scales[1][0]), "tick", "end"),
         _text(left - 6, top_ + 8, str(scales[1][1]), "tick", "end"),
     ]
     rows = []
-    for s in statements:
+    # Statements at the same medians are spread on a small circle, numbered: the table
+    # gives each number's statement.
+    shared: dict[tuple[float, float], int] = {}
+    for number, s in enumerate(statements, start=1):
         fx, fy = s["x"], s["y"]
         if fx["median"] is None or fy["median"] is None:
-            rows.append([s["label"], "–", "–", "no ratings"])
+            rows.append([str(number), s["label"], "–", "–", "no ratings"])
             continue
-        cx, cy = x(fx["median"]), y(fy["median"])
+        spot = (fx["median"], fy["median"])
+        nth = shared.get(spot, 0)
+        shared[spot] = nth + 1
+        angle = nth * 2.4  # golden angle, in radians: neighbours never line up
+        radius = 0.0 if nth == 0 else 5.0 + 1.2 * nth
+        cx = x(fx["median"]) + radius * math.cos(angle)
+        cy = y(fy["median"]) + radius * math.sin(angle)
         if fx["q1"] is not None and fx["q3"] is not None:
             body.append(
                 f'<line class="whisker" x1="{x(fx["q1"]):.1f}" y1="{cy:.1f}" '
@@ -190,10 +200,11 @@ def two_criteria(
                 f'x2="{cx:.1f}" y2="{y(fy["q3"]):.1f}"/>'
             )
         cls = "point consensus" if s["consensus"] else "point"
-        body.append(f'<circle class="{cls}" cx="{cx:.1f}" cy="{cy:.1f}" r="4.5"/>')
-        body.append(_text(cx + 6, cy - 6, s["label"], "point-label", "start"))
+        body.append(f'<circle class="{cls}" cx="{cx:.1f}" cy="{cy:.1f}" r="6"/>')
+        body.append(_text(cx, cy + 3, str(number), "point-label"))
         rows.append(
             [
+                str(number),
                 s["label"],
                 f"{_fmt(fx['median'])} ({_fmt(fx['q1'])}–{_fmt(fx['q3'])})",
                 f"{_fmt(fy['median'])} ({_fmt(fy['q1'])}–{_fmt(fy['q3'])})",
@@ -203,7 +214,7 @@ def two_criteria(
     return Chart(
         title,
         _svg(body, title, size, size),
-        ["Statement", f"{labels[0]}: median (IQR)", f"{labels[1]}: median (IQR)", "Verdict"],
+        ["No.", "Statement", f"{labels[0]}: median (IQR)", f"{labels[1]}: median (IQR)", "Verdict"],
         rows,
     )
 
@@ -219,7 +230,7 @@ def heatmap(
     A cell's shade is the agreement share; a suppressed cell (``None``) is hatched and
     says so in the table.
     """
-    cell_w, cell_h, head, side = 64, 22, 28, 90
+    cell_w, cell_h, head, side = 84, 22, 28, 90
     width = side + cell_w * len(groups) + 4
     height = head + cell_h * len(statements) + 4
     body = [
