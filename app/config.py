@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(default=20, ge=1, le=1000)
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_overflow: int = Field(default=10, ge=0)
+    # The headless browser that prints the final report to PDF (a path or a name on PATH).
+    chromium: str = "chromium"
 
     @model_validator(mode="after")
     def _every_admitted_request_finds_a_connection(self) -> Settings:

@@ -4,8 +4,9 @@ Round 0 collects the panel's proposals, which a facilitator curates (accepted, m
 rejected, some left pending); rounds 1 and 2 are answered with reasons in the panelists'
 languages (one reason hidden by moderation, some marked persuasive in the round after),
 statements are reworded, split and dropped between rounds, and round 3 is open with
-the reword notices and the panel's new statements. Every answer goes through the
-panelists' own service, as a browser's post would.
+the reword notices and the panel's new statements. Beside it, a finished two-round pilot
+of the same study (its plan amended once) has a final report to open. Every answer goes
+through the panelists' own service, as a browser's post would.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ from app.team import service as team
 
 STUDY_FILE = "surveys/crime-prevention-strategy.yaml"
 STUDY_KEY = "crime-prevention-2027"
+# A finished pilot of the same study, so the demo has a final report to open.
+PILOT_KEY = "crime-prevention-pilot"
+PILOT_PANEL = 30
 FACILITATOR_EMAIL = "facilitator@example.org"
 PANEL_SIZE = 40
 RESPONSE_RATE = 0.9
@@ -197,6 +201,8 @@ def run(port: int = 8000, *, worker_beside: bool = False) -> DemoAccess:
         fresh = studies.get_by_key(session, STUDY_KEY) is None
         if fresh:
             _open_round_zero(session)
+        if studies.get_by_key(session, PILOT_KEY) is None:
+            _pilot(session, np.random.default_rng(SEED + 1))
     if fresh:
         rng = np.random.default_rng(SEED)
         # The worker uses its own connections, so each round must be committed first.
@@ -228,6 +234,46 @@ def _open_round_zero(session: Session) -> None:
     ]
     import_rows(session, survey, rows, actor="demo")
     rounds.launch(session, survey, actor="demo", proposals_only=True)
+
+
+def _pilot(session: Session, rng: np.random.Generator) -> None:
+    """A pilot of the study in two rounds, its plan amended once, finished."""
+    from pathlib import Path
+
+    from app.analysis import plan
+    from app.cli import ROOT
+
+    text = (Path(ROOT) / STUDY_FILE).read_text(encoding="utf-8")
+    parsed = studies.parse(text, STUDY_FILE)
+    title = {lang: f"Pilot: {value}" for lang, value in parsed.title.items()}
+    survey = studies.create(
+        session, parsed.model_copy(update={"key": PILOT_KEY, "title": title}), text, actor="demo"
+    )
+    groups = [g["key"] for g in survey.stakeholder_groups]
+    rows = [
+        PanelRow(
+            email=f"pilot{i + 1:02d}@example.org",
+            name=f"{FIRST_NAMES[(i + 3) % len(FIRST_NAMES)]} {LAST_NAMES[i % len(LAST_NAMES)]}",
+            stakeholder_group=groups[i % len(groups)],
+            language="en",
+        )
+        for i in range(PILOT_PANEL)
+    ]
+    import_rows(session, survey, rows, actor="demo")
+    for number in (1, 2):
+        round_ = rounds.launch(session, survey, actor="demo")
+        _simulate(session, survey, round_, rng)
+        rounds.close(session, survey, round_, actor="demo")
+        if number == 1:
+            plan.amend(
+                session,
+                survey,
+                [plan.Setting("stability_threshold", "0.2")],
+                reason="The pilot's panel is small: a net change of 15% is a handful of people.",
+                actor=FACILITATOR_EMAIL,
+            )
+    # Closing cancelled the rounds' unsent invitations: the pilot leaves no mail behind.
+    rounds.finish(session, survey, actor="demo")
 
 
 def _round_zero(session: Session, survey: Survey, rng: np.random.Generator) -> None:
@@ -487,6 +533,7 @@ def _print(access: DemoAccess, port: int, *, worker_beside: bool) -> None:
     else:
         lines.append("  No round is open: launch the next one from the console.")
     lines += [
+        f"  Final report of the finished pilot study: {base}/console/studies/{PILOT_KEY}/report",
         f"  Analyst API key   {access.api_key}",
         f"    try: curl -H 'Authorization: Bearer {access.api_key}' {base}/api/v1/studies",
         f"  API reference     {base}/docs  and  {base}/redoc",

@@ -119,9 +119,10 @@ def create_app() -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR.parent / "static"), name="static")
 
+    from app.analysis.router import router as analysis_api
     from app.api.docs import router as docs_router
     from app.api.router import router as api_router
-    from app.console import proposals_pages, reasons_pages, statements_pages
+    from app.console import proposals_pages, reasons_pages, report_pages, statements_pages
     from app.console.deadline_pages import router as deadline_router
     from app.console.export_pages import router as export_router
     from app.console.mail_pages import router as mail_router
@@ -129,6 +130,7 @@ def create_app() -> FastAPI:
     from app.console.panel_pages import router as panel_router
     from app.console.round_import_pages import router as round_import_router
     from app.participation.pages import router as participation_router
+    from app.reports.router import router as report_api
     from app.team import account_pages
     from app.team import pages as team_pages
 
@@ -144,7 +146,10 @@ def create_app() -> FastAPI:
     app.include_router(statements_pages.router)
     app.include_router(team_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(report_pages.router)
     app.include_router(api_router)
+    app.include_router(analysis_api)
+    app.include_router(report_api)
     app.include_router(docs_router)
 
     @app.exception_handler(DomainError)

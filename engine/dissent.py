@@ -480,14 +480,21 @@ def _nearest(points: FloatArray, centres: FloatArray) -> npt.NDArray[np.intp]:
 def _reseed_empty(
     points: FloatArray, centres: FloatArray, labels: npt.NDArray[np.intp], sizes: IntArray
 ) -> tuple[npt.NDArray[np.intp], IntArray]:
-    """Move each empty group to the point farthest from its current centre."""
+    """Move each empty group to the point farthest from its current centre.
+
+    Only a point whose group keeps another member moves: with repeated points every
+    distance may be zero, and taking a group's only point would empty it in turn.
+    """
     labels = labels.copy()
+    sizes = sizes.copy()
     distance = np.sum((points - centres[labels]) ** 2, axis=1)
     for empty in np.flatnonzero(sizes == 0):
-        far = int(np.argmax(distance))
+        far = int(np.argmax(np.where(sizes[labels] > 1, distance, -np.inf)))
+        sizes[labels[far]] -= 1
         labels[far] = empty
+        sizes[empty] += 1
         distance[far] = -np.inf
-    return labels, np.bincount(labels, minlength=centres.shape[0])
+    return labels, sizes
 
 
 def _mean_silhouette(distances: FloatArray, labels: IntArray) -> float:

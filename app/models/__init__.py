@@ -4,6 +4,7 @@ from app.models.access import ApiKey, AuditLog, Facilitator
 from app.models.base import Base
 from app.models.outbox import Outbox, OutboxState
 from app.models.panel import Panelist, Respondent
+from app.models.plan import AnalysisPlan, PlanAmendment
 from app.models.proposal import Proposal, ProposalState
 from app.models.round import (
     AccessLink,
@@ -33,6 +34,7 @@ from app.models.team import AccountToken, Membership, Role, TokenPurpose
 __all__ = [
     "AccessLink",
     "AccountToken",
+    "AnalysisPlan",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -45,6 +47,7 @@ __all__ = [
     "Outbox",
     "OutboxState",
     "Panelist",
+    "PlanAmendment",
     "Proposal",
     "ProposalState",
     "Reason",

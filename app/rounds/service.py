@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.analysis import plan as analysis_plan
 from app.audit import record
 from app.db import Transactions
 from app.errors import Conflict, NotFound
@@ -113,6 +114,9 @@ def launch(
         raise Conflict(f"round {number} of study {survey.key!r} already exists") from exc
     invitations.send_all(session, survey, round_, panel, invitations.INVITATION)
     plan.plan(session, survey, round_)
+    if not proposals_only:
+        # Round 1 fixes the definitions the results are judged by (once; later: amend).
+        analysis_plan.freeze(session, survey, actor=actor)
     record(
         session,
         actor,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import engine
+from app.analysis import closing
 from app.answers import cells
 from app.answers import service as answers_store
 from app.models import Criterion, Round, RoundItem, RoundSnapshot, Statement, Survey, Topic
@@ -119,7 +120,7 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
             consensus &= passed
         breakdown = _groups(survey, criterion, matrix, data)
         divergence = _divergence(matrix, data.groups, breakdown)
-        change = _change(criterion, data, previous, threshold)
+        change = _change(survey, criterion, rule, data, previous, threshold)
         if change is not None and rule is not None:
             stable &= change[1]
         for j, entry in enumerate(per_statement):
@@ -164,7 +165,12 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
         },
         invited=repository.invited_count(session, round_),
         responded=len(data.respondent_ids),
-        results={"statements": per_statement},
+        results={
+            "statements": per_statement,
+            "analysis": closing.analyse(
+                session, survey, round_, data, previous, [e["key"] for e in per_statement]
+            ),
+        },
     )
 
 
@@ -240,18 +246,35 @@ def _divergence(
 
 
 def _change(
+    survey: Survey,
     criterion: Criterion,
+    rule: engine.ConsensusRule | None,
     data: RoundRatings,
     previous: RoundRatings | None,
     threshold: float,
 ) -> tuple[list[dict[str, Any] | None], np.ndarray] | None:
-    """Paired change from the previous round for the statements rated in both."""
+    """Paired change from the previous round and the stopping decision
+    (``engine.stopping``) for the statements rated in both."""
     if previous is None:
         return None
     respondents = sorted(set(data.respondent_ids) | set(previous.respondent_ids))
     before = _align(previous, criterion, respondents, data.statement_ids)
     after = _align(data, criterion, respondents, data.statement_ids)
-    change = engine.paired_change(before, after)
+    decision = engine.stopping(
+        before,
+        after,
+        # Without a rule nothing reaches consensus; stability is judged all the same.
+        rule or "n < 0",
+        scale=engine.Scale(criterion.scale_low, criterion.scale_high),
+        alpha=STABILITY_ALPHA,
+        stability_threshold=threshold,
+        quantile_method=survey.method.get("quantile_method", "weibull"),
+        agree=(criterion.agree_low, criterion.agree_high),
+        disagree=(criterion.disagree_low, criterion.disagree_high),
+        cannot_judge=data.cannot_judge[criterion.id],
+        cannot_judge_counts=bool(survey.method.get("cannot_judge_counts", False)),
+    )
+    change = decision.change
     records: list[dict[str, Any] | None] = []
     stable = np.zeros(len(data.statement_ids), dtype=bool)
     for j, sid in enumerate(data.statement_ids):
@@ -259,7 +282,7 @@ def _change(
             records.append(None)
             continue
         p = change.pvalue[j]
-        stable[j] = change.net_change[j] < threshold and (math.isnan(p) or p >= STABILITY_ALPHA)
+        stable[j] = bool(decision.stable[j])
         records.append(
             {
                 "pairs": int(change.pairs[j]),
@@ -269,6 +292,7 @@ def _change(
                 "wilcoxon_p": _num(p),
                 "net_change": _num(change.net_change[j]),
                 "stable": bool(stable[j]),
+                "stopping": str(decision.status[j]),
             }
         )
     return records, stable

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +25,18 @@ Translations = dict[Language, Text]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _rule_parses(value: str) -> str:
+    from engine import ConsensusRule
+
+    # A preset's name (``core-outcome-70-15``) or an expression.
+    ConsensusRule.coerce(value)
+    return value
+
+
+# A consensus rule; a per-entry validator, so an error names the entry's own line.
+RuleText = Annotated[str, AfterValidator(_rule_parses)]
 
 
 class StakeholderGroupIn(Strict):
@@ -52,17 +65,7 @@ class CriterionIn(Strict):
     anchors: dict[int, Translations] = Field(default_factory=dict)
     agree: tuple[int, int] | None = None
     disagree: tuple[int, int] | None = None
-    consensus: str | None = None
-
-    @field_validator("consensus")
-    @classmethod
-    def _rule_parses(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from engine import ConsensusRule
-
-        ConsensusRule.parse(value)
-        return value
+    consensus: RuleText | None = None
 
     @field_validator("anchors", "agree", "disagree")
     @classmethod
@@ -104,6 +107,19 @@ class TopicIn(Strict):
 class MethodIn(Strict):
     quantile_method: QuantileMethod = "weibull"
     cannot_judge_counts: bool = False
+    # Further consensus definitions the sensitivity analysis compares with each
+    # criterion's own rule: name -> preset name or expression.
+    alternative_rules: dict[Key, RuleText] = Field(default_factory=dict)
+
+    @field_validator("alternative_rules")
+    @classmethod
+    def _own_names(cls, value: dict[str, str]) -> dict[str, str]:
+        from engine.consensus import PRESETS
+
+        taken = sorted(n for n in value if n in PRESETS or n == "study")
+        if taken:
+            raise ValueError(f"{taken[0]!r} names a preset; give the alternative another name")
+        return value
 
 
 class StoppingIn(Strict):

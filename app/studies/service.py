@@ -185,7 +185,7 @@ def _rule(text: str | None) -> dict[str, Any] | None:
         return None
     from engine import ConsensusRule
 
-    return ConsensusRule.parse(text).to_dict()
+    return ConsensusRule.coerce(text).to_dict()
 
 
 def get_by_key(session: Session, key: str) -> Survey | None:

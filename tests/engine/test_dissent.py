@@ -137,6 +137,16 @@ class TestOpinionGroups:
         assert sorted(res.sizes.tolist()) == sorted(np.bincount(truth).tolist())
         assert res.sizes.tolist() == sorted(res.sizes.tolist(), reverse=True)
 
+    def test_repeated_answer_sets_leave_no_group_empty(self) -> None:
+        # Two answer sets, each given by five panelists: every k above 2 must put some
+        # identical points apart without emptying a group (no division by zero).
+        x = np.array([[9.0, 3.0]] * 5 + [[1.0, 3.0]] * 5)
+        for seed in range(5):
+            res = opinion_groups(x, seed=seed)
+            assert res.k == 2
+            assert res.sizes.tolist() == [5, 5]
+            assert np.isfinite(res.profiles).all()
+
     def test_silhouette_agrees_with_scikit_learn(self) -> None:
         x, _ = planted()
         res = opinion_groups(x, silhouette_sample=250, seed=3)

@@ -1,0 +1,90 @@
+"""The charts of the final report, built from its data (:func:`app.reports.service.build`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import Invalid
+from app.reports import charts
+
+
+@dataclass
+class Figures:
+    distribution: dict[tuple[str, str], charts.Chart] = field(default_factory=dict)
+    trajectory: dict[tuple[str, str], charts.Chart] = field(default_factory=dict)
+    heatmaps: list[charts.Chart] = field(default_factory=list)
+    opinion_maps: dict[int, charts.Chart] = field(default_factory=dict)
+    pair: charts.Chart | None = None
+    pair_keys: tuple[str, str] | None = None
+
+
+def build(
+    report: dict[str, Any], survey_groups: list[tuple[str, str]], pair: tuple[str, str] | None
+) -> Figures:
+    """Every chart; ``pair`` names the two criteria of the map (default: the first two)."""
+    criteria = {c["key"]: c for c in report["criteria"]}
+    out = Figures()
+    for s in report["statements"]:
+        for key, record in s["final"].items():
+            c = criteria[key]
+            points = list(range(c["scale"][0], c["scale"][1] + 1))
+            out.distribution[(s["key"], key)] = charts.distribution(
+                f"{s['label']}: {c['label']}, round {s['final_round']}", points, record["counts"]
+            )
+            rounds = s["trajectory"].get(key, [])
+            if rounds:
+                out.trajectory[(s["key"], key)] = charts.trajectory(
+                    f"{s['label']}: {c['label']} across rounds", c["scale"], rounds
+                )
+    keys = list(criteria)
+    if pair is None and len(keys) >= 2:
+        pair = (keys[0], keys[1])
+    if pair is not None:
+        unknown = [k for k in pair if k not in criteria]
+        if unknown or pair[0] == pair[1]:
+            raise Invalid("the map needs two different criteria of the study: " + ", ".join(keys))
+        a, b = criteria[pair[0]], criteria[pair[1]]
+        out.pair_keys = pair
+        out.pair = charts.two_criteria(
+            f"{a['label']} × {b['label']}: final medians with interquartile ranges",
+            (a["label"], b["label"]),
+            (a["scale"], b["scale"]),
+            [
+                {
+                    "label": s["label"],
+                    "x": s["final"][pair[0]],
+                    "y": s["final"][pair[1]],
+                    "consensus": s["outcome"] == "consensus",
+                }
+                for s in report["statements"]
+                if pair[0] in s["final"] and pair[1] in s["final"]
+            ],
+        )
+    k = report["study"]["min_group_size"]
+    for key, c in criteria.items():
+        rows = [
+            (s["label"], s["groups"].get(key) or {})
+            for s in report["statements"]
+            if key in s["final"]
+        ]
+        if rows:
+            out.heatmaps.append(
+                charts.heatmap(
+                    f"{c['label']} by stakeholder group: median, shaded by agreement",
+                    survey_groups,
+                    [
+                        (label, {g: (cells or {}).get(g) for g, _ in survey_groups})
+                        for label, cells in rows
+                    ],
+                    k,
+                )
+            )
+    for groups in report["opinion_groups"]:
+        if groups.get("computed"):
+            out.opinion_maps[groups["round"]] = charts.opinion_map(
+                f"Opinion groups, round {groups['round']}: respondents on the first two "
+                "principal components",
+                groups,
+            )
+    return out

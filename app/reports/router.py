@@ -1,0 +1,52 @@
+"""Analyst API: the final study report as JSON and as PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from fastapi.responses import Response
+
+from app.api.keys import AnalystKey
+from app.api.router import NOT_FOUND, StudyDep, _problem
+from app.reports import page, service
+from app.web.sessions import SessionDep
+
+OPEN_STUDY: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: _problem("A round of the study is still open.")
+}
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["analyst"],
+    dependencies=[AnalystKey],
+    responses={status.HTTP_401_UNAUTHORIZED: _problem("Missing, unknown or revoked API key.")},
+)
+
+
+@router.get(
+    "/studies/{key}/report", status_code=status.HTTP_200_OK, responses={**NOT_FOUND, **OPEN_STUDY}
+)
+def report(session: SessionDep, survey: StudyDep) -> dict[str, Any]:
+    """The final report's data: panel, rounds, plan, verdicts, dissent, analyses, checklist."""
+    return service.build(session, survey)
+
+
+@router.get(
+    "/studies/{key}/report.pdf",
+    status_code=status.HTTP_200_OK,
+    response_class=Response,
+    responses={
+        status.HTTP_200_OK: {"content": {"application/pdf": {}}, "description": "A4 PDF."},
+        status.HTTP_503_SERVICE_UNAVAILABLE: _problem("Chromium, which prints it, is missing."),
+        **NOT_FOUND,
+        **OPEN_STUDY,
+    },
+)
+def report_pdf(session: SessionDep, survey: StudyDep) -> Response:
+    """The final report printed to A4 PDF."""
+    return Response(
+        page.pdf_of(session, survey),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{survey.key}-report.pdf"'},
+    )
