@@ -200,7 +200,7 @@ def _common_groups(
     """
     row_of = {rid: i for i, rid in enumerate(groups)}
     column_of = {sid: j for j, sid in enumerate(statement_ids)}
-    criteria = {c.position: k for k, c in enumerate(survey.criteria)}
+    criteria = {c.position: k for k, c in enumerate(survey.answer_criteria)}
     rated = np.full((len(groups), len(statement_ids) * len(criteria)), np.nan)
     for respondent_id, statement_id, _, position, _, rating, cj in answers:
         if respondent_id in row_of and statement_id in column_of and rating is not None and not cj:
