@@ -40,10 +40,23 @@ class Rule(Schema):
 
 class CriterionInfo(Schema):
     key: str
+    kind: Literal["rating", "rank"] = Field(
+        description=(
+            "rating: each statement on the scale; rank: the statements of each topic put "
+            "in order (positions 1..N in ``scale``)."
+        )
+    )
     label: str
     scale: Scale
-    agree: tuple[int, int] = Field(description="Scale points counted as agreement.")
-    disagree: tuple[int, int] = Field(description="Scale points counted as disagreement.")
+    top: int | None = Field(
+        default=None, description="A ranking of the top N only (rank); null: all of them."
+    )
+    agree: tuple[int, int] | None = Field(
+        description="Scale points counted as agreement (null for a ranking)."
+    )
+    disagree: tuple[int, int] | None = Field(
+        description="Scale points counted as disagreement (null for a ranking)."
+    )
     consensus_rule: Rule | None
 
 
@@ -57,6 +70,10 @@ class Study(Schema):
     title: str = Field(description="In the study's default (first) language.")
     languages: list[str]
     state: Literal["active", "finished"]
+    mode: Literal["rounds", "realtime"] = Field(
+        default="rounds",
+        description="rounds: a questionnaire per round; realtime: one open period.",
+    )
     criteria: list[CriterionInfo]
     stakeholder_groups: list[StakeholderGroup]
     min_group_size: int = Field(
@@ -186,6 +203,49 @@ class Method(Schema):
     criteria: list[CriterionMethod]
 
 
+class RankedStatement(Schema):
+    key: str
+    mean_rank: float | None = Field(
+        description="Mean rank, 1 the top; a statement left out of a top N counts as tied "
+        "below the placed ones."
+    )
+    distribution: list[int] = Field(description="Rankers per position, position 1 first.")
+    unplaced: int = Field(description="Rankers who left it out of their top N.")
+
+
+class RankingChange(Schema):
+    """Change from the previous round, on the statements of the topic ranked in both."""
+
+    statements: int
+    w_before: float | None
+    w_after: float | None
+    w_change: float | None = Field(description="Positive: the panel's orders converged.")
+    panelists: int = Field(description="Panelists who ranked in both rounds.")
+    spearman_q1: float | None
+    spearman_median: float | None = Field(
+        description="Median of each panelist's Spearman rho with their own previous ranking "
+        "(stability); null when fewer than min_group_size ranked in both rounds."
+    )
+    spearman_q3: float | None
+    spearman_mean: float | None
+
+
+class RankingMetrics(Schema):
+    """One ranking question: a ranking criterion over the statements of one topic."""
+
+    criterion: str
+    topic: str
+    top: int | None
+    places: int = Field(description="Positions given: the topic's statements, or the top N.")
+    rankers: int
+    w: float | None = Field(description="Kendall's W, corrected for ties.")
+    chi2: float | None = Field(description="Friedman's chi-square, m (n - 1) W.")
+    df: int
+    p: float | None
+    statements: list[RankedStatement]
+    change: RankingChange | None = Field(description="Null in round 1.")
+
+
 class RoundMetrics(Schema):
     study: str
     round: int
@@ -195,6 +255,7 @@ class RoundMetrics(Schema):
     invited: int
     responded: int
     statements: list[StatementMetrics]
+    rankings: list[RankingMetrics] = Field(default_factory=list)
 
 
 class ReasonRating(Schema):

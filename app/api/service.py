@@ -59,6 +59,7 @@ def _study(survey: Survey, round_count: int) -> schemas.Study:
         criteria=[
             schemas.CriterionInfo(
                 key=c.key,
+                kind="rating",
                 label=survey.text(c.label),
                 scale=schemas.Scale(low=c.scale_low, high=c.scale_high),
                 agree=(c.agree_low, c.agree_high),
@@ -66,6 +67,19 @@ def _study(survey: Survey, round_count: int) -> schemas.Study:
                 consensus_rule=_rule(c.consensus_rule),
             )
             for c in survey.criteria
+        ]
+        + [
+            schemas.CriterionInfo(
+                key=c.key,
+                kind="rank",
+                label=survey.text(c.label),
+                scale=schemas.Scale(low=c.scale_low, high=c.scale_high),
+                top=c.rank_top,
+                agree=None,
+                disagree=None,
+                consensus_rule=None,
+            )
+            for c in survey.rank_criteria
         ],
         stakeholder_groups=[
             schemas.StakeholderGroup(key=g["key"], label=survey.group_label(g["key"]))
@@ -186,6 +200,9 @@ def metrics(session: Session, survey: Survey, number: int) -> schemas.RoundMetri
         invited=snapshot.invited,
         responded=snapshot.responded,
         statements=statements,
+        rankings=[
+            schemas.RankingMetrics.model_validate(r) for r in snapshot.results.get("rankings", [])
+        ],
     )
 
 

@@ -7,7 +7,10 @@ from sqlalchemy.orm import Session
 
 from app.models import Panelist, Survey
 from app.studies import service as studies
+from tests.app.console.conftest import facilitator as facilitator  # console sign-in
+from tests.app.console.conftest import signed_in as signed_in
 from tests.app.participation.conftest import add_panelist
+from tests.app.participation.conftest import enter as enter  # the panelist-link fixture
 
 RANKING_STUDY = """
 key: ranking-study
