@@ -25,9 +25,16 @@
     keyed.sort(function (a, b) {
       return a.key - b.key || a.index - b.index;
     });
+    if (keyed.every(function (entry, index) { return entry.index === index; })) {
+      return; // already in order: moving nodes would take the focus away
+    }
+    var focused = document.activeElement;
     keyed.forEach(function (entry) {
       list.appendChild(entry.item);
     });
+    if (focused && focused !== document.activeElement && list.contains(focused)) {
+      focused.focus();
+    }
   }
 
   function writePositions(list, places) {
@@ -54,7 +61,7 @@
       if (target < 0 || target >= all.length) {
         return;
       }
-      // The neighbour moves, not the item: the pressed button keeps the focus.
+      // The neighbour moves, not the item: the pressed control keeps the focus.
       if (step < 0) {
         list.insertBefore(all[target], item.nextSibling);
       } else {
