@@ -75,7 +75,9 @@ def problems(
     """Why the rankings in ``answers`` are not proper rankings, by field name.
 
     Each of the positions 1..N must be given to exactly one statement of the topic: the
-    message names the positions given twice (with the statements) and those missing.
+    message names the positions given twice (with the statements) and those missing. A
+    ranking left wholly empty is no answer, as "cannot judge" is on a scale: a panelist
+    may not be able to weigh a topic's strategies against each other.
     ``text`` renders a study text in the page's language.
     """
     gettext, ngettext = translations.gettext, translations.ngettext
@@ -86,6 +88,8 @@ def problems(
             for item in group.items
         }
         counts = Counter(p for p in given.values() if p is not None)
+        if not counts:
+            continue
         parts = [
             gettext("position %(position)s is given to statements %(numbers)s")
             % {

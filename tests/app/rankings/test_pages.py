@@ -189,3 +189,15 @@ class TestRankingFeedback:
         html = enter(round2, ranking_panel[0]).page()
         assert "mean rank" not in html
         assert "Panelists per position" not in html
+
+
+class TestBlankRanking:
+    def test_a_wholly_empty_ranking_is_no_answer_like_cannot_judge(
+        self, db: Session, browser: Browser, ranking_survey: Survey, round1: Round
+    ) -> None:
+        form = rank_form(ranking_survey, round1, [0, 0, 0, 0])
+        response = browser.post(form, "submit")
+        assert response.status_code == 303, response.text
+        rank = ranking_survey.rank_criteria[0]
+        cells = submitted_ratings(db, round1)
+        assert [cells.get((i.statement_id, rank.id)) for i in round1.items[:4]] == [None] * 4
