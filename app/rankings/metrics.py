@@ -90,6 +90,8 @@ def question_metrics(
     to describing individuals.
     """
     x = _columns(data, question.criterion_id, question.statement_ids)
+    if x.shape[0] == 0:  # nobody submitted: one row without positions, no ranker
+        x = np.full((1, x.shape[1]), np.nan)
     summary = engine.rank_summary(x)
     k = places(question.top, len(question.statement_ids))
     result: dict[str, Any] = {
@@ -122,6 +124,8 @@ def question_metrics(
     if len(shared) < 2:
         return result
     rows = sorted(set(data.respondent_ids) | set(previous.respondent_ids))
+    if not rows:
+        return result
     before = _reranked(_on(previous, rows, _columns(previous, question.criterion_id, shared)))
     after = _reranked(_on(data, rows, _columns(data, question.criterion_id, shared)))
     change = engine.rank_change(before, after)

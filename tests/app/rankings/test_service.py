@@ -179,3 +179,14 @@ class TestTopN:
         assert [s["unplaced"] for s in cyber["statements"]] == [0, 1, 2, 3]
         # Unplaced statements share the places below: (3 + 4) / 2.
         assert cyber["statements"][3]["mean_rank"] == pytest.approx(3.5)
+
+
+class TestNobodyRanked:
+    def test_a_round_without_submissions_has_no_rankers(
+        self, db: Session, ranking_survey: Survey, ranking_panel: list[Panelist]
+    ) -> None:
+        round_ = rounds.launch(db, ranking_survey, actor="test")
+        snapshot = rounds.close(db, ranking_survey, round_, actor="test")
+        cyber = snapshot.results["rankings"][0]
+        assert (cyber["rankers"], cyber["w"], cyber["change"]) == (0, None, None)
+        assert [s["distribution"] for s in cyber["statements"]] == [[0, 0, 0, 0]] * 4
