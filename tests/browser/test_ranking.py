@@ -18,14 +18,9 @@ pytestmark = pytest.mark.browser
 
 
 def with_ranking(study: dict[str, Any]) -> None:
-    study["criteria"].append(
-        {
-            "key": "priority",
-            "kind": "rank",
-            "label": {"en": "Priority"},
-            "question": {"en": "Order the strategies of this topic by priority."},
-        }
-    )
+    """The demo study's ranking question, asked of every statement (not the top three)."""
+    [priority] = [c for c in study["criteria"] if c.get("kind") == "rank"]
+    del priority["top"]
 
 
 @pytest.fixture(scope="module")
