@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -65,3 +68,23 @@ class TestRankingApi:
             "spearman_q3",
             "spearman_mean",
         }
+
+    def test_the_ratings_csv_carries_the_positions(
+        self,
+        db: Session,
+        client: TestClient,
+        auth: dict[str, str],
+        ranking_survey: Survey,
+        ranking_panel: list[Panelist],
+    ) -> None:
+        round_ = rounds.launch(db, ranking_survey, actor="test")
+        for panelist, order in zip(ranking_panel, CYBER_1, strict=True):
+            submit_order(db, ranking_survey, round_, panelist, order)
+        rounds.close(db, ranking_survey, round_, actor="test")
+        db.flush()
+        text = client.get("/api/v1/studies/ranking-study/rounds/1/ratings.csv", headers=auth).text
+        rows = list(csv.DictReader(io.StringIO(text)))
+        ranked = [r for r in rows if r["criterion"] == "priority" and r["statement"] == "c1"]
+        assert sorted(int(r["rating"]) for r in ranked) == sorted(
+            order.index(0) + 1 for order in CYBER_1
+        )
