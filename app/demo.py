@@ -41,6 +41,7 @@ from app.models import (
 from app.panel.service import PanelRow, import_rows, list_for
 from app.participation import service as participation
 from app.proposals import service as proposal_store
+from app.rankings import form as ranking_form
 from app.reasons import service as reason_store
 from app.rounds import links, repository
 from app.rounds import service as rounds
@@ -444,6 +445,8 @@ def _simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Ge
                 sheet.ratings[(statement.id, criterion.id)] = None if cannot_judge else rating
             if first_rating is not None and rng.random() < 0.3:
                 sheet.reasons[statement.id] = _a_reason(panelist.language, level, rng)
+        levels = centre + tilt[panelist.stakeholder_group]
+        _rank(who, sheet, {s.id: levels[j] for j, s in enumerate(statements)}, rng)
         if rng.random() < 0.1 and who.proposal_topics:
             topic = who.proposal_topics[int(rng.integers(len(who.proposal_topics)))]
             sheet.proposals[topic] = "Member states share anonymised data on what works."
@@ -454,6 +457,23 @@ def _simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Ge
                 sheet.reasons[sid] = _a_reason(panelist.language, 0.3, rng)
         assert not participation.submit(session, who, sheet)
     session.flush()
+
+
+def _rank(
+    who: participation.Participant,
+    sheet: AnswerSheet,
+    level: dict[int, float],
+    rng: np.random.Generator,
+) -> None:
+    """Each ranking question: the statements this panelist rates highest (with some noise)
+    take the positions 1..N; a few panelists leave a topic unranked."""
+    for group in ranking_form.groups(who.plan):
+        if rng.random() < 0.05:
+            continue
+        ids = [item.statement_id for item in group.items]
+        noisy = np.array([level[sid] for sid in ids]) + rng.normal(0, 0.15, size=len(ids))
+        for position, k in enumerate(np.argsort(-noisy)[: group.places], start=1):
+            sheet.ratings[(ids[k], group.criterion.id)] = position
 
 
 def _a_reason(language: str, level: float, rng: np.random.Generator) -> str:

@@ -39,7 +39,8 @@ _ENDORSEMENTS = Base.metadata.tables[Endorsement.__tablename__]
 
 
 def layout_of(round_: Round, criteria: list[Criterion]) -> Layout:
-    """The cell layout of ``round_``'s answer sets (its statements, the study's criteria)."""
+    """The cell layout of ``round_``'s answer sets (its statements, the study's criteria:
+    ``Survey.answer_criteria``, rating then ranking)."""
     return Layout.of((item.statement_id for item in round_.items), (c.id for c in criteria))
 
 

@@ -55,13 +55,22 @@ DISAGREE_BAND = (
 
 
 class CriterionInfo(Schema):
-    """A criterion every statement is rated on (e.g. importance, feasibility)."""
+    """A criterion every statement is rated on (e.g. importance, feasibility), or ranked by."""
 
     key: str = Field(description="The criterion's key, as in the metrics and exports.")
+    kind: Literal["rating", "rank"] = Field(
+        description=(
+            "rating: each statement on the scale; rank: the statements of each topic put "
+            "in order (positions 1..N in ``scale``)."
+        )
+    )
     label: str = Field(description="Its label in the study's default language.")
-    scale: Scale = Field(description="Its rating scale.")
-    agree: tuple[int, int] = Field(description=AGREE_BAND)
-    disagree: tuple[int, int] = Field(description=DISAGREE_BAND)
+    scale: Scale = Field(description="Its rating scale (positions 1..N for a ranking).")
+    top: int | None = Field(
+        default=None, description="A ranking of the top N only (rank); null: all of them."
+    )
+    agree: tuple[int, int] | None = Field(description=AGREE_BAND + " Null for a ranking.")
+    disagree: tuple[int, int] | None = Field(description=DISAGREE_BAND + " Null for a ranking.")
     consensus_rule: Rule | None = Field(
         description="The consensus rule of the criterion; null when it has none."
     )
@@ -82,6 +91,10 @@ class Study(Schema):
     languages: list[str] = Field(description="Its languages, the default one first.")
     state: Literal["active", "finished"] = Field(
         description="finished once a facilitator has ended the study: no round launches again."
+    )
+    mode: Literal["rounds", "realtime"] = Field(
+        default="rounds",
+        description="rounds: a questionnaire per round; realtime: one open period.",
     )
     criteria: list[CriterionInfo] = Field(description="The criteria, in questionnaire order.")
     stakeholder_groups: list[StakeholderGroup] = Field(description="The panel's groups.")
@@ -255,6 +268,51 @@ class Method(Schema):
     criteria: list[CriterionMethod] = Field(description="Per criterion.")
 
 
+class RankedStatement(Schema):
+    """One statement's place in a ranking question."""
+
+    key: str = Field(description="The statement's key.")
+    mean_rank: float | None = Field(
+        description="Mean rank, 1 the top; a statement left out of a top N counts as tied "
+        "below the placed ones."
+    )
+    distribution: list[int] = Field(description="Rankers per position, position 1 first.")
+    unplaced: int = Field(description="Rankers who left it out of their top N.")
+
+
+class RankingChange(Schema):
+    """Change from the previous round, on the statements of the topic ranked in both."""
+
+    statements: int = Field(description="Statements of the topic ranked in both rounds.")
+    w_before: float | None = Field(description="Kendall's W of the previous round on them.")
+    w_after: float | None = Field(description="Kendall's W of this round on them.")
+    w_change: float | None = Field(description="Positive: the panel's orders converged.")
+    panelists: int = Field(description="Panelists who ranked in both rounds.")
+    spearman_q1: float | None = Field(description="Lower quartile of those rhos.")
+    spearman_median: float | None = Field(
+        description="Median of each panelist's Spearman rho with their own previous ranking "
+        "(stability); null when fewer than min_group_size ranked in both rounds."
+    )
+    spearman_q3: float | None = Field(description="Upper quartile of those rhos.")
+    spearman_mean: float | None = Field(description="Mean of those rhos.")
+
+
+class RankingMetrics(Schema):
+    """One ranking question: a ranking criterion over the statements of one topic."""
+
+    criterion: str = Field(description="The ranking criterion's key.")
+    topic: str = Field(description="The key of the topic whose statements are ranked.")
+    top: int | None = Field(description="N of a top-N ranking; null: every statement.")
+    places: int = Field(description="Positions given: the topic's statements, or the top N.")
+    rankers: int = Field(description="Respondents who gave a ranking.")
+    w: float | None = Field(description="Kendall's W, corrected for ties.")
+    chi2: float | None = Field(description="Friedman's chi-square, m (n - 1) W.")
+    df: int = Field(description="Degrees of freedom of the chi-square, n - 1.")
+    p: float | None = Field(description="p-value of the chi-square.")
+    statements: list[RankedStatement] = Field(description="In the topic's order.")
+    change: RankingChange | None = Field(description="Null in round 1.")
+
+
 class RoundMetrics(Schema):
     """A closed round's stored results (its snapshot)."""
 
@@ -266,6 +324,10 @@ class RoundMetrics(Schema):
     invited: int = Field(description="Panelists invited (0 for a round answered elsewhere).")
     responded: int = Field(description="Respondents whose submitted answers it counts.")
     statements: list[StatementMetrics] = Field(description="In round order.")
+    rankings: list[RankingMetrics] = Field(
+        default_factory=list,
+        description="The round's ranking questions, one per criterion and topic.",
+    )
 
 
 class ReasonRating(Schema):

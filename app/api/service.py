@@ -59,6 +59,7 @@ def _study(survey: Survey, round_count: int) -> schemas.Study:
         criteria=[
             schemas.CriterionInfo(
                 key=c.key,
+                kind="rating",
                 label=survey.text(c.label),
                 scale=schemas.Scale(low=c.scale_low, high=c.scale_high),
                 agree=(c.agree_low, c.agree_high),
@@ -66,6 +67,19 @@ def _study(survey: Survey, round_count: int) -> schemas.Study:
                 consensus_rule=_rule(c.consensus_rule),
             )
             for c in survey.criteria
+        ]
+        + [
+            schemas.CriterionInfo(
+                key=c.key,
+                kind="rank",
+                label=survey.text(c.label),
+                scale=schemas.Scale(low=c.scale_low, high=c.scale_high),
+                top=c.rank_top,
+                agree=None,
+                disagree=None,
+                consensus_rule=None,
+            )
+            for c in survey.rank_criteria
         ],
         stakeholder_groups=[
             schemas.StakeholderGroup(key=g["key"], label=survey.group_label(g["key"]))
@@ -190,6 +204,9 @@ def metrics(session: Session, survey: Survey, number: int) -> schemas.RoundMetri
         invited=snapshot.invited,
         responded=snapshot.responded,
         statements=statements,
+        rankings=[
+            schemas.RankingMetrics.model_validate(r) for r in snapshot.results.get("rankings", [])
+        ],
     )
 
 
@@ -204,7 +221,7 @@ def _common_groups(
     """
     row_of = {rid: i for i, rid in enumerate(groups)}
     column_of = {sid: j for j, sid in enumerate(statement_ids)}
-    criteria = {c.position: k for k, c in enumerate(survey.criteria)}
+    criteria = {c.position: k for k, c in enumerate(survey.answer_criteria)}
     rated = np.full((len(groups), len(statement_ids) * len(criteria)), np.nan)
     for respondent_id, statement_id, _, position, _, rating, cj in answers:
         if respondent_id in row_of and statement_id in column_of and rating is not None and not cj:

@@ -7,7 +7,7 @@ individual answers, so the report cannot show who rated what.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -77,6 +77,27 @@ class CriterionMethod:
 
 
 @dataclass(frozen=True)
+class RankedRow:
+    key: str
+    label: str
+    text: str
+    mean_rank: float | None
+    distribution: list[int]
+    unplaced: int
+
+
+@dataclass(frozen=True)
+class RankingReport:
+    """One ranking question (a ranking criterion over one topic), statements by mean rank."""
+
+    criterion: str
+    topic: str
+    figures: dict[str, Any]  # rankers, w, chi2, df, p, places, top
+    rows: list[RankedRow]
+    change: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class Report:
     round: Round
     snapshot: RoundSnapshot
@@ -87,6 +108,7 @@ class Report:
     min_group_size: int
     # No later round will ask again: "carried" statements end here without consensus.
     final: bool
+    rankings: list[RankingReport] = field(default_factory=list)
 
 
 def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapshot) -> Report:
@@ -143,7 +165,42 @@ def build(session: Session, survey: Survey, round_: Round, snapshot: RoundSnapsh
         min_group_size=int(method.get("min_group_size", survey.min_group_size)),
         final=later is None
         and (round_.number >= survey.max_rounds or survey.state == SurveyState.FINISHED),
+        rankings=_rankings(survey, snapshot, statements, titles),
     )
+
+
+def _rankings(
+    survey: Survey,
+    snapshot: RoundSnapshot,
+    statements: dict[int, Any],
+    titles: dict[str, str],
+) -> list[RankingReport]:
+    labels = {c.key: survey.text(c.label) for c in survey.rank_criteria}
+    result = []
+    for question in snapshot.results.get("rankings", []):
+        rows = [
+            RankedRow(
+                key=s["key"],
+                label=statements[s["statement_id"]].label,
+                text=survey.text(statements[s["statement_id"]].text),
+                mean_rank=s["mean_rank"],
+                distribution=s["distribution"],
+                unplaced=s["unplaced"],
+            )
+            for s in question["statements"]
+        ]
+        # Top first; a statement nobody ranked (no mean) last.
+        rows.sort(key=lambda r: (r.mean_rank is None, r.mean_rank or 0.0))
+        result.append(
+            RankingReport(
+                criterion=labels.get(question["criterion"], question["criterion"]),
+                topic=titles.get(question["topic"], question["topic"]),
+                figures={k: v for k, v in question.items() if k not in ("statements", "change")},
+                rows=rows,
+                change=question.get("change"),
+            )
+        )
+    return result
 
 
 def _criterion(

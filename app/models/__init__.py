@@ -21,6 +21,7 @@ from app.models.round import (
 from app.models.schedule import JobState, ScheduledReminder
 from app.models.survey import (
     Criterion,
+    CriterionKind,
     Statement,
     StatementOrigin,
     StatementState,
@@ -39,6 +40,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Criterion",
+    "CriterionKind",
     "Endorsement",
     "Facilitator",
     "HiddenCause",

@@ -6,13 +6,18 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, true
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, and_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, IdMixin, str_enum, utcnow
 
 # Text per language is stored as {"en": "...", "fr": "..."}.
 Translations = dict[str, Any]
+
+
+class CriterionKind(enum.StrEnum):
+    RATING = "rating"  # each statement on a scale
+    RANK = "rank"  # the statements of each topic put in order (all, or the top N)
 
 
 class SurveyState(enum.StrEnum):
@@ -63,8 +68,24 @@ class Survey(IdMixin, Base):
     definition: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    # Rating criteria: what every statistic of a scale is computed on.
     criteria: Mapped[list[Criterion]] = relationship(
-        back_populates="survey", order_by="Criterion.position", cascade="all, delete-orphan"
+        back_populates="survey",
+        primaryjoin=lambda: and_(
+            Criterion.survey_id == Survey.id, Criterion.kind == CriterionKind.RATING
+        ),
+        order_by="Criterion.position",
+        cascade="all, delete-orphan",
+        overlaps="rank_criteria",
+    )
+    # Ranking questions, positioned after the rating criteria (see ``answer_criteria``).
+    rank_criteria: Mapped[list[Criterion]] = relationship(
+        primaryjoin=lambda: and_(
+            Criterion.survey_id == Survey.id, Criterion.kind == CriterionKind.RANK
+        ),
+        order_by="Criterion.position",
+        cascade="all, delete-orphan",
+        overlaps="criteria,survey",
     )
     topics: Mapped[list[Topic]] = relationship(
         back_populates="survey", order_by="Topic.position", cascade="all, delete-orphan"
@@ -72,6 +93,11 @@ class Survey(IdMixin, Base):
     statements: Mapped[list[Statement]] = relationship(
         back_populates="survey", order_by="Statement.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def answer_criteria(self) -> list[Criterion]:
+        """Every criterion in answer-set order: the rating criteria, then the ranking ones."""
+        return [*self.criteria, *self.rank_criteria]
 
     @property
     def max_rounds(self) -> int:
@@ -122,8 +148,15 @@ class Criterion(IdMixin, Base):
     disagree_low: Mapped[int]
     disagree_high: Mapped[int]
     consensus_rule: Mapped[dict[str, Any] | None]
+    kind: Mapped[CriterionKind] = mapped_column(
+        str_enum(CriterionKind, "criterion_kind"),
+        default=CriterionKind.RATING,
+        server_default=CriterionKind.RATING.value,
+    )
+    # A ranking's top N (positions 1..N, the rest unplaced); ``None``: order them all.
+    rank_top: Mapped[int | None]
 
-    survey: Mapped[Survey] = relationship(back_populates="criteria")
+    survey: Mapped[Survey] = relationship(back_populates="criteria", overlaps="rank_criteria")
 
     @property
     def points(self) -> list[int]:

@@ -42,6 +42,7 @@ class PreviousRound:
     plan: RoundPlan
     statements: dict[int, dict[str, Any]]
     ranges: dict[Cell, tuple[float, float]]
+    rankings: tuple[dict[str, Any], ...] = ()  # the snapshot's ranking questions
 
     @property
     def layout(self) -> Layout:
@@ -142,6 +143,7 @@ def previous_round(session: Session, plan: RoundPlan) -> PreviousRound | None:
         plan=before,
         statements=entries,
         ranges=_middle_ranges(entries, plan.survey),
+        rankings=tuple(snapshot.results.get("rankings", [])),
     )
     with _lock:
         _kept[key] = previous

@@ -190,6 +190,7 @@ def _answer(request: Request, transactions: Transactions, form: FormData) -> Res
             who.survey.criteria,
             proposal_topics=who.proposal_topics,
             shown_reasons=shown,
+            rank_limits=service.rank_limits(who),
         )
         checked = (
             service.check(session, who, posted.answers, shown)

@@ -1,7 +1,8 @@
 """The questionnaire form at the boundary: field names, values, and what is acceptable.
 
 Field names are ``r-<statement_id>-<criterion_id>`` (a scale point, or ``cj`` for
-"cannot judge"), ``reason-<statement_id>``, ``proposal-<topic_id>`` and ``persuasive``
+"cannot judge"), ``rank-<statement_id>-<criterion_id>`` (a position, see app.rankings.form),
+``reason-<statement_id>``, ``proposal-<topic_id>`` and ``persuasive``
 (once per reason marked, its id as value). Anything a browser could not have sent from
 our form (a point off the scale, a statement not on this round, a reason it did not
 show) rejects the whole post, so nothing half-valid is ever stored. A reason or proposal
@@ -12,11 +13,11 @@ again beside its field, with the problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.answers.sheet import CANNOT_JUDGE_VALUE, AnswerSheet
+from app.answers.sheet import CANNOT_JUDGE_VALUE, AnswerSheet, Cell
 from app.errors import Invalid
 from app.rounds.plan import CriterionInfo
 
@@ -29,6 +30,7 @@ ACTIONS = ("save", "submit")
 Action = Literal["save", "submit"]
 
 _RATING_FIELD = re.compile(r"r-(\d{1,18})-(\d{1,18})")
+_RANK_FIELD = re.compile(r"rank-(\d{1,18})-(\d{1,18})")
 _REASON_FIELD = re.compile(r"reason-(\d{1,18})")
 _PROPOSAL_FIELD = re.compile(r"proposal-(\d{1,18})")
 
@@ -62,12 +64,15 @@ def parse_form(
     *,
     proposal_topics: Iterable[int] = (),
     shown_reasons: Iterable[int] = (),
+    rank_limits: Mapping[Cell, int] | None = None,
 ) -> Posted:
     """Validate a posted questionnaire; raise ``Invalid`` (nothing stored) on forged input.
 
-    ``proposal_topics`` are the topics the page offers a proposal box for, and
-    ``shown_reasons`` the reasons it lets the panelist mark persuasive.
+    ``proposal_topics`` are the topics the page offers a proposal box for,
+    ``shown_reasons`` the reasons it lets the panelist mark persuasive, and
+    ``rank_limits`` the highest position of each ranking field it shows.
     """
+    limits = rank_limits or {}
     statements = set(statement_ids)
     scales = {c.id: c for c in criteria}
     topics = set(proposal_topics)
@@ -78,7 +83,7 @@ def parse_form(
     problems: list[str] = []
     seen: set[str] = set()
     for name, raw in items:
-        if not name.startswith(("r-", "reason-", "proposal-")) and name not in (
+        if not name.startswith(("r-", "rank-", "reason-", "proposal-")) and name not in (
             "action",
             PERSUASIVE_FIELD,
         ):
@@ -106,6 +111,12 @@ def parse_form(
                 problems.append(f"{name}: no such statement and criterion on this round")
             elif value:
                 _rating(answers, statement_id, criterion, name, value, problems)
+        elif match := _RANK_FIELD.fullmatch(name):
+            cell = (int(match[1]), int(match[2]))
+            if cell not in limits:
+                problems.append(f"{name}: no such ranking on this round")
+            elif value:
+                _position(answers, cell, limits[cell], name, value, problems)
         elif match := _REASON_FIELD.fullmatch(name):
             statement_id = int(match[1])
             if statement_id not in statements:
@@ -175,3 +186,14 @@ def _rating(
         )
         return
     answers.ratings[(statement_id, criterion.id)] = rating
+
+
+def _position(
+    answers: AnswerSheet, cell: Cell, limit: int, name: str, value: str, problems: list[str]
+) -> None:
+    # Repeated or missing positions are a panelist's mistake (see app.rankings.form); a
+    # position the list does not offer is not.
+    if not re.fullmatch(r"\d{1,9}", value) or not 1 <= int(value) <= limit:
+        problems.append(f"{name}: {value[:20]!r} is not a position from 1 to {limit}")
+        return
+    answers.ratings[cell] = int(value)

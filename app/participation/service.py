@@ -33,6 +33,7 @@ from app.participation.schemas import (
     reason_field,
 )
 from app.proposals import service as proposals_store
+from app.rankings import form as ranking_form
 from app.results import service as results
 from app.rounds import links
 from app.rounds.plan import CriterionInfo, RoundPlan, SurveyInfo, plan_of
@@ -244,6 +245,7 @@ class Section:
     title: str
     items: list[Item]
     proposal: ProposalBox | None = None
+    rankings: list[ranking_form.RankingForm] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -349,11 +351,16 @@ def questionnaire(
         for topic in who.survey.topics
         if topic.id == topic_id
     }
+    rankings: dict[int, list[ranking_form.RankingForm]] = {}
+    before = _previous_ranking(session, who, previous, respondent_id)
+    for ranking in ranking_form.forms(who.plan, answers, errors, who.text, before):
+        rankings.setdefault(ranking.topic_id, []).append(ranking)
     sections = [
         Section(
             title=who.text(topic.title),
             items=by_topic.get(topic.id, []),
             proposal=boxes.get(topic.id),
+            rankings=rankings.get(topic.id, []),
         )
         for topic in who.survey.topics
         if topic.id in by_topic or topic.id in boxes
@@ -372,6 +379,33 @@ def questionnaire(
         ],
         proposals_only=who.proposals_only,
     )
+
+
+def _previous_ranking(
+    session: Session,
+    who: Participant,
+    previous: feedback.PreviousRound | None,
+    respondent_id: int | None,
+) -> ranking_form.PreviousRanking | None:
+    """Last round's ranking figures with this panelist's own positions then."""
+    if previous is None or not previous.rankings:
+        return None
+    own = (
+        answers_store.submitted_ratings(session, previous.round_id, respondent_id, previous.layout)
+        if respondent_id is not None
+        else {}
+    )
+    return ranking_form.PreviousRanking(
+        number=previous.number,
+        rankings=previous.rankings,
+        own=own,
+        min_group_size=who.survey.min_group_size,
+    )
+
+
+def rank_limits(who: Participant) -> dict[Cell, int]:
+    """The highest position each ranking field of ``who``'s questionnaire may hold."""
+    return ranking_form.position_limits(who.plan)
 
 
 def shown_reasons(session: Session, who: Participant) -> set[int]:
@@ -596,8 +630,9 @@ def keep_late_answers(session: Session, who: Participant, answers: AnswerSheet) 
 
 
 def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:
-    """Why ``answers`` cannot be submitted: unrated cells, missing required reasons, and in
-    round 0 no proposal at all."""
+    """Why ``answers`` cannot be submitted: unrated cells, missing required reasons, an
+    improper ranking (a position given twice or not at all), and in round 0 no proposal
+    at all."""
     gettext = who.translations.gettext
     ranges = feedback.middle_ranges(feedback.previous_round(session, who.plan), who.plan)
     errors: dict[str, str] = {}
@@ -624,4 +659,4 @@ def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[s
                 "q1": i18n.format_decimal(low, who.language),
                 "q3": i18n.format_decimal(high, who.language),
             }
-    return errors
+    return {**errors, **ranking_form.problems(who.plan, answers, who.text, who.translations)}

@@ -42,10 +42,16 @@ class CriterionInfo:
     disagree_low: int
     disagree_high: int
     consensus_rule: dict[str, Any] | None
+    kind: str = "rating"
+    rank_top: int | None = None
 
     @property
     def points(self) -> list[int]:
         return list(range(self.scale_low, self.scale_high + 1))
+
+    def places(self, statements: int) -> int:
+        """How many positions a ranking of ``statements`` gives: all, or its top N."""
+        return statements if self.rank_top is None else min(self.rank_top, statements)
 
 
 @dataclass(frozen=True)
@@ -84,10 +90,11 @@ class SurveyInfo:
     stakeholder_groups: tuple[dict[str, Any], ...]
     min_group_size: int
     method: dict[str, Any]
-    criteria: tuple[CriterionInfo, ...]
+    criteria: tuple[CriterionInfo, ...]  # the rating criteria
     topics: tuple[TopicInfo, ...]
     reasons_per_band: int = 2
     proposals_in_rounds: bool = False
+    rank_criteria: tuple[CriterionInfo, ...] = ()
 
     @property
     def default_language(self) -> str:
@@ -144,7 +151,7 @@ def plan_of(session: Session, round_id: int, opened_at: dt.datetime | None) -> R
 def _load(session: Session, round_id: int) -> RoundPlan:
     round_ = session.get_one(Round, round_id)
     survey = session.get_one(Survey, round_.survey_id)
-    criteria = tuple(
+    every = tuple(
         CriterionInfo(
             id=c.id,
             key=c.key,
@@ -159,11 +166,15 @@ def _load(session: Session, round_id: int) -> RoundPlan:
             disagree_low=c.disagree_low,
             disagree_high=c.disagree_high,
             consensus_rule=c.consensus_rule,
+            kind=c.kind.value,
+            rank_top=c.rank_top,
         )
         for c in session.scalars(
             select(Criterion).where(Criterion.survey_id == survey.id).order_by(Criterion.position)
         )
     )
+    criteria = tuple(c for c in every if c.kind == "rating")
+    rank_criteria = tuple(c for c in every if c.kind == "rank")
     topics = tuple(
         TopicInfo(id=t.id, key=t.key, title=t.title)
         for t in session.scalars(
@@ -213,8 +224,9 @@ def _load(session: Session, round_id: int) -> RoundPlan:
         topics=topics,
         reasons_per_band=survey.reasons_per_band,
         proposals_in_rounds=survey.proposals_in_rounds,
+        rank_criteria=rank_criteria,
     )
-    layout = Layout.of((r.statement_id for r in rows), (c.id for c in criteria))
+    layout = Layout.of((r.statement_id for r in rows), (c.id for c in criteria + rank_criteria))
     return RoundPlan(
         round_id=round_id, number=round_.number, survey=info, items=items, layout=layout
     )

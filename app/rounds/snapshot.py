@@ -14,7 +14,17 @@ import engine
 from app.analysis import closing
 from app.answers import cells
 from app.answers import service as answers_store
-from app.models import Criterion, Round, RoundItem, RoundSnapshot, Statement, Survey, Topic
+from app.models import (
+    Criterion,
+    CriterionKind,
+    Round,
+    RoundItem,
+    RoundSnapshot,
+    Statement,
+    Survey,
+    Topic,
+)
+from app.rankings import metrics
 from app.rounds import repository
 
 STABILITY_ALPHA = 0.05
@@ -30,11 +40,17 @@ class RoundRatings:
     ratings: dict[int, np.ndarray]  # criterion id -> float matrix, NaN = no rating
     cannot_judge: dict[int, np.ndarray]  # criterion id -> per-statement count
     cannot_judge_mask: dict[int, np.ndarray]  # criterion id -> respondents x statements
+    positions: dict[int, np.ndarray]  # ranking criterion id -> float matrix, NaN = not placed
+
+    @property
+    def ranked(self) -> metrics.RoundPositions:
+        """The ranking criteria's positions, as app.rankings takes them."""
+        return metrics.RoundPositions(self.respondent_ids, self.statement_ids, self.positions)
 
 
 def load_ratings(session: Session, survey: Survey, round_: Round) -> RoundRatings:
     """The submitted answers of ``round_``, rows ordered by respondent id."""
-    layout = answers_store.layout_of(round_, survey.criteria)
+    layout = answers_store.layout_of(round_, survey.answer_criteria)
     data = answers_store.submitted(session, round_.id, layout)
     return RoundRatings(
         respondent_ids=data.respondent_ids.tolist(),
@@ -47,6 +63,11 @@ def load_ratings(session: Session, survey: Survey, round_: Round) -> RoundRating
         },
         cannot_judge_mask={
             c.id: data.cells[:, :, k] == cells.CANNOT_JUDGE for k, c in enumerate(survey.criteria)
+        },
+        positions={
+            c.id: cells.ratings(data.cells[:, :, k])
+            for k, c in enumerate(survey.answer_criteria)
+            if c.kind == CriterionKind.RANK
         },
     )
 
@@ -170,8 +191,37 @@ def compute(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:
             "analysis": closing.analyse(
                 session, survey, round_, data, previous, [e["key"] for e in per_statement]
             ),
+            "rankings": metrics.round_metrics(
+                _ranking_questions(survey, data.statement_ids, keys),
+                data.ranked,
+                previous.ranked if previous else None,
+                survey.min_group_size,
+            ),
         },
     )
+
+
+def _ranking_questions(
+    survey: Survey, statement_ids: list[int], keys: dict[int, tuple[str, str]]
+) -> list[metrics.RankingQuestion]:
+    """One question per ranking criterion and topic with two statements on the round."""
+    order = {t.key: i for i, t in enumerate(survey.topics)}
+    by_topic: dict[str, list[int]] = {}
+    for sid in statement_ids:
+        by_topic.setdefault(keys[sid][1], []).append(sid)
+    return [
+        metrics.RankingQuestion(
+            criterion_id=criterion.id,
+            criterion_key=criterion.key,
+            top=criterion.rank_top,
+            topic_key=topic,
+            statement_ids=sids,
+            statement_keys=[keys[sid][0] for sid in sids],
+        )
+        for criterion in survey.rank_criteria
+        for topic, sids in sorted(by_topic.items(), key=lambda pair: order.get(pair[0], 0))
+        if len(sids) >= 2
+    ]
 
 
 def _proposals_only(session: Session, survey: Survey, round_: Round) -> RoundSnapshot:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -58,10 +58,16 @@ class ScaleIn(Strict):
 
 
 class CriterionIn(Strict):
+    """A criterion: a rating scale (``kind: rating``, the default) or a ranking question
+    (``kind: rank``: the statements of each topic put in order, or with ``top: N`` the N
+    a panelist puts first, in order)."""
+
     key: Key
+    kind: Literal["rating", "rank"] = "rating"
     label: Translations
     question: Translations
-    scale: ScaleIn
+    scale: ScaleIn | None = None
+    top: int | None = Field(default=None, ge=1, le=100)
     anchors: dict[int, Translations] = Field(default_factory=dict)
     agree: tuple[int, int] | None = None
     disagree: tuple[int, int] | None = None
@@ -84,8 +90,35 @@ class CriterionIn(Strict):
             )
         return value
 
+    @model_validator(mode="after")
+    def _kind_fits(self) -> CriterionIn:
+        if self.kind == "rating":
+            if self.scale is None:
+                raise ValueError(f"criterion {self.key!r} needs a scale (or kind: rank)")
+            if self.top is not None:
+                raise ValueError(f"criterion {self.key!r}: top is for kind: rank only")
+            return self
+        given = [
+            name
+            for name, value in (
+                ("scale", self.scale),
+                ("anchors", self.anchors),
+                ("agree", self.agree),
+                ("disagree", self.disagree),
+                ("consensus", self.consensus),
+            )
+            if value
+        ]
+        if given:
+            raise ValueError(
+                f"criterion {self.key!r} is a ranking (kind: rank) and takes no {given[0]}: "
+                "positions are not a scale"
+            )
+        return self
+
     def bands(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """Agree and disagree bands; by default the top and bottom third of the scale."""
+        assert self.scale is not None, "a ranking has no bands"
         low, high = self.scale.low, self.scale.high
         third = max(1, (high - low + 1) // 3)
         agree = self.agree or (high - third + 1, high)
@@ -173,6 +206,9 @@ class SurveyIn(Strict):
         _unique("criteria", [c.key for c in self.criteria])
         _unique("topics", [t.key for t in self.topics])
         _unique("statements", [s.key for t in self.topics for s in t.statements])
+        for c in self.criteria:
+            if c.kind == "rank":
+                _rankable(c, self.topics)
         default = self.languages[0]
         for where, translations in self._texts():
             if default not in translations:
@@ -191,6 +227,23 @@ class SurveyIn(Strict):
             texts.append((f"topic {t.key!r}", t.title))
             texts += [(f"statement {s.key!r}", s.text) for s in t.statements]
         return texts
+
+
+def _rankable(criterion: CriterionIn, topics: list[TopicIn]) -> None:
+    """A ranking orders the statements of each topic: every topic needs two at least, and
+    a top N must leave some unplaced in one topic at least (else it is a full ranking)."""
+    for topic in topics:
+        if len(topic.statements) < 2:
+            raise ValueError(
+                f"criterion {criterion.key!r} ranks the statements of each topic, but topic "
+                f"{topic.key!r} has only one"
+            )
+    largest = max(len(t.statements) for t in topics)
+    if criterion.top is not None and criterion.top >= largest:
+        raise ValueError(
+            f"criterion {criterion.key!r}: top {criterion.top} places every statement of "
+            f"every topic (the largest has {largest}); leave top out for a full ranking"
+        )
 
 
 def _unique(field: str, keys: list[str]) -> None:

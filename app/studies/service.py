@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.errors import Conflict, Invalid, NotFound
-from app.models import Criterion, Statement, Survey, Topic
-from app.studies.schemas import SurveyIn, as_plain
+from app.models import Criterion, CriterionKind, Statement, Survey, Topic
+from app.studies.schemas import CriterionIn, SurveyIn, as_plain
 
 # Far beyond any real study (the demo study: 24 kB, 6 levels deep, 555 values).
 MAX_FILE_BYTES = 2_000_000
@@ -147,7 +147,15 @@ def create(session: Session, study: SurveyIn, definition: str, *, actor: str) ->
         proposals=as_plain(study.proposals),
         definition=definition,
     )
-    for position, c in enumerate(study.criteria):
+    # Rating criteria first, then the rankings: answer sets lay cells out in this order.
+    ordered = [c for c in study.criteria if c.kind == "rating"]
+    ordered += [c for c in study.criteria if c.kind == "rank"]
+    largest = max(len(t.statements) for t in study.topics)
+    for position, c in enumerate(ordered):
+        if c.kind == "rank":
+            survey.rank_criteria.append(_ranking(c, position, largest))
+            continue
+        assert c.scale is not None  # the schema requires one for a rating
         agree, disagree = c.bands()
         survey.criteria.append(
             Criterion(
@@ -178,6 +186,28 @@ def create(session: Session, study: SurveyIn, definition: str, *, actor: str) ->
     session.flush()
     record(session, actor, "survey.import", survey.id, {"key": survey.key})
     return survey
+
+
+def _ranking(c: CriterionIn, position: int, largest: int) -> Criterion:
+    """A ranking criterion: its "scale" is the positions 1..N it can give (N the top, or
+    the largest topic's statements); it has no bands or consensus rule."""
+    high = c.top or largest
+    return Criterion(
+        key=c.key,
+        kind=CriterionKind.RANK,
+        rank_top=c.top,
+        position=position,
+        label=c.label,
+        question=c.question,
+        scale_low=1,
+        scale_high=high,
+        anchors={},
+        agree_low=1,
+        agree_high=1,
+        disagree_low=high,
+        disagree_high=high,
+        consensus_rule=None,
+    )
 
 
 def _rule(text: str | None) -> dict[str, Any] | None:

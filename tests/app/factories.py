@@ -48,7 +48,7 @@ def submit(
             for c, criterion in enumerate(survey.criteria)
         }
     )
-    layout = answers_store.layout_of(round_, survey.criteria)
+    layout = answers_store.layout_of(round_, survey.answer_criteria)
     answers_store.submit(db, round_.id, respondent.id, layout, sheet, language="en")
     db.flush()
 
@@ -77,6 +77,6 @@ def submit_with_reasons(
             if (text := reason(j)) is not None
         },
     )
-    layout = answers_store.layout_of(round_, survey.criteria)
+    layout = answers_store.layout_of(round_, survey.answer_criteria)
     answers_store.submit(db, round_.id, respondent.id, layout, sheet, language=language)
     db.flush()

@@ -7,9 +7,10 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from selenium import webdriver
@@ -78,12 +79,15 @@ class Site:
     workdir: Path
     numbers: Iterator[int] = field(default_factory=itertools.count)
 
-    def open_study(self) -> OpenRound:
-        """Import the study under a new key and a panel, launch round 1, send the mail."""
+    def open_study(self, change: Callable[[dict[str, Any]], None] | None = None) -> OpenRound:
+        """Import the study under a new key and a panel, launch round 1, send the mail;
+        ``change`` edits the study file's data first."""
         n = next(self.numbers)
         key = f"browser-study-{n}"
         study = yaml.safe_load(STUDY_FILE.read_text(encoding="utf-8"))
         study["key"] = key
+        if change is not None:
+            change(study)
         study_file = self.workdir / f"{key}.yaml"
         study_file.write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
 

@@ -130,7 +130,8 @@ class Study:
         data = yaml.safe_load(STUDY_FILE.read_text(encoding="utf-8"))
         statements = [s for topic in data["topics"] for s in topic["statements"]]
         texts = {text.strip(): s["key"] for s in statements for text in s["text"].values()}
-        criteria = {c["key"]: c for c in data["criteria"]}
+        # The rating criteria (the demo's ranking question is left unanswered here).
+        criteria = {c["key"]: c for c in data["criteria"] if c.get("kind", "rating") == "rating"}
         return cls([s["key"] for s in statements], texts, criteria)
 
     def scale(self, criterion: str) -> tuple[int, int]:

@@ -23,7 +23,14 @@ class TestListStudies:
         assert study["min_group_size"] == 5
         assert study["rounds"] == 0
         assert [g["key"] for g in study["stakeholder_groups"]] == GROUPS
-        importance, feasibility = study["criteria"]
+        assert study["mode"] == "rounds"
+        importance, feasibility, priority = study["criteria"]
+        assert (importance["kind"], feasibility["kind"]) == ("rating", "rating")
+        assert (priority["kind"], priority["top"], priority["scale"]) == (
+            "rank",
+            3,
+            {"low": 1, "high": 3},
+        )
         assert importance["key"] == "importance"
         assert importance["scale"] == {"low": 1, "high": 9}
         assert importance["agree"] == [7, 9]

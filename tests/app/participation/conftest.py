@@ -145,7 +145,7 @@ def stored(db: Session, round_: Round) -> dict[str, int]:
         for model in (Response, Reason)
     }
     survey = db.get_one(Survey, round_.survey_id)
-    layout = answers_store.layout_of(round_, survey.criteria)
+    layout = answers_store.layout_of(round_, survey.answer_criteria)
     drafts = db.execute(
         select(Submission.draft_cells, Submission.draft_reasons).where(
             Submission.round_id == round_.id
@@ -172,7 +172,7 @@ def submitted_ratings(db: Session, round_: Round) -> dict[tuple[int, int], int |
 def draft_ratings(db: Session, round_: Round) -> dict[tuple[int, int], int | None]:
     """The draft ratings of the round (every panelist's, merged: tests use one)."""
     survey = db.get_one(Survey, round_.survey_id)
-    layout = answers_store.layout_of(round_, survey.criteria)
+    layout = answers_store.layout_of(round_, survey.answer_criteria)
     merged: dict[tuple[int, int], int | None] = {}
     for cells in db.scalars(select(Submission.draft_cells).where(Submission.round_id == round_.id)):
         merged.update(layout.decode(cells))

@@ -26,7 +26,10 @@ class TestQuestionnaire:
                 name = f"r-{item.statement_id}-{c.id}"
                 values = [r["value"] for r in page.all("input", name=name)]
                 assert values == [*map(str, c.points), "cj"]
-        assert len(page.all("fieldset")) == len(round1.items) * len(survey.criteria)
+        # A fieldset per statement and rating criterion, and per topic and ranking question.
+        ratings = [f for f in page.all("fieldset") if not f.get("id", "").startswith("ranking-")]
+        assert len(ratings) == len(round1.items) * len(survey.criteria)
+        assert len(page.all("fieldset")) == len(ratings) + len(survey.topics)
         assert len(page.all("legend")) == len(page.all("fieldset"))
         reasons = [t for t in page.all("textarea") if t["name"].startswith("reason-")]
         assert len(reasons) == len(round1.items)

@@ -21,7 +21,7 @@ def _answer_round_two(db: Session, survey: Survey, closed: ClosedRound, marks: i
     mark REASONS[1] and raise their importance rating of the first statement by 2."""
     round2 = rounds.launch(db, survey, actor="test")
     shown = [db.scalar(select(Reason.id).where(Reason.text == text)) for text in REASONS[1:3]]
-    layout = answers_store.layout_of(round2, survey.criteria)
+    layout = answers_store.layout_of(round2, survey.answer_criteria)
     importance, feasibility = survey.criteria
     for n, panelist in enumerate(closed.panel):
         respondent = respondents.find(db, panelist)

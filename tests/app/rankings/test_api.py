@@ -1,0 +1,90 @@
+"""The analyst API describes ranking criteria and carries each round's ranking figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.api import keys
+from app.models import Panelist, Survey
+from app.rounds import service as rounds
+from tests.app.rankings.test_service import CYBER_1, CYBER_2, submit_order
+
+
+@pytest.fixture
+def auth(db: Session) -> dict[str, str]:
+    return {"Authorization": f"Bearer {keys.create(db, name='tests')}"}
+
+
+class TestRankingApi:
+    def test_the_study_names_its_mode_and_each_criterion_its_kind(
+        self, client: TestClient, auth: dict[str, str], ranking_survey: Survey
+    ) -> None:
+        [study] = client.get("/api/v1/studies", headers=auth).json()
+        assert study["mode"] == "rounds"
+        importance, priority = study["criteria"]
+        assert (importance["kind"], importance["top"]) == ("rating", None)
+        assert priority["kind"] == "rank"
+        assert priority["scale"] == {"low": 1, "high": 4}  # the largest topic's positions
+        assert priority["agree"] is None
+        assert priority["consensus_rule"] is None
+
+    def test_metrics_carry_the_rankings_of_both_rounds(
+        self,
+        db: Session,
+        client: TestClient,
+        auth: dict[str, str],
+        ranking_survey: Survey,
+        ranking_panel: list[Panelist],
+    ) -> None:
+        for orders in (CYBER_1, CYBER_2):
+            round_ = rounds.launch(db, ranking_survey, actor="test")
+            for panelist, order in zip(ranking_panel, orders, strict=True):
+                submit_order(db, ranking_survey, round_, panelist, order)
+            snapshot = rounds.close(db, ranking_survey, round_, actor="test")
+        db.flush()
+        body = client.get("/api/v1/studies/ranking-study/rounds/2/metrics", headers=auth).json()
+        cyber, wildlife = body["rankings"]
+        stored = snapshot.results["rankings"][0]
+        assert (cyber["topic"], wildlife["topic"]) == ("cyber", "wildlife")
+        assert cyber["w"] == pytest.approx(stored["w"])
+        assert [s["key"] for s in cyber["statements"]] == ["c1", "c2", "c3", "c4"]
+        assert cyber["statements"][0]["distribution"] == [5, 0, 0, 1]
+        assert cyber["change"]["w_change"] == pytest.approx(stored["change"]["w_change"])
+        assert cyber["change"]["panelists"] == 6
+        # No per-panelist figure leaves the snapshot, only the quartiles.
+        assert set(cyber["change"]) == {
+            "statements",
+            "w_before",
+            "w_after",
+            "w_change",
+            "panelists",
+            "spearman_q1",
+            "spearman_median",
+            "spearman_q3",
+            "spearman_mean",
+        }
+
+    def test_the_ratings_csv_carries_the_positions(
+        self,
+        db: Session,
+        client: TestClient,
+        auth: dict[str, str],
+        ranking_survey: Survey,
+        ranking_panel: list[Panelist],
+    ) -> None:
+        round_ = rounds.launch(db, ranking_survey, actor="test")
+        for panelist, order in zip(ranking_panel, CYBER_1, strict=True):
+            submit_order(db, ranking_survey, round_, panelist, order)
+        rounds.close(db, ranking_survey, round_, actor="test")
+        db.flush()
+        text = client.get("/api/v1/studies/ranking-study/rounds/1/ratings.csv", headers=auth).text
+        rows = list(csv.DictReader(io.StringIO(text)))
+        ranked = [r for r in rows if r["criterion"] == "priority" and r["statement"] == "c1"]
+        assert sorted(int(r["rating"]) for r in ranked) == sorted(
+            order.index(0) + 1 for order in CYBER_1
+        )
