@@ -127,8 +127,10 @@ def create_app() -> FastAPI:
     from app.console.pages import router as console_router
     from app.console.panel_pages import router as panel_router
     from app.participation.pages import router as participation_router
+    from app.realtime.pages import router as realtime_router
 
     app.include_router(participation_router)
+    app.include_router(realtime_router)
     app.include_router(console_router)
     app.include_router(panel_router)
     app.include_router(mail_router)

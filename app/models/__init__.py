@@ -7,6 +7,7 @@ from app.models.panel import Panelist, Respondent
 from app.models.proposal import Proposal, ProposalState
 from app.models.round import (
     AccessLink,
+    AnswerRevision,
     Endorsement,
     HiddenCause,
     Reason,
@@ -24,6 +25,7 @@ from app.models.survey import (
     StatementOrigin,
     StatementState,
     Survey,
+    SurveyMode,
     SurveyState,
     Topic,
     statement_parent,
@@ -31,6 +33,7 @@ from app.models.survey import (
 
 __all__ = [
     "AccessLink",
+    "AnswerRevision",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -57,6 +60,7 @@ __all__ = [
     "StatementState",
     "Submission",
     "Survey",
+    "SurveyMode",
     "SurveyState",
     "Topic",
     "statement_parent",
