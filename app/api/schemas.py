@@ -57,6 +57,12 @@ class Study(Schema):
     title: str = Field(description="In the study's default (first) language.")
     languages: list[str]
     state: Literal["active", "finished"]
+    mode: Literal["rounds", "realtime"] = Field(
+        description=(
+            "rounds: the classic Delphi. realtime: one open period; its checkpoints are "
+            "listed as closed rounds, the live period as the open round after them."
+        )
+    )
     criteria: list[CriterionInfo]
     stakeholder_groups: list[StakeholderGroup]
     min_group_size: int = Field(

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from app.answers import live as live_answers
 from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet, Cell
-from app.errors import Invalid
-from app.models import Reason
+from app.audit import record
+from app.errors import Conflict, Invalid
+from app.models import Reason, Round, Survey, SurveyMode
 from app.panel import respondents
 from app.participation import service as participation
 from app.participation.feedback import CriterionFeedback, ShownReason, _language_name
@@ -31,6 +32,7 @@ from app.participation.service import FieldError, Participant, Question
 from app.realtime import live
 
 CONFIRM_FIELD = "keep"
+MODES = tuple(m.value for m in SurveyMode)
 REASONS_SHOWN = 6
 
 
@@ -234,6 +236,17 @@ def _target(name: str, who: Participant) -> str:
     if name.startswith("r-"):
         return f"{name}-{who.survey.criteria[0].scale_low}"
     return name
+
+
+def set_mode(session: Session, survey: Survey, mode: str, *, actor: str) -> None:
+    """Choose how the study runs (``rounds`` or ``realtime``) while nothing is launched."""
+    if mode not in MODES:
+        raise Invalid(f"mode: choose one of {', '.join(MODES)}, not {mode[:20]!r}")
+    if session.scalar(select(Round.id).where(Round.survey_id == survey.id).limit(1)):
+        raise Conflict(f"study {survey.key!r} has been launched; its mode can no longer change")
+    survey.mode = SurveyMode(mode)
+    session.flush()
+    record(session, actor, "survey.mode", survey.id, {"mode": mode})
 
 
 # ----------------------------------------------------------------- saving and submitting
