@@ -44,7 +44,7 @@ def _page(
             "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status_code if error else 200,
+        status_code=error.status if error else 200,
     )
 
 

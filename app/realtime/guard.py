@@ -19,7 +19,7 @@ import engine
 from app.answers import live as live_answers
 from app.answers import service as answers_store
 from app.answers.cells import ratings
-from app.models import Round, Survey
+from app.models import Criterion, Round, Survey
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,11 @@ def rows(session: Session, survey: Survey, live: Round) -> list[GuardRow]:
         ]
     confirmed = (data.flags & live_answers.CONFIRMED).astype(bool).all(axis=2).sum(axis=0)
     for c, criterion in enumerate(survey.criteria):
-        scale = engine.Scale(criterion.scale_low, criterion.scale_high)
         blind = ratings(data.first[:, :, c])
         in_view = (data.flags[:, :, c] & live_answers.INFORMED).astype(bool)
         informed = np.where(in_view, ratings(data.cells[:, :, c]), np.nan)
-        blind_median = _medians(blind, scale, method, k)
-        informed_median = _medians(informed, scale, method, k)
+        blind_median = _medians(blind, criterion, method, k)
+        informed_median = _medians(informed, criterion, method, k)
         blind_n = np.count_nonzero(~np.isnan(blind), axis=0)
         informed_n = np.count_nonzero(~np.isnan(informed), axis=0)
         for j, sid in enumerate(layout.statement_ids):
@@ -79,9 +78,15 @@ def rows(session: Session, survey: Survey, live: Round) -> list[GuardRow]:
     return out
 
 
-def _medians(matrix: np.ndarray, scale: engine.Scale, method: str, k: int) -> list[float | None]:
+def _medians(matrix: np.ndarray, criterion: Criterion, method: str, k: int) -> list[float | None]:
     """Per statement, the median of ``matrix``'s ratings, or ``None`` below k raters."""
-    summary = engine.summarize(matrix, scale, quantile_method=method)  # type: ignore[arg-type]
+    summary = engine.summarize(
+        matrix,
+        engine.Scale(criterion.scale_low, criterion.scale_high),
+        quantile_method=method,  # type: ignore[arg-type]
+        agree=(criterion.agree_low, criterion.agree_high),
+        disagree=(criterion.disagree_low, criterion.disagree_high),
+    )
     return [
         float(m) if n >= k and not np.isnan(m) else None
         for m, n in zip(summary.median, summary.n, strict=True)

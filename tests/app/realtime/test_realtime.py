@@ -18,7 +18,7 @@ from app.answers import live as live_answers
 from app.answers import service as answers_store
 from app.answers.cells import ratings as float_ratings
 from app.models import AnswerRevision, Panelist, Round, RoundState, Survey
-from app.realtime import checkpoints, live
+from app.realtime import checkpoints, guard, live
 from app.rounds import links, repository, snapshot
 from app.rounds import service as rounds
 from app.rounds.plan import plan_of
@@ -311,3 +311,101 @@ class TestClosed:
         stored = answers_store.load(db, live_round.id, rid, layout)
         assert stored.draft is not None
         assert stored.draft.ratings[(sid, study.criteria[0].id)] == 7
+
+
+@pytest.fixture
+def console(client: TestClient, db: Session) -> TestClient:
+    from app.console import accounts
+    from tests.app.console.conftest import EMAIL, PASSWORD, sign_in
+
+    accounts.create(db, email=EMAIL, name="Fran", password=PASSWORD)
+    assert sign_in(client).status_code == 303
+    return client
+
+
+def console_post(console: TestClient, page: str, action: str, **data: str):  # type: ignore[no-untyped-def]
+    from tests.app.console.conftest import csrf_from
+
+    token = csrf_from(console.get(page).text)
+    return console.post(action, data={"csrf_token": token, **data}, follow_redirects=False)
+
+
+class TestConsole:
+    def test_mode_is_chosen_before_launch_only(
+        self, db: Session, console: TestClient, panel: list[Panelist]
+    ) -> None:
+        survey = studies.import_file(
+            db, ROOT / "surveys" / "crime-prevention-strategy.yaml", actor="t"
+        )
+        page = f"/console/studies/{survey.key}/live"
+        assert "Mode: <strong>rounds</strong>" in console.get(page).text
+        done = console_post(console, page, f"/console/studies/{survey.key}/mode", mode="realtime")
+        assert done.status_code == 303
+        db.refresh(survey)
+        assert survey.is_realtime
+        bad = console_post(console, page, f"/console/studies/{survey.key}/mode", mode="weekly")
+        assert bad.status_code == 422
+        assert "mode: choose one of rounds, realtime" in bad.text
+
+    def test_launched_study_keeps_its_mode(
+        self, console: TestClient, study: Survey, live_round: Round
+    ) -> None:
+        page = f"/console/studies/{study.key}/live"
+        refused = console_post(console, page, f"/console/studies/{study.key}/mode", mode="rounds")
+        assert refused.status_code == 409
+        assert "can no longer change" in refused.text
+
+    def test_checkpoint_button_and_guard_figures(
+        self,
+        db: Session,
+        console: TestClient,
+        study: Survey,
+        live_round: Round,
+        panel: list[Panelist],
+        panelists: Panelists,
+    ) -> None:
+        sid = live_round.items[0].statement_id
+        for i, panelist in enumerate(panel[:6]):
+            panelists.post(panelist, answer(study, sid, 2 + i))
+        # Everyone saw the feedback; four move to 9, one keeps and says so.
+        for panelist in panel[:4]:
+            panelists.post(panelist, answer(study, sid, 9))
+        panelists.post(panel[4], {**answer(study, sid, 6), "keep": str(sid)})
+        page = f"/console/studies/{study.key}/live"
+        taken = console_post(console, page, f"/console/studies/{study.key}/checkpoint")
+        assert taken.status_code == 303
+        html = console.get(page).text
+        assert "Checkpoint 1 (report as round 1)" in html
+        rows = {(r.statement_key, r.criterion_key): r for r in guard.rows(db, study, live_round)}
+        row = rows[(live_round.items[0].statement.key, study.criteria[0].key)]
+        # Blind: 2..7 (median 4.5); informed: 9, 9, 9, 9 and the kept 6 (median 9).
+        assert (row.blind, row.blind_median) == (6, 4.5)
+        assert (row.informed, row.informed_median) == (5, 9.0)
+        assert row.shift == 4.5
+        assert row.confirmed == 1
+        report = console.get(f"/console/studies/{study.key}/rounds/1")
+        assert report.status_code == 200
+
+
+class TestScheduledCheckpoints:
+    def test_due_after_the_interval_and_only_with_new_answers(
+        self,
+        db: Session,
+        study: Survey,
+        live_round: Round,
+        panel: list[Panelist],
+        panelists: Panelists,
+    ) -> None:
+        import datetime as dt
+
+        opened = live_round.opened_at
+        assert opened is not None
+        hours = study.realtime["checkpoint_every_hours"]
+        soon = opened + dt.timedelta(hours=hours - 1)
+        later = opened + dt.timedelta(hours=hours)
+        assert checkpoints.due(db, soon) == []
+        assert checkpoints.due(db, later) == [study.id]
+        panelists.post(panel[0], answer(study, live_round.items[0].statement_id, 5))
+        checkpoints.take(SavepointTransactions(db), study.id, actor="scheduler")  # type: ignore[arg-type]
+        # Taken just now, and nothing answered since: not due a week on either.
+        assert checkpoints.due(db, later + dt.timedelta(hours=hours)) == []
