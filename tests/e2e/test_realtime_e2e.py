@@ -174,7 +174,8 @@ def test_a_real_time_study_end_to_end(deployment: Any, mailbox: Any) -> None:
         headers={"Authorization": f"Bearer {api_key}"},
         timeout=TIMEOUT,
     ) as api:
-        assert api.get(f"/api/v1/studies/{STUDY}").json()["mode"] == "realtime"
+        listed = {s["key"]: s for s in api.get("/api/v1/studies").json()}
+        assert listed[STUDY]["mode"] == "realtime"
         rounds = api.get(f"/api/v1/studies/{STUDY}/rounds").json()
         assert [r["state"] for r in rounds] == ["closed", "closed", "open"]
         for number, stood in enumerate(frozen, start=1):
