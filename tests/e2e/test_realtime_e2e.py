@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 import engine
+from app.studies.schemas import CriterionIn
 from tests.e2e.test_study_e2e import (
     FACILITATOR_EMAIL,
     FACILITATOR_PASSWORD,
@@ -47,6 +48,13 @@ Model = dict[str, dict[int, dict[int, int | None]]]  # email -> statement -> cri
 def scales() -> dict[str, tuple[int, int]]:
     definition = yaml.safe_load(STUDY_FILE.read_text(encoding="utf-8"))
     return {c["key"]: (c["scale"]["low"], c["scale"]["high"]) for c in definition["criteria"]}
+
+
+def bands(key: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The criterion's agree and disagree bands as the study file gives (or implies) them."""
+    definition = yaml.safe_load(STUDY_FILE.read_text(encoding="utf-8"))
+    [criterion] = [c for c in definition["criteria"] if c["key"] == key]
+    return CriterionIn.model_validate(criterion).bands()
 
 
 def page_fields(html: str) -> tuple[str, list[int], list[int]]:
@@ -76,7 +84,9 @@ def take_checkpoint(console: httpx.Client) -> None:
     assert "Checkpoint taken" in console.get(response.headers["location"]).text
 
 
-def expected(model: Model, statements: list[int], cid: int, scale: tuple[int, int]) -> Any:
+def expected(
+    model: Model, statements: list[int], cid: int, key: str, scale: tuple[int, int]
+) -> Any:
     rows = [
         [
             np.nan if answers.get(sid, {}).get(cid) is None else answers[sid][cid]
@@ -86,10 +96,13 @@ def expected(model: Model, statements: list[int], cid: int, scale: tuple[int, in
         if answers
     ]
     cannot = [sum(sid in a and a[sid][cid] is None for a in model.values()) for sid in statements]
+    agree, disagree = bands(key)
     return engine.summarize(
         np.asarray(rows, dtype=float),
         engine.Scale(*scale),
         quantile_method="weibull",
+        agree=agree,
+        disagree=disagree,
         cannot_judge=np.asarray(cannot),
     ).records()
 
@@ -183,7 +196,7 @@ def test_a_real_time_study_end_to_end(deployment: Any, mailbox: Any) -> None:
             assert body["responded"] == sum(bool(a) for a in stood.values())
             got = body["statements"][:ASKED]
             for k, (key, scale) in enumerate(criteria_scales):
-                want = expected(stood, asked, criteria[k], scale)
+                want = expected(stood, asked, criteria[k], key, scale)
                 for j in range(ASKED):
                     record = got[j]["criteria"][key]
                     for name in ("n", "counts", "cannot_judge", "median", "q1", "q3", "iqr"):
