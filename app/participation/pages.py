@@ -193,6 +193,11 @@ async def answer(request: Request, form: PostedForm, transactions: TransactionsD
 def _answer(request: Request, transactions: Transactions, form: FormData) -> Response:
     with transactions.read() as session:
         who = _participant(request, session)
+        if who.survey.realtime:
+            # Real-time answers go through their own page, which keeps their history.
+            return RedirectResponse(
+                request.app.url_path_for("live"), status_code=status.HTTP_303_SEE_OTHER
+            )
         shown = service.shown_reasons(session, who)
         posted = schemas.parse_form(
             form.multi_items(),

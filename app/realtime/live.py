@@ -50,6 +50,7 @@ class _Live:
 
 
 _rounds: dict[Key, _Live] = {}
+_building: set[Key] = set()
 _lock = threading.Lock()
 
 
@@ -58,10 +59,20 @@ def figures(session: Session, plan: RoundPlan) -> Figures:
     key = _key(session, plan)
     with _lock:
         live = _rounds.get(key)
-    if live is None or time.monotonic() - live.built > get_settings().live_max_age:
-        live = _build(session, plan)
-        with _lock:
-            _rounds[key] = live
+        stale = live is None or time.monotonic() - live.built > get_settings().live_max_age
+        # One thread rebuilds; the others meanwhile read the figures they have, if any.
+        rebuild = stale and (live is None or key not in _building)
+        if rebuild:
+            _building.add(key)
+    if rebuild:
+        try:
+            live = _build(session, plan)
+            with _lock:
+                _rounds[key] = live
+        finally:
+            with _lock:
+                _building.discard(key)
+    assert live is not None
     with live.lock:
         if live.figures is None:
             live.figures = _figures(live)

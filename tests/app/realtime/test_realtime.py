@@ -280,6 +280,30 @@ class TestCheckpoints:
             rounds.launch(db, study, actor="test")
 
 
+class TestRoundPages:
+    def test_the_round_questionnaire_sends_real_time_panelists_to_their_page(
+        self,
+        db: Session,
+        study: Survey,
+        live_round: Round,
+        panel: list[Panelist],
+        panelists: Panelists,
+    ) -> None:
+        client = panelists.client(panel[0])
+        assert client.get("/round", follow_redirects=False).headers["location"] == "/live"
+        token = re.search(r'name="csrf_token" value="([^"]+)"', panelists.page(panel[0]))
+        assert token
+        sid = live_round.items[0].statement_id
+        posted = client.post(
+            "/round",
+            data={**answer(study, sid, 5), "action": "submit", "csrf_token": token[1]},
+            follow_redirects=False,
+        )
+        assert posted.headers["location"] == "/live"
+        count = select(func.count()).select_from(AnswerRevision)
+        assert db.scalar(count) == 0
+
+
 class TestClosed:
     def test_a_late_submit_gets_the_closed_page_and_keeps_the_draft(
         self,
