@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     mail_lease: float = Field(default=300.0, gt=0)
     # Seconds between the background worker's passes (mail and scheduled jobs).
     worker_interval: float = Field(default=5.0, gt=0)
+    # Seconds a process's live figures of a real-time study may lag answers that other
+    # processes took (its own answers count at once); 0 reads them afresh every time.
+    live_max_age: float = Field(default=2.0, ge=0, le=60)
     session_max_age: int = Field(default=60 * 60 * 24 * 14, gt=0)
     log_level: str = "INFO"
     # Host names besides the base URL's that production answers to (comma-separated).

@@ -7,6 +7,9 @@ statements are reworded, split and dropped between rounds, and round 3 is open w
 the reword notices and the panel's new statements. Beside it, a finished two-round pilot
 of the same study (its plan amended once) has a final report to open. Every answer goes
 through the panelists' own service, as a browser's post would.
+
+A second study runs in real time: most of the panel answered some statements, some
+revised after seeing the panel's feedback, one checkpoint is taken, and it stays open.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ STUDY_KEY = "crime-prevention-2027"
 # A finished pilot of the same study, so the demo has a final report to open.
 PILOT_KEY = "crime-prevention-pilot"
 PILOT_PANEL = 30
+# The real-time study (its file leaves the spot where a ranking criterion joins).
+LIVE_STUDY_FILE = "surveys/crime-prevention-realtime.yaml"
+LIVE_STUDY_KEY = "crime-prevention-realtime"
 FACILITATOR_EMAIL = "facilitator@example.org"
 PANEL_SIZE = 40
 RESPONSE_RATE = 0.9
@@ -185,6 +191,8 @@ class DemoAccess:
     rounds: list[str]  # one line per round, as the database has it now
     open_round: int | None
     replaced: bool  # an earlier run's password and key were replaced
+    live_links: list[tuple[str, str]]  # links to the real-time study
+    live: str  # the real-time study as it is now
 
 
 def run(port: int = 8000, *, worker_beside: bool = False) -> DemoAccess:
@@ -212,6 +220,13 @@ def run(port: int = 8000, *, worker_beside: bool = False) -> DemoAccess:
             with unit_of_work() as session:
                 step(session, studies.get_by_key_or_raise(session, STUDY_KEY), rng)
     with unit_of_work() as session:
+        live_fresh = studies.get_by_key(session, LIVE_STUDY_KEY) is None
+        if live_fresh:
+            _open_live_study(session)
+    if live_fresh:
+        _deliver_quietly()
+        _live_answers(np.random.default_rng(SEED + 1))
+    with unit_of_work() as session:
         access = _access(session, studies.get_by_key_or_raise(session, STUDY_KEY), fresh)
     _print(access, port, worker_beside=worker_beside)
     return access
@@ -223,8 +238,65 @@ def _open_round_zero(session: Session) -> None:
     from app.cli import ROOT
 
     survey = studies.import_file(session, Path(ROOT) / STUDY_FILE, actor="demo")
+    import_rows(session, survey, _panel_rows(survey), actor="demo")
+    rounds.launch(session, survey, actor="demo", proposals_only=True)
+
+
+def _open_live_study(session: Session) -> None:
+    from pathlib import Path
+
+    from app.cli import ROOT
+
+    survey = studies.import_file(session, Path(ROOT) / LIVE_STUDY_FILE, actor="demo")
+    import_rows(session, survey, _panel_rows(survey), actor="demo")
+    rounds.launch(session, survey, actor="demo")
+
+
+def _live_answers(rng: np.random.Generator) -> None:
+    """Most of the panel answers a few statements each, in turns; a third of them come
+    back and revise toward the feedback they now see; then a checkpoint is taken."""
+    from app.db import Transactions
+    from app.participation.schemas import Posted
+    from app.realtime import checkpoints
+    from app.realtime import service as realtime
+
+    with unit_of_work() as session:
+        survey = studies.get_by_key_or_raise(session, LIVE_STUDY_KEY)
+        survey_id = survey.id
+        live = checkpoints.live_round(session, survey)
+        panel = [p.id for p in list_for(session, survey)]
+        statement_ids = [item.statement_id for item in live.items]
+        criteria = [(c.id, c.scale_low, c.scale_high) for c in survey.criteria]
+        live_id = live.id
+    centre = rng.uniform(0.4, 0.95, size=len(statement_ids))
+    visits = [p for p in panel if rng.random() < RESPONSE_RATE] * 2
+    for turn, panelist_id in enumerate(visits):
+        with unit_of_work() as session:
+            round_ = session.get_one(Round, live_id)
+            who = _participant(session, round_, session.get_one(Panelist, panelist_id))
+            seen = realtime.in_view(session, who)
+            revising = turn >= len(visits) // 2
+            if revising and (not seen or rng.random() > 0.35):
+                continue
+            chosen = sorted(seen) if revising else rng.choice(statement_ids, 6, replace=False)
+            sheet = AnswerSheet()
+            for sid in chosen:
+                j = statement_ids.index(int(sid))
+                for cid, low, high in criteria:
+                    level = centre[j] + rng.normal(0, 0.15 if revising else 0.25)
+                    rating = int(np.clip(np.rint(low + (high - low) * level), low, high))
+                    sheet.ratings[(int(sid), cid)] = rating
+                if rng.random() < 0.3:
+                    sheet.reasons[int(sid)] = _a_reason(who.language, float(centre[j]), rng)
+            posted = Posted(action="submit", answers=sheet)
+            outcome = realtime.answer(session, who, posted, seen, set())
+            assert outcome.status == "submitted", outcome.errors
+    checkpoints.take(Transactions(), survey_id, actor="demo")
+
+
+def _panel_rows(survey: Survey) -> list[PanelRow]:
     groups = [g["key"] for g in survey.stakeholder_groups]
-    rows = [
+    return [
         PanelRow(
             email=f"panelist{i + 1:02d}@example.org",
             name=f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[i % len(LAST_NAMES)]}",
@@ -233,8 +305,6 @@ def _open_round_zero(session: Session) -> None:
         )
         for i in range(PANEL_SIZE)
     ]
-    import_rows(session, survey, rows, actor="demo")
-    rounds.launch(session, survey, actor="demo", proposals_only=True)
 
 
 def _pilot(session: Session, rng: np.random.Generator) -> None:
@@ -512,6 +582,16 @@ def _access(session: Session, survey: Survey, fresh: bool) -> DemoAccess:
     if open_round is not None:
         invited = links.invited(session, open_round)[:3]
         sample = [(str(p.email), links.mint(session, open_round, p)) for p in invited]
+    live_study = studies.get_by_key_or_raise(session, LIVE_STUDY_KEY)
+    live_round = repository.open_round(session, live_study)
+    live_links: list[tuple[str, str]] = []
+    live = "closed"
+    if live_round is not None:
+        invited = links.invited(session, live_round)[:3]
+        live_links = [(str(p.email), links.mint(session, live_round, p)) for p in invited]
+        taken = len(repository.rounds_of(session, live_study)) - 1
+        st = rounds.status(session, live_round)
+        live = f"open, {st.submitted} of {st.invited} have answered, {taken} checkpoint(s)"
     return DemoAccess(
         facilitator_password=password,
         api_key=api_key,
@@ -519,6 +599,8 @@ def _access(session: Session, survey: Survey, fresh: bool) -> DemoAccess:
         rounds=[_describe(session, r) for r in repository.rounds_of(session, survey)],
         open_round=open_round.number if open_round else None,
         replaced=replaced and not fresh,
+        live_links=live_links,
+        live=live,
     )
 
 
@@ -554,6 +636,13 @@ def _print(access: DemoAccess, port: int, *, worker_beside: bool) -> None:
         lines.append("  No round is open: launch the next one from the console.")
     lines += [
         f"  Final report of the finished pilot study: {base}/console/studies/{PILOT_KEY}/report",
+        "",
+        f"Real-time study '{LIVE_STUDY_KEY}': {access.live}.",
+        "  Panelist links (feedback on a statement appears once you and 5 others answered it):",
+        *(f"    {email:<28} {link}" for email, link in access.live_links),
+        f"  Checkpoints and the initial-condition guard: {base}/console/studies/"
+        f"{LIVE_STUDY_KEY}/live",
+        "",
         f"  Analyst API key   {access.api_key}",
         f"    try: curl -H 'Authorization: Bearer {access.api_key}' {base}/api/v1/studies",
         f"  API reference     {base}/docs  and  {base}/redoc",

@@ -128,19 +128,23 @@ def create_app() -> FastAPI:
     from app.console.mail_pages import router as mail_router
     from app.console.pages import router as console_router
     from app.console.panel_pages import router as panel_router
+    from app.console.realtime_pages import router as realtime_console_router
     from app.console.round_import_pages import router as round_import_router
     from app.participation.pages import router as participation_router
+    from app.realtime.pages import router as realtime_router
     from app.reports.router import router as report_api
     from app.team import account_pages
     from app.team import pages as team_pages
 
     app.include_router(participation_router)
+    app.include_router(realtime_router)
     app.include_router(console_router)
     app.include_router(panel_router)
     app.include_router(mail_router)
     app.include_router(deadline_router)
     app.include_router(export_router)
     app.include_router(round_import_router)
+    app.include_router(realtime_console_router)
     app.include_router(reasons_pages.router)
     app.include_router(proposals_pages.router)
     app.include_router(statements_pages.router)

@@ -94,7 +94,10 @@ class Study(Schema):
     )
     mode: Literal["rounds", "realtime"] = Field(
         default="rounds",
-        description="rounds: a questionnaire per round; realtime: one open period.",
+        description=(
+            "rounds: the classic Delphi. realtime: one open period; its checkpoints are "
+            "listed as closed rounds, the live period as the open round after them."
+        ),
     )
     criteria: list[CriterionInfo] = Field(description="The criteria, in questionnaire order.")
     stakeholder_groups: list[StakeholderGroup] = Field(description="The panel's groups.")

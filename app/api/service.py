@@ -56,6 +56,7 @@ def _study(survey: Survey, round_count: int) -> schemas.Study:
         title=survey.text(survey.title),
         languages=[str(language) for language in survey.languages],
         state=survey.state.value,
+        mode=survey.mode.value,
         criteria=[
             schemas.CriterionInfo(
                 key=c.key,

@@ -8,6 +8,7 @@ from app.models.plan import AnalysisPlan, PlanAmendment
 from app.models.proposal import Proposal, ProposalState
 from app.models.round import (
     AccessLink,
+    AnswerRevision,
     Endorsement,
     HiddenCause,
     Reason,
@@ -26,6 +27,7 @@ from app.models.survey import (
     StatementOrigin,
     StatementState,
     Survey,
+    SurveyMode,
     SurveyState,
     Topic,
     statement_parent,
@@ -36,6 +38,7 @@ __all__ = [
     "AccessLink",
     "AccountToken",
     "AnalysisPlan",
+    "AnswerRevision",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -66,6 +69,7 @@ __all__ = [
     "StatementState",
     "Submission",
     "Survey",
+    "SurveyMode",
     "SurveyState",
     "TokenPurpose",
     "Topic",

@@ -30,6 +30,12 @@ class Round(IdMixin, Base):
     opened_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # A real-time study's checkpoint: the live round whose answers it froze, and how many
+    # answers that round had taken by then (two checkpoints of the same answers are one).
+    checkpoint_of: Mapped[int | None] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), index=True
+    )
+    revisions: Mapped[int | None]
 
     items: Mapped[list[RoundItem]] = relationship(
         back_populates="round", order_by="RoundItem.position", cascade="all, delete-orphan"
@@ -87,6 +93,30 @@ class Submission(RandomIdMixin, Base):
     # {topic id (as text): proposed statement}: a proposal leaves the draft, and every link
     # to its writer, when the answers are submitted.
     draft_proposals: Mapped[dict[str, Any] | None]
+    # Real-time studies: the blind first answer per cell, and per cell the flags of
+    # app.answers.live (answer given with the panel's feedback in view, confirmed).
+    first_cells: Mapped[bytes | None] = mapped_column(LargeBinary)
+    live_flags: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class AnswerRevision(RandomIdMixin, Base):
+    """One answer given in a real-time study, first or revised: the anonymous history.
+
+    No respondent: the rows say how answers moved, never whose (random ids, day dates).
+    """
+
+    __tablename__ = "answer_revision"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id", ondelete="CASCADE"))
+    rating: Mapped[int | None]
+    cannot_judge: Mapped[bool] = mapped_column(default=False)
+    # A revision of an earlier answer (else the first), and whether the panel's feedback
+    # on the statement was in view when it was given.
+    revised: Mapped[bool] = mapped_column(default=False)
+    informed: Mapped[bool] = mapped_column(default=False)
+    answered_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 
 class Response(RandomIdMixin, Base):

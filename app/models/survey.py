@@ -42,6 +42,12 @@ class StatementState(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
+class SurveyMode(enum.StrEnum):
+    ROUNDS = "rounds"
+    # One long open period: feedback follows each answer, checkpoints freeze snapshots.
+    REALTIME = "realtime"
+
+
 class Survey(IdMixin, Base):
     __tablename__ = "survey"
 
@@ -65,6 +71,11 @@ class Survey(IdMixin, Base):
     state: Mapped[SurveyState] = mapped_column(
         str_enum(SurveyState, "survey_state"), default=SurveyState.ACTIVE
     )
+    mode: Mapped[SurveyMode] = mapped_column(
+        str_enum(SurveyMode, "survey_mode"), default=SurveyMode.ROUNDS, server_default="rounds"
+    )
+    # {"feedback_after": int, "checkpoint_every_hours": int | None}: real-time settings.
+    realtime: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     definition: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -107,6 +118,15 @@ class Survey(IdMixin, Base):
     @property
     def default_language(self) -> str:
         return str(self.languages[0])
+
+    @property
+    def is_realtime(self) -> bool:
+        return self.mode == SurveyMode.REALTIME
+
+    @property
+    def feedback_after(self) -> int:
+        """Real-time: answers a statement needs before anyone sees its feedback (at least k)."""
+        return max(int(self.realtime.get("feedback_after", 5)), self.min_group_size)
 
     @property
     def reasons_per_band(self) -> int:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -15,6 +16,7 @@ from starlette.datastructures import FormData
 from app import i18n
 from app.db import Transactions
 from app.errors import NotFound
+from app.models import Round, Survey, SurveyMode
 from app.participation import schemas, service
 from app.results import service as results
 from app.web.admission import LANGUAGE_SESSION_KEY, POSTED_FIELDS, kept_fields
@@ -132,8 +134,17 @@ def open_link(token: str, request: Request, session: SessionDep) -> Response:
     request.session.pop(CSRF_SESSION_KEY, None)
     csrf_token(request)
     return RedirectResponse(
-        request.app.url_path_for("questionnaire"), status_code=status.HTTP_303_SEE_OTHER
+        request.app.url_path_for(_questionnaire_of(session, link.round_id)),
+        status_code=status.HTTP_303_SEE_OTHER,
     )
+
+
+def _questionnaire_of(session: Session, round_id: int) -> str:
+    """The route of a round's questionnaire: a real-time study has its own."""
+    realtime = session.scalar(
+        select(Survey.mode).join(Round, Round.survey_id == Survey.id).where(Round.id == round_id)
+    )
+    return "live" if realtime == SurveyMode.REALTIME else "questionnaire"
 
 
 @router.get("/round", name="questionnaire", responses={404: {"description": "No session"}})
@@ -150,6 +161,10 @@ async def show_questionnaire(
 def _show_questionnaire(request: Request, transactions: Transactions, flag: str | None) -> Response:
     with transactions.read() as session:
         who = _participant(request, session)
+        if who.survey.realtime:
+            return RedirectResponse(
+                request.app.url_path_for("live"), status_code=status.HTTP_303_SEE_OTHER
+            )
         if not who.is_open:
             finished = results.for_finished(session, who.survey.id, who.language)
             if finished is not None:
@@ -183,6 +198,11 @@ async def answer(request: Request, form: PostedForm, transactions: TransactionsD
 def _answer(request: Request, transactions: Transactions, form: FormData) -> Response:
     with transactions.read() as session:
         who = _participant(request, session)
+        if who.survey.realtime:
+            # Real-time answers go through their own page, which keeps their history.
+            return RedirectResponse(
+                request.app.url_path_for("live"), status_code=status.HTTP_303_SEE_OTHER
+            )
         shown = service.shown_reasons(session, who)
         posted = schemas.parse_form(
             form.multi_items(),

@@ -312,7 +312,7 @@ def questionnaire(
                 name=rating_field(sid, c.id),
                 label=who.text(c.label),
                 hint=who.text(c.question),
-                points=_points(who, c),
+                points=points_of(who, c),
                 selected=answers.value(sid, c.id),
                 error=errors.get(rating_field(sid, c.id)),
             )
@@ -420,7 +420,8 @@ def shown_reasons(session: Session, who: Participant) -> set[int]:
     )
 
 
-def _points(who: Participant, criterion: CriterionInfo) -> tuple[Point, ...]:
+def points_of(who: Participant, criterion: CriterionInfo) -> tuple[Point, ...]:
+    """The radio choices of one criterion: its scale points, then "cannot judge"."""
     anchors = criterion.anchors
     points = [
         Point(

@@ -95,6 +95,8 @@ class SurveyInfo:
     reasons_per_band: int = 2
     proposals_in_rounds: bool = False
     rank_criteria: tuple[CriterionInfo, ...] = ()
+    realtime: bool = False
+    feedback_after: int = 5
 
     @property
     def default_language(self) -> str:
@@ -225,6 +227,8 @@ def _load(session: Session, round_id: int) -> RoundPlan:
         reasons_per_band=survey.reasons_per_band,
         proposals_in_rounds=survey.proposals_in_rounds,
         rank_criteria=rank_criteria,
+        realtime=survey.is_realtime,
+        feedback_after=survey.feedback_after,
     )
     layout = Layout.of((r.statement_id for r in rows), (c.id for c in criteria + rank_criteria))
     return RoundPlan(

@@ -37,10 +37,12 @@ def previous(session: Session, round_: Round) -> Round | None:
 
 
 def invited_count(session: Session, round_: Round) -> int:
+    # A real-time checkpoint was answered through its live round's links.
+    linked = round_.checkpoint_of or round_.id
     return int(
         session.scalar(
             select(func.count(func.distinct(AccessLink.panelist_id))).where(
-                AccessLink.round_id == round_.id
+                AccessLink.round_id == linked
             )
         )
         or 0

@@ -85,6 +85,11 @@ def launch(
     if repository.open_round(session, survey) is not None:
         raise Conflict(f"study {survey.key!r} already has an open round; close it first")
     previous = repository.latest(session, survey)
+    if survey.is_realtime and (previous is not None or proposals_only):
+        raise Conflict(
+            f"study {survey.key!r} is real-time: it opens once, and checkpoints take the "
+            "place of rounds"
+        )
     number = _next_number(survey, previous, proposals_only)
     statements = [] if proposals_only else _statements_to_rate(session, survey)
     panel = list_for(session, survey)
@@ -276,7 +281,8 @@ def store(session: Session, survey: Survey, round_: Round, result: RoundSnapshot
             session.add(result)
     except IntegrityError as exc:  # a concurrent complete() got there first
         raise Conflict(f"round {round_.number} already has its results") from exc
-    last_round = round_.number >= survey.max_rounds
+    # A real-time study has checkpoints, not a last round.
+    last_round = not survey.is_realtime and round_.number >= survey.max_rounds
     settled: dict[StatementState, list[int]] = {
         StatementState.CONSENSUS: [],
         StatementState.DROPPED: [],

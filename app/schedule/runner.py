@@ -21,6 +21,7 @@ from app import logs
 from app.config import get_settings
 from app.mail import backends
 from app.mail import worker as mail
+from app.realtime import checkpoints
 from app.schedule import jobs
 
 log = logging.getLogger("app.schedule")
@@ -33,6 +34,7 @@ class PassResult:
 
     closed: int = 0
     reminders: int = 0
+    checkpoints: int = 0
     mail: mail.SendResult = mail.SendResult()
 
 
@@ -55,10 +57,13 @@ def deliver(
 
 
 def run_once(*, now: dt.datetime | None = None, stop: threading.Event | None = None) -> PassResult:
-    """Close overdue rounds, run due reminders, deliver the outbox."""
+    """Close overdue rounds, run due reminders and checkpoints, deliver the outbox."""
     closed = jobs.close_overdue(now)
     reminders = jobs.run_reminders(now)
-    return PassResult(closed=closed, reminders=reminders, mail=deliver(now=now, stop=stop))
+    taken = checkpoints.run_scheduled(now)
+    return PassResult(
+        closed=closed, reminders=reminders, checkpoints=taken, mail=deliver(now=now, stop=stop)
+    )
 
 
 def run_forever(interval: float | None = None, stop: threading.Event | None = None) -> None:

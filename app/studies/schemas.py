@@ -182,10 +182,23 @@ class ProposalsIn(Strict):
     in_rounds: bool = False
 
 
+class RealtimeIn(Strict):
+    """Settings of a real-time study (``mode: realtime``)."""
+
+    # Feedback on a statement stays hidden until this many panelists answered it (and
+    # never shows below the study's k): a guard against the initial-condition effect.
+    feedback_after: int = Field(default=5, ge=1, le=1000)
+    # The worker takes a checkpoint this often (none by schedule if unset).
+    checkpoint_every_hours: int | None = Field(default=None, ge=1, le=24 * 90)
+
+
 class SurveyIn(Strict):
     key: Key
     title: Translations
     description: Translations = Field(default_factory=dict)
+    # rounds: the classic Delphi; realtime: one open period with feedback after each answer.
+    mode: Literal["rounds", "realtime"] = "rounds"
+    realtime: RealtimeIn = RealtimeIn()
     languages: list[Language] = Field(min_length=1)
     stakeholder_groups: list[StakeholderGroupIn] = Field(min_length=1)
     min_group_size: int = Field(default=5, ge=1)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.errors import Conflict, Invalid, NotFound
-from app.models import Criterion, CriterionKind, Statement, Survey, Topic
+from app.models import Criterion, CriterionKind, Statement, Survey, SurveyMode, Topic
 from app.studies.schemas import CriterionIn, SurveyIn, as_plain
 
 # Far beyond any real study (the demo study: 24 kB, 6 levels deep, 555 values).
@@ -145,6 +145,8 @@ def create(session: Session, study: SurveyIn, definition: str, *, actor: str) ->
         reinvite_non_responders=study.reinvite_non_responders,
         feedback=as_plain(study.feedback),
         proposals=as_plain(study.proposals),
+        mode=SurveyMode(study.mode),
+        realtime=as_plain(study.realtime),
         definition=definition,
     )
     # Rating criteria first, then the rankings: answer sets lay cells out in this order.

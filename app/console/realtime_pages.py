@@ -1,0 +1,97 @@
+"""Console pages of a real-time study: its mode, the live guard figures, checkpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.console import auth
+from app.console.auth import CurrentFacilitator
+from app.console.pages import Csrf, Study, done, render
+from app.errors import DomainError
+from app.realtime import checkpoints, guard
+from app.realtime import service as realtime
+from app.rounds import repository
+from app.web.sessions import SessionDep, TransactionsDep, own_transactions
+
+router = APIRouter(
+    prefix="/console",
+    include_in_schema=False,
+    default_response_class=HTMLResponse,
+    route_class=auth.ConsoleRoute,
+)
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    survey: Study,
+    facilitator: CurrentFacilitator,
+    error: DomainError | None = None,
+) -> Response:
+    live = repository.open_round(session, survey) if survey.is_realtime else None
+    return render(
+        request,
+        "live.html",
+        {
+            "survey": survey,
+            "launched": repository.latest(session, survey) is not None,
+            "live": live,
+            "guard": guard.rows(session, survey, live) if live else [],
+            "checkpoints": checkpoints.checkpoints_of(session, live) if live else [],
+            "error": error,
+        },
+        facilitator=facilitator,
+        status_code=error.status if error else 200,
+    )
+
+
+@router.get("/studies/{key}/live", name="console_live")
+def show(
+    request: Request, session: SessionDep, facilitator: CurrentFacilitator, survey: Study
+) -> Response:
+    """The study's mode; for a real-time study its live guard figures and checkpoints."""
+    return _page(request, session, survey, facilitator)
+
+
+@router.post("/studies/{key}/mode", name="console_mode")
+def set_mode(
+    request: Request,
+    session: SessionDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+    mode: Annotated[str, Form()] = "",
+) -> Response:
+    """Make the study real-time or round-based, before anything is launched."""
+    try:
+        with session.begin_nested():
+            realtime.set_mode(session, survey, mode, actor=facilitator.email)
+    except DomainError as exc:
+        return _page(request, session, survey, facilitator, exc)
+    return done(request, f"The study is now run in {mode} mode.", "console_live", key=survey.key)
+
+
+@router.post("/studies/{key}/checkpoint", name="console_checkpoint")
+@own_transactions
+def take_checkpoint(
+    request: Request,
+    session: SessionDep,
+    transactions: TransactionsDep,
+    facilitator: CurrentFacilitator,
+    _: Csrf,
+    survey: Study,
+) -> Response:
+    """Freeze the answers as they stand into a checkpoint (a closed round with its report)."""
+    try:
+        snapshot = checkpoints.take(transactions, survey.id, actor=facilitator.email)
+    except DomainError as exc:
+        return _page(request, session, survey, facilitator, exc)
+    return done(
+        request,
+        f"Checkpoint taken: {snapshot.responded} panelists' answers are frozen in its report.",
+        "console_live",
+        key=survey.key,
+    )

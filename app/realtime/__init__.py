@@ -1,0 +1,1 @@
+"""Real-time (roundless) Delphi: live feedback after each answer, revisions, checkpoints."""
