@@ -88,6 +88,8 @@ class SurveyInfo:
     topics: tuple[TopicInfo, ...]
     reasons_per_band: int = 2
     proposals_in_rounds: bool = False
+    max_rounds: int = 3
+    group_feedback: bool = False
 
     @property
     def default_language(self) -> str:
@@ -213,6 +215,8 @@ def _load(session: Session, round_id: int) -> RoundPlan:
         topics=topics,
         reasons_per_band=survey.reasons_per_band,
         proposals_in_rounds=survey.proposals_in_rounds,
+        max_rounds=survey.max_rounds,
+        group_feedback=survey.group_feedback,
     )
     layout = Layout.of((r.statement_id for r in rows), (c.id for c in criteria))
     return RoundPlan(

@@ -188,9 +188,11 @@ class TestReasonOutsideTheMiddleRange:
         assert response.status_code == 422
         page = Page(response.text)
         assert "give a reason, because your Importance rating is outside" in page.text
-        reason_errors = [i for i in page.ids if i.startswith("reason-") and i.endswith("-error")]
+        links = [a["href"] for a in page.all("a") if "check=1#reason-" in a["href"]]
+        assert len(links) == len(round2.items)
+        beside = Page("".join(browser.topic(n, check="1") for n in range(1, 4)))
+        reason_errors = [i for i in beside.ids if i.startswith("reason-") and i.endswith("-error")]
         assert len(reason_errors) == len(round2.items)
-        assert [a["href"] for a in page.all("a") if a["href"].startswith("#reason-")]
         assert rounds.status(db, round2).submitted == 0
 
     def test_the_prompt_shows_for_a_saved_outlying_rating(
@@ -210,7 +212,7 @@ class TestReasonOutsideTheMiddleRange:
         browser = enter(round2, add_panelist(db, survey, 52, language="fr"))
         response = browser.post(full_form(survey, round2, 2), "submit")
         assert response.status_code == 422
-        text = Page(response.text).text
+        text = Page(response.text).text + Page(browser.topic(1, check="1")).text
         assert (
             "Votre note pour « Importance » se situe hors de l’intervalle où la moitié centrale "
             "du panel s’est placée au tour précédent (3,5 à 8,5)."
