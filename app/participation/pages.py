@@ -122,6 +122,9 @@ def _topic_page(
             "q": questionnaire,
             "page": number,
             "section": questionnaire.sections[number - 1],
+            # Where the script keeps this page's unsaved answers in the browser: one
+            # panelist's link and page (several may share a browser).
+            "draft_key": f"{who.plan.round_id}-{who.link_id}-{number}",
             "flag": flag,
             "csrf_token": csrf_token(request),
         },

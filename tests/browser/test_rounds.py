@@ -153,6 +153,22 @@ class TestNextRound:
             assert finding["smallest_text_px"] >= 12, finding
             assert not finding["overlaps"], finding
 
+        # The script asks for a reason as soon as a rating falls outside last round's
+        # middle range, without a round trip (the server checks again on submit).
+        check = driver.find_element(By.CSS_SELECTOR, "[data-reason-check]")
+        field = check.get_dom_attribute("data-reason-check")
+        low = float(check.get_dom_attribute("data-low"))
+        high = float(check.get_dom_attribute("data-high"))
+        outside = next(
+            v
+            for v, _ in page.radio_groups()[field]
+            if v != CANNOT_JUDGE and not low <= int(v) <= high
+        )
+        assert not check.is_displayed()
+        page.choose({field: outside})
+        assert check.is_displayed()
+        assert "Please give a reason before you submit." in check.text
+
         statements = page.statements()
         driver.execute_script("arguments[0].scrollIntoView()", statements[0])
         driver.save_screenshot(str(tmp_path / "round-2-feedback-360px.png"))
