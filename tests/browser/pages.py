@@ -46,6 +46,13 @@ def press(driver: WebDriver, caption: str) -> None:
     _navigate_by(driver, buttons[-1])
 
 
+def press_value(driver: WebDriver, value: str) -> None:
+    """Press the last button with this ``value`` (any language) and wait for the next page."""
+    buttons = driver.find_elements(By.CSS_SELECTOR, f"button[value='{value}']")
+    assert buttons, f"no {value!r} button on {driver.current_url}"
+    _navigate_by(driver, buttons[-1])
+
+
 def follow(driver: WebDriver, link_text: str) -> None:
     """Follow the link whose text starts with ``link_text`` and wait for its page."""
     _navigate_by(driver, driver.find_element(By.PARTIAL_LINK_TEXT, link_text))

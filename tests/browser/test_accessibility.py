@@ -34,6 +34,7 @@ from tests.browser.pages import (
     heading,
     horizontal_extent,
     press,
+    press_value,
     ratings_plan,
     status_message,
     sticking_out,
@@ -112,7 +113,7 @@ class TestAxeOnEveryPanelistPage:
             assert_fits_width(driver, PHONE["width"])
         driver.get(f"{base}/round/summary")
         check(driver, axe_source, seen)
-        driver.find_element(By.CSS_SELECTOR, "button[value=submit]").click()
+        press_value(driver, "submit")
         check(driver, axe_source, seen)
         driver.get(f"{base}/round?topic=1&check=1")
         check(driver, axe_source, seen)
@@ -120,12 +121,11 @@ class TestAxeOnEveryPanelistPage:
         page.topic(1)
         while True:
             page.choose_by_script(ratings_plan(page.radio_groups(), 0))
-            button = driver.find_elements(By.CSS_SELECTOR, "button[value=next]")
-            if not button:
-                driver.find_element(By.CSS_SELECTOR, "button[value=review]").click()
+            if not driver.find_elements(By.CSS_SELECTOR, "button[value=next]"):
+                press_value(driver, "review")
                 break
-            button[0].click()
-        driver.find_element(By.CSS_SELECTOR, "button[value=submit]").click()
+            press_value(driver, "next")
+        press_value(driver, "submit")
         assert "/round/submitted" in driver.current_url
         check(driver, axe_source, seen)
         assert_fits_width(driver, PHONE["width"])

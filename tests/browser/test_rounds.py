@@ -84,8 +84,11 @@ for (const svg of document.querySelectorAll('svg.chart__svg')) {
   svg.scrollIntoView({block: 'center'});
   const median = svg.querySelector('.chart__median');
   const box = median.getBoundingClientRect();
-  const x = box.left + box.width / 2, y = box.top + box.height / 2;
-  const hit = document.elementFromPoint(x, y);
+  // Along the line, what shows is never a bar (a count label, with its halo, may be).
+  const hits = [];
+  for (let k = 1; k < 10; k++) {
+    hits.push(document.elementFromPoint(box.left + box.width / 2, box.top + box.height * k / 10));
+  }
   const texts = Array.from(svg.querySelectorAll('text'));
   const scale = svg.getScreenCTM().a;
   const sizes = texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
@@ -97,8 +100,10 @@ for (const svg of document.querySelectorAll('svg.chart__svg')) {
       overlaps.push([texts[i].textContent, texts[j].textContent]);
   }
   out.push({
-    median_on_top: !!hit && hit.classList.contains('chart__median')
-      || !!hit && hit.classList.contains('chart__median-casing'),
+    median_on_top: hits.every((h) => !!h && svg.contains(h) && !h.classList.contains('chart__bar'))
+      && hits.some((h) => h.classList.contains('chart__median')
+        || h.classList.contains('chart__median-casing')),
+    hits: hits.map((h) => h ? h.getAttribute('class') || h.localName : null),
     smallest_text_px: Math.min(...sizes),
     overlaps: overlaps,
     own_under_median: !!svg.querySelector('.chart__bar--own'),

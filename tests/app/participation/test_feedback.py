@@ -360,3 +360,47 @@ class TestRepeatedReasons:
         page = Page(enter(round2, panel[0]).page())
         assert page.text.count("Same words.") == len(round2.items)
         assert page.text.count(_reason(4)) == len(round2.items)
+
+
+class TestStakeholderGroupFeedback:
+    """A study setting shows last round's figures per stakeholder group, with k applied."""
+
+    def launch_round_2(
+        self, db: Session, survey: Survey, enter: Enter, groups: list[str], shown: bool
+    ) -> tuple[Round, Panelist]:
+        survey.feedback = {**survey.feedback, "groups": shown}
+        panel = [add_panelist(db, survey, 200 + n, group=g) for n, g in enumerate(groups)]
+        round1 = rounds.launch(db, survey, actor="test")
+        for n, panelist in enumerate(panel):
+            form = full_form(survey, round1, 3 + n % 5)
+            assert enter(round1, panelist).post(form, "submit").status_code == 303
+        rounds.close(db, survey, round1, actor="test")
+        return rounds.launch(db, survey, actor="test"), panel[0]
+
+    def test_groups_of_at_least_k_are_shown(
+        self, db: Session, survey: Survey, enter: Enter
+    ) -> None:
+        groups = ["ngo"] * 5 + ["academia"] * 5
+        round2, panelist = self.launch_round_2(db, survey, enter, groups, shown=True)
+        page = Page(enter(round2, panelist).topic(1))
+        assert "Importance by stakeholder group" in page.text
+        labels = {g["key"]: survey.text(g["label"]) for g in survey.stakeholder_groups}
+        row = re.search(rf"{re.escape(labels['ngo'])} (\d+) ", page.text)
+        assert row is not None
+        assert row[1] == "5"
+        assert labels["academia"] in page.text
+        # The other groups rated nothing: the note says why they are missing.
+        assert "Groups with fewer than 5 ratings are not shown" in page.text
+
+    def test_small_groups_are_never_shown(self, db: Session, survey: Survey, enter: Enter) -> None:
+        # Five raters in five groups: every group is below k.
+        groups = ["member-state", "ngo", "academia", "private-sector", "institute"]
+        round2, panelist = self.launch_round_2(db, survey, enter, groups, shown=True)
+        page = Page(enter(round2, panelist).topic(1))
+        assert "Groups with fewer than 5 ratings are not shown" in page.text
+        assert 'class="groups"' not in enter(round2, panelist).topic(1)
+
+    def test_off_by_default(self, db: Session, survey: Survey, enter: Enter) -> None:
+        groups = ["ngo"] * 5 + ["academia"] * 5
+        round2, panelist = self.launch_round_2(db, survey, enter, groups, shown=False)
+        assert "by stakeholder group" not in Page(enter(round2, panelist).topic(1)).text
