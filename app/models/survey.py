@@ -64,7 +64,8 @@ class Survey(IdMixin, Base):
     # Invite to each round panelists who did not submit the one before (on by default:
     # re-inviting non-responders raises response and guards against false consensus).
     reinvite_non_responders: Mapped[bool] = mapped_column(default=True, server_default=true())
-    # {"reasons_per_band": int}: how many reasons the next round shows per band.
+    # {"reasons_per_band": int, "groups": bool}: how many reasons the next round shows
+    # per band; whether panelists also see last round's figures per stakeholder group.
     feedback: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # {"in_rounds": bool}: a "propose a statement" box per topic on every rating round.
     proposals: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -132,6 +133,11 @@ class Survey(IdMixin, Base):
     def reasons_per_band(self) -> int:
         """Reasons the next round shows per band and criterion (2 unless the study says)."""
         return int(self.feedback.get("reasons_per_band", 2))
+
+    @property
+    def group_feedback(self) -> bool:
+        """Whether panelists see last round's figures per stakeholder group (k applies)."""
+        return bool(self.feedback.get("groups", False))
 
     @property
     def proposals_in_rounds(self) -> bool:

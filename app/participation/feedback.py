@@ -58,6 +58,17 @@ class PreviousRound:
 
 
 @dataclass(frozen=True)
+class GroupFeedback:
+    """One stakeholder group's figures on one criterion, as the snapshot shows them."""
+
+    label: str
+    n: int
+    median: float | None
+    q1: float | None
+    q3: float | None
+
+
+@dataclass(frozen=True)
 class CriterionFeedback:
     criterion_id: int
     label: str
@@ -70,6 +81,11 @@ class CriterionFeedback:
     q3: float | None
     own: int | None
     own_cannot_judge: bool
+    # Per stakeholder group, where the study shows them: those the snapshot does not
+    # suppress; ``groups_hidden`` says some were (fewer than ``min_group_size``).
+    groups: tuple[GroupFeedback, ...] = ()
+    groups_hidden: bool = False
+    min_group_size: int = 5
 
 
 @dataclass(frozen=True)
@@ -277,6 +293,7 @@ def build(
                     q3=record.get("q3"),
                     own=own.get(cell),
                     own_cannot_judge=cell in own and own[cell] is None,
+                    **_groups(entry, criterion, survey, language),
                 )
             )
         if criteria:
@@ -308,6 +325,35 @@ def build(
                 rated_text=rated_text,
             )
     return result
+
+
+def _groups(
+    entry: dict[str, Any], criterion: CriterionInfo, survey: SurveyInfo, language: str
+) -> dict[str, Any]:
+    """The stakeholder-group figures of one statement and criterion, if the study shows
+    them to panelists. The snapshot holds ``None`` for every group ``engine.by_group``
+    suppressed (fewer than k raters, or revealed by subtraction): those stay hidden."""
+    if not survey.group_feedback:
+        return {}
+    records = entry.get("groups", {}).get(criterion.key, {})
+    shown = []
+    for group in survey.stakeholder_groups:
+        record = records.get(group["key"])
+        if record and record.get("n"):
+            shown.append(
+                GroupFeedback(
+                    label=survey.text(group["label"], language),
+                    n=int(record["n"]),
+                    median=record.get("median"),
+                    q1=record.get("q1"),
+                    q3=record.get("q3"),
+                )
+            )
+    return {
+        "groups": tuple(shown),
+        "groups_hidden": len(shown) < len(survey.stakeholder_groups),
+        "min_group_size": survey.min_group_size,
+    }
 
 
 def choices(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -14,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app import i18n
+from app.answers.sheet import AnswerSheet
 from app.db import Transactions
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
 from app.models import Round, Survey, SurveyMode
 from app.participation import schemas, service
 from app.results import service as results
@@ -26,7 +29,8 @@ from app.web.sessions import SessionDep, TransactionsDep
 from app.web.templating import templates
 
 LINK_SESSION_KEY = "link_id"
-STATUS_FLAGS = ("saved", "submitted", "proposed")
+STATUS_FLAGS = ("saved",)
+_ANCHOR = re.compile(r"statement-(\d{1,18})")
 
 # Pages reached through bearer links: never cached (shared computers), never sent as a
 # Referer to another site (the URL may hold the token).
@@ -106,10 +110,11 @@ def _page(
         )
 
 
-def _questionnaire_page(
+def _topic_page(
     request: Request,
     who: service.Participant,
     questionnaire: service.Questionnaire,
+    number: int,
     flag: str | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
@@ -117,8 +122,52 @@ def _questionnaire_page(
         request,
         who,
         "participant/questionnaire.html",
-        {"q": questionnaire, "flag": flag, "csrf_token": csrf_token(request)},
+        {
+            "q": questionnaire,
+            "page": number,
+            "section": questionnaire.sections[number - 1],
+            # Where the script keeps this page's unsaved answers in the browser: one
+            # panelist's link and page (several may share a browser).
+            "draft_key": f"{who.plan.round_id}-{who.link_id}-{number}",
+            "flag": flag,
+            "csrf_token": csrf_token(request),
+        },
         status_code,
+    )
+
+
+def _summary_page(
+    request: Request,
+    who: service.Participant,
+    questionnaire: service.Questionnaire,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    return _page(
+        request,
+        who,
+        "participant/summary.html",
+        {"q": questionnaire, "csrf_token": csrf_token(request)},
+        status_code,
+    )
+
+
+def _closed_page(
+    request: Request, session: Session, who: service.Participant, *, posted: bool
+) -> Response:
+    if not posted:
+        finished = results.for_finished(session, who.survey.id, who.language)
+        if finished is not None:
+            return _page(request, who, "participant/results.html", {"results": finished})
+    return _page(
+        request,
+        who,
+        "participant/closed.html",
+        {
+            "posted": posted,
+            "finished": service.study_finished(session, who),
+            "final_round": who.round_number >= who.survey.max_rounds,
+        },
+        status.HTTP_409_CONFLICT if posted else status.HTTP_200_OK,
     )
 
 
@@ -151,14 +200,20 @@ def _questionnaire_of(session: Session, round_id: int) -> str:
 async def show_questionnaire(
     request: Request,
     transactions: TransactionsDep,
+    topic: Annotated[int, Query(ge=1, le=10_000)] = 1,
     flag: Annotated[str | None, Query(alias="status")] = None,
+    check: bool = False,
 ) -> Response:
-    """The questionnaire, prefilled, with last round's feedback; or the round-closed page."""
+    """One topic page of the questionnaire, prefilled, with last round's feedback; or the
+    round-closed page. ``check`` shows what would stop a submit beside its field (the
+    summary's error links ask for it)."""
     # One thread-pool call for the whole page (see answer()).
-    return await run_in_threadpool(_show_questionnaire, request, transactions, flag)
+    return await run_in_threadpool(_show_topic, request, transactions, topic, flag, check)
 
 
-def _show_questionnaire(request: Request, transactions: Transactions, flag: str | None) -> Response:
+def _show_topic(
+    request: Request, transactions: Transactions, topic: int, flag: str | None, check: bool
+) -> Response:
     with transactions.read() as session:
         who = _participant(request, session)
         if who.survey.realtime:
@@ -166,12 +221,55 @@ def _show_questionnaire(request: Request, transactions: Transactions, flag: str 
                 request.app.url_path_for("live"), status_code=status.HTTP_303_SEE_OTHER
             )
         if not who.is_open:
-            finished = results.for_finished(session, who.survey.id, who.language)
-            if finished is not None:
-                return _page(request, who, "participant/results.html", {"results": finished})
-            return _page(request, who, "participant/closed.html", {"posted": False})
+            return _closed_page(request, session, who, posted=False)
+        errors = service.draft_problems(session, who) if check else None
+        questionnaire = service.questionnaire(session, who, errors=errors)
+    number = min(topic, len(questionnaire.sections))
+    return _topic_page(request, who, questionnaire, number, flag if flag in STATUS_FLAGS else None)
+
+
+@router.get("/round/summary", name="summary", responses={404: {"description": "No session"}})
+async def show_summary(request: Request, transactions: TransactionsDep) -> Response:
+    """Every topic with what is answered and what is missing, and the Submit button."""
+    return await run_in_threadpool(_show_summary, request, transactions)
+
+
+def _show_summary(request: Request, transactions: Transactions) -> Response:
+    with transactions.read() as session:
+        who = _participant(request, session)
+        if not who.is_open:
+            return _closed_page(request, session, who, posted=False)
         questionnaire = service.questionnaire(session, who)
-    return _questionnaire_page(request, who, questionnaire, flag if flag in STATUS_FLAGS else None)
+    return _summary_page(request, who, questionnaire)
+
+
+@router.get("/round/submitted", name="submitted", responses={404: {"description": "No session"}})
+async def show_submitted(
+    request: Request,
+    transactions: TransactionsDep,
+    flag: Annotated[str | None, Query(alias="status")] = None,
+) -> Response:
+    """What happens next, once the answers are in."""
+    return await run_in_threadpool(_show_submitted, request, transactions, flag == "proposed")
+
+
+def _show_submitted(request: Request, transactions: Transactions, proposed: bool) -> Response:
+    with transactions.read() as session:
+        who = _participant(request, session)
+        if not who.is_open:
+            return _closed_page(request, session, who, posted=False)
+        questionnaire = service.questionnaire(session, who)
+    if questionnaire.submitted_on is None:
+        # Nothing submitted yet (a bookmarked address): the summary says what is missing.
+        return RedirectResponse(
+            request.app.url_path_for("summary"), status_code=status.HTTP_303_SEE_OTHER
+        )
+    return _page(
+        request,
+        who,
+        "participant/submitted.html",
+        {"q": questionnaire, "proposed": proposed},
+    )
 
 
 @router.post(
@@ -179,6 +277,7 @@ def _show_questionnaire(request: Request, transactions: Transactions, flag: str 
     name="answer",
     dependencies=[CsrfProtected],
     responses={
+        204: {"description": "Autosaved"},
         303: {"description": "Saved or submitted"},
         403: {"description": "CSRF token missing or wrong; nothing stored"},
         404: {"description": "No session"},
@@ -188,11 +287,45 @@ def _show_questionnaire(request: Request, transactions: Transactions, flag: str 
     },
 )
 async def answer(request: Request, form: PostedForm, transactions: TransactionsDep) -> Response:
-    """Save the draft or submit the answers."""
+    """Save the draft of one page (and move to another), or submit the answers."""
     # The form is parsed here, in the event loop; everything that touches the database
     # runs in one thread-pool call, which reads first and then writes in one short
     # transaction: on SQLite the write turn is held only while rows are written.
     return await run_in_threadpool(_answer, request, transactions, form)
+
+
+WHOLE = "whole"
+
+
+def _posted_page(form: FormData, pages: list[service.Page]) -> service.Page | str | None:
+    """The topic page a post came from: ``None`` for the summary (no fields), ``WHOLE``
+    for a post without a page (every field of the round, replacing the draft whole)."""
+    raw = form.get("page")
+    if raw is None:
+        return WHOLE
+    if raw == "summary":
+        return None
+    if not isinstance(raw, str) or not raw.isdigit() or not 1 <= int(raw) <= len(pages):
+        raise Invalid(
+            f"page: {str(raw)[:20]!r} is not a page of this questionnaire (1 to {len(pages)} "
+            "or 'summary'). Reload the questionnaire and try again.",
+            ["page"],
+        )
+    return pages[int(raw) - 1]
+
+
+def _anchor(form: FormData, page: service.Page, questionnaire_answers: AnswerSheet) -> str:
+    """Where on the page a saved draft returns to: the statement the panelist was reading
+    (the script sends it), else the first one not rated yet, else the buttons."""
+    raw = form.get("anchor")
+    if isinstance(raw, str) and (match := _ANCHOR.fullmatch(raw)):
+        if int(match[1]) in page.statement_ids:
+            return raw
+    rated = {sid for sid, _ in questionnaire_answers.ratings}
+    for sid in page.statement_ids:
+        if sid not in rated:
+            return f"statement-{sid}"
+    return "actions"
 
 
 def _answer(request: Request, transactions: Transactions, form: FormData) -> Response:
@@ -203,33 +336,69 @@ def _answer(request: Request, transactions: Transactions, form: FormData) -> Res
             return RedirectResponse(
                 request.app.url_path_for("live"), status_code=status.HTTP_303_SEE_OTHER
             )
-        shown = service.shown_reasons(session, who)
+        pages = service.pages(who)
+        posted_page = _posted_page(form, pages)
+        page = posted_page if isinstance(posted_page, service.Page) else None
+        on_page = [who.plan.item(sid) for sid in page.statement_ids] if page else None
+        shown = service.shown_reasons(session, who, on_page)
         posted = schemas.parse_form(
             form.multi_items(),
-            who.plan.statement_ids,
+            page.statement_ids if page else who.plan.statement_ids,
             who.survey.criteria,
-            proposal_topics=who.proposal_topics,
+            proposal_topics=(
+                ((page.topic_id,) if page.proposal else ()) if page else who.proposal_topics
+            ),
             shown_reasons=shown,
             rank_limits=service.rank_limits(who),
         )
+        if posted_page != WHOLE:
+            posted = replace(
+                posted, answers=service.page_answers(session, who, posted.answers, page)
+            )
         checked = (
-            service.check(session, who, posted.answers, shown)
+            service.check(session, who, posted.answers, None if page else shown)
             if posted.action == "submit"
             else None
         )
     with transactions.write() as session:
         outcome = service.answer(session, who, posted, checked)
     if outcome.status == "closed":
-        return _page(
-            request, who, "participant/closed.html", {"posted": True}, status.HTTP_409_CONFLICT
-        )
+        with transactions.read() as session:
+            return _closed_page(request, session, who, posted=True)
     if outcome.status == "incomplete":
         with transactions.read() as session:
             questionnaire = service.questionnaire(
                 session, who, posted.answers, outcome.errors, posted.too_long
             )
-        return _questionnaire_page(
-            request, who, questionnaire, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+        unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
+        if posted.too_long:
+            # A text too long to store is only on the page that shows it again.
+            number = questionnaire.errors[0].page if page is None else page.number
+            number = next(
+                (e.page for e in questionnaire.errors if e.target in posted.too_long), number
+            )
+            return _topic_page(request, who, questionnaire, number, status_code=unprocessable)
+        if page is None or posted.action == "submit":
+            return _summary_page(request, who, questionnaire, unprocessable)
+        return _topic_page(request, who, questionnaire, page.number, status_code=unprocessable)
+    if posted.action == "autosave":
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    url = request.app.url_path_for
+    if posted.action == "submit":
+        target = f"{url('submitted')}?status={outcome.status}"
+    elif page is None and posted.action == "save":
+        target = f"{url('questionnaire')}?status=saved"
+    elif page is None or posted.action == "review":
+        target = url("summary")
+    elif posted.action == "next":
+        target = (
+            f"{url('questionnaire')}?topic={page.number + 1}"
+            if page.number < len(pages)
+            else url("summary")
         )
-    url = request.app.url_path_for("questionnaire")
-    return RedirectResponse(f"{url}?status={outcome.status}", status_code=status.HTTP_303_SEE_OTHER)
+    elif posted.action == "previous":
+        target = f"{url('questionnaire')}?topic={max(page.number - 1, 1)}"
+    else:
+        anchor = _anchor(form, page, posted.answers)
+        target = f"{url('questionnaire')}?topic={page.number}&status=saved#{anchor}"
+    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)

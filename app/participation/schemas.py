@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from app.answers.sheet import CANNOT_JUDGE_VALUE, AnswerSheet, Cell
 from app.errors import Invalid
@@ -25,9 +25,11 @@ CANNOT_JUDGE = CANNOT_JUDGE_VALUE
 REASON_MAX_LENGTH = 4000
 PROPOSAL_MAX_LENGTH = 1000
 PERSUASIVE_FIELD = "persuasive"
-ACTIONS = ("save", "submit")
+# "save" stays on the page, "autosave" is the script's (no page back), "next", "previous"
+# and "review" move on; each saves the draft first. Only "submit" submits.
+ACTIONS = ("save", "autosave", "next", "previous", "review", "submit")
 
-Action = Literal["save", "submit"]
+Action = Literal["save", "autosave", "next", "previous", "review", "submit"]
 
 _RATING_FIELD = re.compile(r"r-(\d{1,18})-(\d{1,18})")
 _RANK_FIELD = re.compile(r"rank-(\d{1,18})-(\d{1,18})")
@@ -143,9 +145,7 @@ def parse_form(
             f"contain: {'; '.join(problems)}. Reload the questionnaire and try again.",
             problems,
         )
-    return Posted(
-        action="save" if action == "save" else "submit", answers=answers, too_long=too_long
-    )
+    return Posted(action=cast(Action, action), answers=answers, too_long=too_long)
 
 
 def _persuasive(answers: AnswerSheet, value: str, shown: set[int], problems: list[str]) -> None:

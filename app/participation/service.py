@@ -7,7 +7,7 @@ save). Every date written about an answer is a day, never a time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from gettext import NullTranslations
 from typing import Literal
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app import i18n
 from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet, Cell
-from app.models import AccessLink, Panelist, Round, RoundState
+from app.models import AccessLink, Panelist, Round, RoundState, Survey, SurveyState
 from app.models.base import utcnow
 from app.models.survey import Translations
 from app.panel import respondents
@@ -36,7 +36,7 @@ from app.proposals import service as proposals_store
 from app.rankings import form as ranking_form
 from app.results import service as results
 from app.rounds import links
-from app.rounds.plan import CriterionInfo, RoundPlan, SurveyInfo, plan_of
+from app.rounds.plan import CriterionInfo, ItemInfo, RoundPlan, SurveyInfo, plan_of
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ class Item:
     reason_name: str
     reason: str
     reason_if_outside: bool
-    reason_prompts: list[str]
+    reason_checks: list[ReasonCheck]
     reason_error: str | None
     feedback: feedback.StatementFeedback | None
     novelty: str | None = None
@@ -227,6 +227,24 @@ class Item:
     @property
     def answered(self) -> bool:
         return all(q.selected is not None for q in self.questions)
+
+    @property
+    def reason_prompts(self) -> list[str]:
+        """The prompts of the criteria whose rating falls outside last round's middle range."""
+        return [check.prompt for check in self.reason_checks if check.active]
+
+
+@dataclass(frozen=True)
+class ReasonCheck:
+    """Last round's middle range on one criterion of a statement, and the prompt shown
+    when the rating falls outside it (``active``: it does now). The page's script shows
+    the prompt as soon as a rating is chosen; the server checks it again on submit."""
+
+    field: str
+    low: float
+    high: float
+    prompt: str
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -250,12 +268,17 @@ class Section:
 
 @dataclass(frozen=True)
 class FieldError:
+    """One problem: the element id it links to, on the topic page ``page`` (1-based)."""
+
     target: str
     message: str
+    page: int = 1
 
 
 @dataclass(frozen=True)
 class Questionnaire:
+    """The whole round for one panelist; the pages show one section (topic) at a time."""
+
     survey_title: str
     round_number: int
     deadline: dt.datetime | None
@@ -264,6 +287,7 @@ class Questionnaire:
     pending_changes: bool
     errors: list[FieldError] = field(default_factory=list)
     proposals_only: bool = False
+    final_round: bool = False
 
     @property
     def total(self) -> int:
@@ -272,6 +296,20 @@ class Questionnaire:
     @property
     def answered(self) -> int:
         return sum(item.answered for s in self.sections for item in s.items)
+
+    def answered_elsewhere(self, page: int) -> int:
+        """Statements answered on the other pages than ``page`` (1-based)."""
+        return self.answered - sum(item.answered for item in self.sections[page - 1].items)
+
+    @property
+    def missing(self) -> list[tuple[int, Item]]:
+        """The statements not fully rated yet, with the page they are on."""
+        return [
+            (page, item)
+            for page, section in enumerate(self.sections, start=1)
+            for item in section.items
+            if not item.answered
+        ]
 
 
 def questionnaire(
@@ -329,10 +367,7 @@ def questionnaire(
                 reason_name=reason_field(sid),
                 reason=kept.get(reason_field(sid), answers.reasons.get(sid, "")),
                 reason_if_outside=any((sid, c.id) in ranges for c in criteria),
-                reason_prompts=[
-                    _reason_prompt(who, c, lo, hi)
-                    for c, (lo, hi) in _outside(answers, ranges, sid, criteria)
-                ],
+                reason_checks=_reason_checks(who, answers, ranges, sid),
                 reason_error=errors.get(reason_field(sid)),
                 feedback=fb,
                 novelty=novel.origin if novel else None,
@@ -374,10 +409,13 @@ def questionnaire(
         submitted_on=submitted_on,
         pending_changes=stored.pending_changes,
         errors=[
-            FieldError(target=_target(name, sections), message=message)
+            FieldError(
+                target=_target(name, sections), message=message, page=_page_of(name, sections)
+            )
             for name, message in errors.items()
         ],
         proposals_only=who.proposals_only,
+        final_round=not who.proposals_only and who.round_number >= who.survey.max_rounds,
     )
 
 
@@ -408,13 +446,72 @@ def rank_limits(who: Participant) -> dict[Cell, int]:
     return ranking_form.position_limits(who.plan)
 
 
-def shown_reasons(session: Session, who: Participant) -> set[int]:
-    """Ids of the previous round's reasons this panelist's questionnaire shows."""
+@dataclass(frozen=True)
+class Page:
+    """One topic page of the questionnaire: what its form holds."""
+
+    number: int
+    topic_id: int
+    statement_ids: tuple[int, ...]
+    proposal: bool
+
+
+def pages(who: Participant) -> list[Page]:
+    """The questionnaire's topic pages, in order (the sections :func:`questionnaire` builds)."""
+    by_topic: dict[int, list[int]] = {}
+    for item in who.plan.items:
+        by_topic.setdefault(item.topic_id, []).append(item.statement_id)
+    boxes = set(who.proposal_topics)
+    topics = [t.id for t in who.survey.topics if t.id in by_topic or t.id in boxes]
+    return [
+        Page(number, topic_id, tuple(by_topic.get(topic_id, ())), topic_id in boxes)
+        for number, topic_id in enumerate(topics, start=1)
+    ]
+
+
+def page_answers(
+    session: Session, who: Participant, posted: AnswerSheet, page: Page | None
+) -> AnswerSheet:
+    """The whole round's answers after a post of ``page``: its fields as posted (an empty
+    reason or an unmarked reason is cleared), every other page's as stored. ``page`` is
+    ``None`` for the summary, which holds no fields."""
+    stored = answers_store.load(
+        session, who.plan.round_id, _respondent_id(session, who), who.plan.layout
+    ).working
+    if page is None:
+        return stored.overlay(posted)
+    statements = set(page.statement_ids)
+    on_page = shown_reasons(session, who, [who.plan.item(sid) for sid in page.statement_ids])
+    others = AnswerSheet(
+        ratings={cell: v for cell, v in stored.ratings.items() if cell[0] not in statements},
+        reasons={sid: text for sid, text in stored.reasons.items() if sid not in statements},
+        persuasive={rid for rid in stored.persuasive if rid not in on_page},
+        proposals={
+            tid: text
+            for tid, text in stored.proposals.items()
+            if not (page.proposal and tid == page.topic_id)
+        },
+    )
+    return others.overlay(posted)
+
+
+def study_finished(session: Session, who: Participant) -> bool:
+    """Whether the facilitators have finished the study (no round follows)."""
+    return session.scalar(select(Survey.state).where(Survey.id == who.survey.id)) == (
+        SurveyState.FINISHED
+    )
+
+
+def shown_reasons(
+    session: Session, who: Participant, items: Sequence[ItemInfo] | None = None
+) -> set[int]:
+    """Ids of the previous round's reasons this panelist's questionnaire shows (beside
+    ``items`` only, if given)."""
     return feedback.shown_reason_ids(
         session,
         who.survey,
         feedback.previous_round(session, who.plan),
-        who.plan.items,
+        who.plan.items if items is None else items,
         _respondent_id(session, who),
         who.language,
     )
@@ -444,6 +541,35 @@ def _reason_prompt(who: Participant, criterion: CriterionInfo, low: float, high:
         "q1": i18n.format_decimal(low, who.language),
         "q3": i18n.format_decimal(high, who.language),
     }
+
+
+def _reason_checks(
+    who: Participant, answers: AnswerSheet, ranges: dict[Cell, tuple[float, float]], sid: int
+) -> list[ReasonCheck]:
+    outside = {c.id for c, _ in _outside(answers, ranges, sid, who.survey.criteria)}
+    return [
+        ReasonCheck(
+            field=rating_field(sid, c.id),
+            low=low,
+            high=high,
+            prompt=_reason_prompt(who, c, low, high),
+            active=c.id in outside,
+        )
+        for c in who.survey.criteria
+        if (sid, c.id) in ranges
+        for low, high in [ranges[(sid, c.id)]]
+    ]
+
+
+def _page_of(name: str, sections: list[Section]) -> int:
+    """The topic page (1-based) that holds the field ``name``."""
+    for page, section in enumerate(sections, start=1):
+        if section.proposal and section.proposal.name == name:
+            return page
+        for item in section.items:
+            if name == item.reason_name or any(q.name == name for q in item.questions):
+                return page
+    return 1
 
 
 def _target(name: str, sections: list[Section]) -> str:
@@ -503,7 +629,7 @@ def answer(
         keep_late_answers(session, who, posted.answers)
         return Outcome("closed")
     too_long = _too_long(who, posted.too_long)
-    if posted.action == "save":
+    if posted.action != "submit":
         save_draft(session, who, posted.answers)
         return Outcome("incomplete", too_long) if too_long else Outcome("saved")
     errors = {
@@ -628,6 +754,14 @@ def keep_late_answers(session: Session, who: Participant, answers: AnswerSheet) 
         who.plan.layout,
         stored.working.overlay(answers),
     )
+
+
+def draft_problems(session: Session, who: Participant) -> dict[str, str]:
+    """What would stop a submit of the answers as they stand (draft, else submitted)."""
+    stored = answers_store.load(
+        session, who.plan.round_id, _respondent_id(session, who), who.plan.layout
+    )
+    return problems(session, who, stored.working)
 
 
 def problems(session: Session, who: Participant, answers: AnswerSheet) -> dict[str, str]:

@@ -97,6 +97,8 @@ class SurveyInfo:
     rank_criteria: tuple[CriterionInfo, ...] = ()
     realtime: bool = False
     feedback_after: int = 5
+    max_rounds: int = 3
+    group_feedback: bool = False
 
     @property
     def default_language(self) -> str:
@@ -229,6 +231,8 @@ def _load(session: Session, round_id: int) -> RoundPlan:
         rank_criteria=rank_criteria,
         realtime=survey.is_realtime,
         feedback_after=survey.feedback_after,
+        max_rounds=survey.max_rounds,
+        group_feedback=survey.group_feedback,
     )
     layout = Layout.of((r.statement_id for r in rows), (c.id for c in criteria + rank_criteria))
     return RoundPlan(

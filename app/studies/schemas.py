@@ -176,6 +176,8 @@ class RemindersIn(Strict):
 
 class FeedbackIn(Strict):
     reasons_per_band: int = Field(default=2, ge=0, le=10)
+    # Show panelists last round's figures per stakeholder group (suppressed below k).
+    groups: bool = False
 
 
 class ProposalsIn(Strict):

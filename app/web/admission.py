@@ -39,7 +39,7 @@ EXEMPT_PREFIXES = ("/static/", "/healthz")
 PANELIST_PREFIXES = ("/r/", "/round")
 OTHER_LANE = 4
 # The questionnaire's own fields; anything else in a refused post is not echoed back.
-_KEPT_FIELD = re.compile(r"(r-\d{1,18}-\d{1,18}|reason-\d{1,18}|csrf_token|action)")
+_KEPT_FIELD = re.compile(r"(r-\d{1,18}-\d{1,18}|reason-\d{1,18}|csrf_token|action|page|anchor)")
 # A questionnaire of 500 statements with long reasons stays well below this.
 MAX_KEPT_BODY = 4_000_000
 LANGUAGE_SESSION_KEY = "lang"

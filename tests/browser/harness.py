@@ -79,9 +79,13 @@ class Site:
     workdir: Path
     numbers: Iterator[int] = field(default_factory=itertools.count)
 
-    def open_study(self, change: Callable[[dict[str, Any]], None] | None = None) -> OpenRound:
-        """Import the study under a new key and a panel, launch round 1, send the mail;
-        ``change`` edits the study file's data first."""
+    def open_study(
+        self,
+        change: Callable[[dict[str, Any]], None] | None = None,
+        languages: tuple[str, ...] = ("en",),
+    ) -> OpenRound:
+        """Import the study under a new key and a panel (reading ``languages`` in turn),
+        launch round 1, send the mail; ``change`` edits the study file's data first."""
         n = next(self.numbers)
         key = f"browser-study-{n}"
         study = yaml.safe_load(STUDY_FILE.read_text(encoding="utf-8"))
@@ -97,7 +101,8 @@ class Site:
             writer = csv.writer(out)
             writer.writerow(["email", "name", "stakeholder_group", "language"])
             for p, email in enumerate(emails):
-                writer.writerow([email, f"Panelist {p}", GROUPS[p % len(GROUPS)], "en"])
+                language = languages[p % len(languages)]
+                writer.writerow([email, f"Panelist {p}", GROUPS[p % len(GROUPS)], language])
 
         self.deployment.cli("survey", "import", str(study_file), "--owner", FACILITATOR_EMAIL)
         self.deployment.cli("panel", "import", key, str(panel_file))

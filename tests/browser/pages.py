@@ -46,6 +46,13 @@ def press(driver: WebDriver, caption: str) -> None:
     _navigate_by(driver, buttons[-1])
 
 
+def press_value(driver: WebDriver, value: str) -> None:
+    """Press the last button with this ``value`` (any language) and wait for the next page."""
+    buttons = driver.find_elements(By.CSS_SELECTOR, f"button[value='{value}']")
+    assert buttons, f"no {value!r} button on {driver.current_url}"
+    _navigate_by(driver, buttons[-1])
+
+
 def follow(driver: WebDriver, link_text: str) -> None:
     """Follow the link whose text starts with ``link_text`` and wait for its page."""
     _navigate_by(driver, driver.find_element(By.PARTIAL_LINK_TEXT, link_text))
@@ -117,8 +124,16 @@ def ratings_plan(groups: RadioGroups, seed: int) -> dict[str, str]:
     return plan
 
 
+NEXT = "Save and continue"
+REVIEW = "Save and review your answers"
+
+
+def has_button(driver: WebDriver, caption: str) -> bool:
+    return bool(driver.find_elements(By.XPATH, f"//button[normalize-space()='{caption}']"))
+
+
 class QuestionnairePage:
-    """The panelist's page at /round."""
+    """The panelist's questionnaire: a page per topic at /round?topic=n, then the summary."""
 
     def __init__(self, driver: WebDriver) -> None:
         self.driver = driver
@@ -170,3 +185,41 @@ class QuestionnairePage:
 
     def statements(self) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, "article.statement")
+
+    def topics(self) -> int:
+        """How many topic pages the questionnaire has (the step list of a topic page, less
+        the summary)."""
+        return len(self.driver.find_elements(By.CSS_SELECTOR, ".steps__item")) - 1
+
+    def topic(self, number: int) -> None:
+        base = urlsplit(self.driver.current_url)
+        self.driver.get(f"{base.scheme}://{base.netloc}/round?topic={number}")
+
+    def chosen_everywhere(self) -> dict[str, str]:
+        """The selected answers on every topic page, each opened in turn."""
+        self.topic(1)
+        found = self.chosen()
+        for number in range(2, self.topics() + 1):
+            self.topic(number)
+            found.update(self.chosen())
+        return found
+
+    def answer_every_topic(
+        self, seed: int, *, reason: str | None = None, by_script: bool = False
+    ) -> dict[str, str]:
+        """Rate every statement of each topic page in turn (clicking the labels, or from a
+        script), the first statement with ``reason``, moving on with the page's own
+        button; ends on the summary. Returns every answer given."""
+        given: dict[str, str] = {}
+        while True:
+            plan = ratings_plan(self.radio_groups(), seed)
+            (self.choose_by_script if by_script else self.choose)(plan)
+            assert self.chosen() == plan, "clicking a label selects its radio button"
+            if reason and not given:
+                self.reason_boxes()[0].send_keys(reason)
+            given.update(plan)
+            if has_button(self.driver, NEXT):
+                press(self.driver, NEXT)
+            else:
+                press(self.driver, REVIEW)
+                return given

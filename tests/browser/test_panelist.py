@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.browser.harness import PHONE
 from tests.browser.pages import (
+    NEXT,
+    REVIEW,
     QuestionnairePage,
     assert_fits_width,
+    heading,
+    main_text,
     press,
     ratings_plan,
     status_message,
@@ -19,30 +27,40 @@ from tests.browser.pages import (
 
 pytestmark = pytest.mark.browser
 
+STATEMENTS = 27
 REASON = "Prevention funding follows the data; without shared data this stays a wish."
 
 
-def answer(page: QuestionnairePage, seed: int) -> dict[str, str]:
-    """Rate every statement by clicking the labels, give a reason; return the ratings."""
-    plan = ratings_plan(page.radio_groups(), seed)
-    page.choose(plan)
-    assert page.chosen() == plan, "clicking a label selects its radio button"
-    page.reason_boxes()[0].send_keys(REASON)
-    return plan
-
-
 def save_reload_and_submit(page: QuestionnairePage, plan: dict[str, str]) -> None:
-    """Save a draft and find it kept after a reload, then submit."""
-    press(page.driver, "Save draft")
-    assert "Your draft is saved" in status_message(page.driver)
-    assert page.chosen() == plan
-    page.driver.refresh()
-    assert page.chosen() == plan
+    """From the summary: find every answer kept on its topic page after a reload, save a
+    draft there (back where the panelist was), then submit from the summary."""
+    driver = page.driver
+    assert "0 statements" not in main_text(driver)
+    assert page.chosen_everywhere() == plan
+    page.topic(1)
+    driver.refresh()
     assert page.reason_boxes()[0].get_property("value") == REASON
+    press(driver, "Save draft")
+    assert "Your draft is saved" in status_message(driver)
+    assert urlsplit(driver.current_url).query.startswith("topic=1")
 
-    press(page.driver, "Submit answers")
-    assert "your answers are submitted" in status_message(page.driver)
-    assert page.chosen() == plan
+    page.topic(3)
+    press(driver, REVIEW)
+    assert heading(driver) != ""
+    assert "Not answered yet" not in main_text(driver)
+    press(driver, "Submit answers")
+    assert "your answers are submitted" in status_message(driver)
+    assert "What happens next" in main_text(driver)
+    assert page.chosen_everywhere() == plan
+
+
+def _navigate_by_keyboard(driver: WebDriver, link: WebElement) -> None:
+    """Follow a link to another page with Enter and wait until it has loaded."""
+    link.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 15).until(lambda d: "check=1" in d.current_url)
+    WebDriverWait(driver, 15).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
 
 
 class TestOnAPhone:
@@ -51,11 +69,12 @@ class TestOnAPhone:
         page = QuestionnairePage(driver)
         page.open_link(panelist_link)
         assert_fits_width(driver, PHONE["width"])
+        assert "Topic 1 of 3" in main_text(driver)
 
-        plan = answer(page, seed=0)
-        assert_fits_width(driver, PHONE["width"])
         driver.execute_script("arguments[0].scrollIntoView()", page.statements()[0])
         driver.save_screenshot(str(tmp_path / "1-statement-360px.png"))
+        plan = page.answer_every_topic(seed=0, reason=REASON)
+        assert_fits_width(driver, PHONE["width"])
 
         save_reload_and_submit(page, plan)
         assert_fits_width(driver, PHONE["width"])
@@ -72,7 +91,28 @@ class TestWithoutJavaScript:
 
         page = QuestionnairePage(driver)
         page.open_link(panelist_link)
-        save_reload_and_submit(page, answer(page, seed=1))
+        save_reload_and_submit(page, page.answer_every_topic(seed=1, reason=REASON))
+
+    def test_a_partial_page_keeps_what_was_answered_and_the_summary_lists_the_rest(
+        self, browser, panelist_link
+    ):
+        driver = browser(javascript=False)
+        page = QuestionnairePage(driver)
+        page.open_link(panelist_link)
+        plan = ratings_plan(page.radio_groups(), seed=3)
+        answered = dict(list(plan.items())[:2])  # statement 1 only
+        page.choose(answered)
+        press(driver, NEXT)
+        assert "Topic 2 of 3" in main_text(driver)
+        press(driver, NEXT)
+        press(driver, REVIEW)
+        summary = main_text(driver)
+        assert "Not answered yet" in summary
+        assert "Statement 1:" not in summary
+        assert "Statement 2:" in summary
+        assert f"1 of {STATEMENTS} statements answered" in summary
+        page.topic(1)
+        assert page.chosen() == answered
 
 
 class TestErrorSummary:
@@ -90,18 +130,37 @@ class TestErrorSummary:
         plan = ratings_plan(page.radio_groups(), seed=2)
         answered = dict(list(plan.items())[:2])  # statement 1 only
         page.choose(answered)
+        press(driver, NEXT)
+        driver.get(driver.current_url.split("/round")[0] + "/round/summary")
         press(driver, "Submit answers")
 
+        # The summary page lists every problem, each leading to its topic page.
         assert driver.title.startswith("Error:")
+        listed = driver.find_element(By.CSS_SELECTOR, "main > :first-child")
+        assert listed.get_dom_attribute("role") == "alert"
+        every = listed.find_elements(By.TAG_NAME, "a")
+        assert len(every) == 2 * STATEMENTS - len(answered), "one entry per unanswered question"
+        assert driver.switch_to.active_element == listed, "focus starts on the summary"
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        assert driver.switch_to.active_element == every[0]
+        first_target = every[0].get_dom_attribute("href").split("#")[1]
+        _navigate_by_keyboard(driver, every[0])
+
+        # The topic page opens at the field (the link's fragment), and repeats its own
+        # problems at the top with links within the page.
+        assert driver.title.startswith("Error:")
+        assert driver.current_url.endswith(f"#{first_target}")
+        in_view = driver.execute_script(
+            "const box = arguments[0].getBoundingClientRect();"
+            "return box.top >= 0 && box.bottom <= window.innerHeight",
+            driver.find_element(By.ID, first_target),
+        )
+        assert in_view, "the field is scrolled into view"
+        assert page.chosen() == answered, "what was answered is kept"
         summary = driver.find_element(By.CSS_SELECTOR, "main > :first-child")
-        assert summary.get_dom_attribute("role") == "alert"
         assert "There is a problem" in summary.text
         links = summary.find_elements(By.TAG_NAME, "a")
-        assert len(links) == len(plan) - len(answered), "one entry per unanswered question"
-        assert page.chosen() == answered, "what was answered is kept"
-
-        assert driver.switch_to.active_element == summary, "focus starts on the summary"
-        driver.switch_to.active_element.send_keys(Keys.TAB)
+        summary.send_keys(Keys.TAB)
         assert driver.switch_to.active_element == links[0]
 
         message = links[0].text

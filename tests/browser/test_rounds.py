@@ -18,7 +18,6 @@ from tests.browser.pages import (
     heading,
     main_text,
     press,
-    ratings_plan,
     status_message,
 )
 
@@ -39,13 +38,11 @@ def answer_round_1(driver: WebDriver, study: OpenRound) -> dict[str, str]:
     for seed, email in enumerate(study.emails[:RESPONDENTS]):
         driver.delete_all_cookies()
         page.open_link(study.links[email])
-        plans.append(ratings_plan(page.radio_groups(), seed))
-        if seed == 0:
-            page.choose(plans[-1])
-        else:
-            page.choose_by_script(plans[-1])
-        assert page.chosen() == plans[-1]
-        page.reason_boxes()[0].send_keys(f"Reason {seed}: the evidence base is thin.")
+        plans.append(
+            page.answer_every_topic(
+                seed, reason=f"Reason {seed}: the evidence base is thin.", by_script=seed > 0
+            )
+        )
         press(driver, "Submit answers")
         assert "your answers are submitted" in status_message(driver)
     return plans[0]
@@ -81,6 +78,41 @@ def close_and_relaunch(driver: WebDriver, study: OpenRound) -> None:
     )
 
 
+CHART_CHECK = """
+const out = [];
+for (const svg of document.querySelectorAll('svg.chart__svg')) {
+  svg.scrollIntoView({block: 'center'});
+  const median = svg.querySelector('.chart__median');
+  const box = median.getBoundingClientRect();
+  // Along the line, what shows is never a bar (a count label, with its halo, may be).
+  const hits = [];
+  for (let k = 1; k < 10; k++) {
+    hits.push(document.elementFromPoint(box.left + box.width / 2, box.top + box.height * k / 10));
+  }
+  const texts = Array.from(svg.querySelectorAll('text'));
+  const scale = svg.getScreenCTM().a;
+  const sizes = texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+  const rects = texts.map((t) => t.getBoundingClientRect());
+  const overlaps = [];
+  for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
+    const a = rects[i], b = rects[j];
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+      overlaps.push([texts[i].textContent, texts[j].textContent]);
+  }
+  out.push({
+    median_on_top: hits.every((h) => !!h && svg.contains(h) && !h.classList.contains('chart__bar'))
+      && hits.some((h) => h.classList.contains('chart__median')
+        || h.classList.contains('chart__median-casing')),
+    hits: hits.map((h) => h ? h.getAttribute('class') || h.localName : null),
+    smallest_text_px: Math.min(...sizes),
+    overlaps: overlaps,
+    own_under_median: !!svg.querySelector('.chart__bar--own'),
+  });
+}
+return out;
+"""
+
+
 class TestNextRound:
     def test_round_2_shows_the_panel_and_the_panelists_own_rating(
         self, browser, fresh_round: OpenRound, tmp_path: Path
@@ -94,8 +126,11 @@ class TestNextRound:
         page.open_link(fresh_round.links[fresh_round.emails[0]])
         assert "Round 2" in driver.title
 
-        # Round 2 asks round 1's questions again, in the same order: one chart per question.
-        assert list(page.radio_groups()) == list(own)
+        # Round 2 asks round 1's questions again, in the same order: one chart per question
+        # (here those of the first topic page).
+        asked = list(page.radio_groups())
+        assert asked == list(own)[: len(asked)]
+        own = {name: own[name] for name in asked}
         charts = driver.find_elements(By.CSS_SELECTOR, "article.statement figure")
         assert len(charts) == len(own)
         pictures = driver.find_elements(By.CSS_SELECTOR, "article.statement figure svg[role=img]")
@@ -113,6 +148,31 @@ class TestNextRound:
         assert len(driver.find_elements(By.CSS_SELECTOR, ".chart__bar--own")) == len(rated)
         ticks = driver.find_elements(By.CSS_SELECTOR, ".chart__tick--own")
         assert [tick.text for tick in ticks] == rated
+
+        # Every chart: the median line is what shows at its own middle (over any bar, the
+        # panelist's dark one included); its text is at least 12 px; no two labels overlap.
+        findings = driver.execute_script(CHART_CHECK)
+        assert findings, "no chart measured"
+        for finding in findings:
+            assert finding["median_on_top"], finding
+            assert finding["smallest_text_px"] >= 12, finding
+            assert not finding["overlaps"], finding
+
+        # The script asks for a reason as soon as a rating falls outside last round's
+        # middle range, without a round trip (the server checks again on submit).
+        check = driver.find_element(By.CSS_SELECTOR, "[data-reason-check]")
+        field = check.get_dom_attribute("data-reason-check")
+        low = float(check.get_dom_attribute("data-low"))
+        high = float(check.get_dom_attribute("data-high"))
+        outside = next(
+            v
+            for v, _ in page.radio_groups()[field]
+            if v != CANNOT_JUDGE and not low <= int(v) <= high
+        )
+        assert not check.is_displayed()
+        page.choose({field: outside})
+        assert check.is_displayed()
+        assert "Please give a reason before you submit." in check.text
 
         statements = page.statements()
         driver.execute_script("arguments[0].scrollIntoView()", statements[0])

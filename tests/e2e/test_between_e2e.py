@@ -24,6 +24,7 @@ from tests.e2e.test_study_e2e import (
     csrf_of,
     open_link,
     parse_html,
+    questionnaire,
     sign_in,
 )
 
@@ -122,7 +123,8 @@ def test_proposals_curation_and_a_reword_end_to_end(deployment, mailbox, tmp_pat
         tokens += [link.rsplit("/", 1)[1] for link in links.values()]
         for n, (email, *_rest) in enumerate(PANEL[:4]):
             with httpx.Client(base_url=deployment.base_url, timeout=TIMEOUT) as browser:
-                page = parse_html(open_link(browser, links[email]).text)
+                open_link(browser, links[email])
+                page = parse_html(questionnaire(browser))
                 boxes = [a.attrs["name"] for a in page.find_all("textarea")]
                 assert boxes
                 assert not page.find_all("fieldset")
@@ -164,7 +166,8 @@ def test_proposals_curation_and_a_reword_end_to_end(deployment, mailbox, tmp_pat
         tokens += [link.rsplit("/", 1)[1] for link in links.values()]
         for n, (email, *_rest) in enumerate(PANEL):
             with httpx.Client(base_url=deployment.base_url, timeout=TIMEOUT) as browser:
-                html = open_link(browser, links[email]).text
+                open_link(browser, links[email])
+                html = questionnaire(browser)
                 if n == 0:
                     assert "New this round, proposed by the panel" in html
                     assert ACCEPTED["text-en"] in html
@@ -187,13 +190,15 @@ def test_proposals_curation_and_a_reword_end_to_end(deployment, mailbox, tmp_pat
         links = deliver(deployment, mailbox)
         tokens += [link.rsplit("/", 1)[1] for link in links.values()]
         with httpx.Client(base_url=deployment.base_url, timeout=TIMEOUT) as browser:
-            html = open_link(browser, links[PANEL[0][0]]).text
+            open_link(browser, links[PANEL[0][0]])
+            html = questionnaire(browser)
             assert "Reworded since round 1" in html
             assert REWORDED["text-en"] in html
             assert "Each member state designates a 24/7 point of contact" in html
             assert 'name="persuasive"' in html
         with httpx.Client(base_url=deployment.base_url, timeout=TIMEOUT) as browser:
-            html = open_link(browser, links[PANEL[1][0]]).text  # a French page
+            open_link(browser, links[PANEL[1][0]])
+            html = questionnaire(browser)  # a French page
             assert "Reformulé depuis le tour 1" in html
             assert REWORDED["text-fr"] in html
 

@@ -99,11 +99,12 @@ def parse_html(text: str) -> Element:
 
 
 def csrf_of(page: Element) -> str:
-    tokens = {
+    # The questionnaire's pages joined hold one (differently masked) token each: any serves.
+    tokens = [
         i.attrs["value"] for i in page.find_all("input") if i.attrs.get("name") == "csrf_token"
-    }
-    assert len(tokens) == 1, "expected one CSRF token on the page"
-    return tokens.pop()
+    ]
+    assert tokens, "expected a CSRF token on the page"
+    return tokens[0]
 
 
 @dataclass
@@ -310,6 +311,14 @@ def open_link(browser: httpx.Client, link: str) -> httpx.Response:
     return page
 
 
+def questionnaire(browser: httpx.Client) -> str:
+    """Every topic page of the questionnaire, one after the other (a post without a page
+    field then answers the whole round at once)."""
+    first = browser.get("/round").text
+    pages = first.count('class="steps__item"') - 1
+    return "".join([first, *(browser.get(f"/round?topic={n}").text for n in range(2, pages + 1))])
+
+
 def form_data(q: Questionnaire, answers: Answers, reasons: dict[str, str], action: str) -> dict:
     data = {"csrf_token": q.csrf, "action": action}
     for statement, ratings in answers.items():
@@ -324,7 +333,8 @@ def form_data(q: Questionnaire, answers: Answers, reasons: dict[str, str], actio
 def post(browser: httpx.Client, data: dict, expected_status: str) -> None:
     response = browser.post("/round", data=data, follow_redirects=False)
     assert response.status_code == 303, response.text
-    assert response.headers["location"].endswith(f"/round?status={expected_status}")
+    page = "/round/submitted" if expected_status in ("submitted", "proposed") else "/round"
+    assert response.headers["location"].endswith(f"{page}?status={expected_status}")
 
 
 # --- what the engine says about what was posted --------------------------------------
@@ -448,7 +458,8 @@ def answer_round(
     for index, p in enumerate(panel):
         # A fresh browser (cookie jar) per panelist.
         with httpx.Client(base_url=deployment.base_url, timeout=TIMEOUT) as browser:
-            q = study.read(open_link(browser, links[p.email]).text)
+            open_link(browser, links[p.email])
+            q = study.read(questionnaire(browser))
             asked = list(q.statement_ids)
             if round_ == 1:
                 assert not q.feedback
@@ -476,7 +487,7 @@ def answer_round(
                 # A draft first: half the statements saved, shown again on the next visit.
                 half = dict(list(p.answers[round_].items())[: len(asked) // 2])
                 post(browser, form_data(q, half, {}, "save"), "saved")
-                q = study.read(browser.get("/round").text)
+                q = study.read(questionnaire(browser))
                 first = asked[0]
                 field_name = f"r-{q.statement_ids[first]}-{q.criterion_ids['importance']}"
                 rating = p.answers[round_][first]["importance"]

@@ -68,8 +68,21 @@ class Browser:
     panelist: Panelist
     round: Round
 
+    def topic(self, number: int = 1, **query: str) -> str:
+        """One topic page of the questionnaire."""
+        response = self.client.get("/round", params={"topic": str(number), **query})
+        assert response.status_code == 200, response.text
+        return response.text
+
     def page(self) -> str:
-        response = self.client.get("/round")
+        """The whole questionnaire: every topic page, one after the other."""
+        first = self.topic(1)
+        # The step list names every topic, then the summary.
+        pages = first.count('class="steps__item"') - 1
+        return "".join([first, *(self.topic(n) for n in range(2, pages + 1))])
+
+    def summary(self) -> str:
+        response = self.client.get("/round/summary")
         assert response.status_code == 200, response.text
         return response.text
 
@@ -109,6 +122,11 @@ def browser(
     return enter(round1, panel[0])
 
 
+_VOID = frozenset(
+    "area base br col embed hr img input link meta source track wbr path rect line".split()
+)
+
+
 class Page(HTMLParser):
     """The parts of a page the tests look at: elements by tag, ids, and the text a reader
     sees (entities decoded, whitespace collapsed)."""
@@ -118,17 +136,25 @@ class Page(HTMLParser):
         self.tags: dict[str, list[dict[str, str]]] = {}
         self.ids: set[str] = set()
         self._text: list[str] = []
+        self._hidden: list[bool] = []  # per open element: whether it has ``hidden``
         self.feed(html)
         self.text = " ".join(" ".join(self._text).split())
 
     def handle_data(self, data: str) -> None:
-        self._text.append(data)
+        if not any(self._hidden):
+            self._text.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {k: v or "" for k, v in attrs}
+        if tag not in _VOID:
+            self._hidden.append("hidden" in attributes)
         self.tags.setdefault(tag, []).append(attributes)
         if "id" in attributes:
             self.ids.add(attributes["id"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _VOID and self._hidden:
+            self._hidden.pop()
 
     def all(self, tag: str, **match: str) -> list[dict[str, str]]:
         return [a for a in self.tags.get(tag, []) if all(a.get(k) == v for k, v in match.items())]

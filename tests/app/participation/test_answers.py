@@ -36,7 +36,7 @@ class TestSubmit:
         assert first_post.status_code == 303
         response = browser.post({**full_form(survey, round1, 3), f"reason-{first}": "b"}, "submit")
         assert response.status_code == 303
-        assert response.headers["location"] == "/round?status=submitted"
+        assert response.headers["location"] == "/round/submitted?status=submitted"
         cells = len(round1.items) * len(survey.criteria)
         submitted = submitted_ratings(db, round1)
         assert len(submitted) == cells
@@ -183,20 +183,26 @@ class TestIncompleteSubmit:
         form[f"reason-{first}"] = "Depends on regional networks."
         response = browser.post(form, "submit")
         assert response.status_code == 422
+        # The summary lists the problems, each linking to its field on its topic page.
         page = Page(response.text)
         assert "There is a problem" in page.text
-        assert page.text.count("choose a rating for Feasibility") == 2 * len(missing)
-        summary_links = [a["href"] for a in page.all("a") if a.get("href", "").startswith("#r-")]
-        assert summary_links == [f"#{name}-1" for name in missing]
-        assert all(link[1:] in page.ids for link in summary_links)
+        assert page.text.count("choose a rating for Feasibility") == len(missing)
+        summary_links = [a["href"] for a in page.all("a") if "#r-" in a.get("href", "")]
+        assert summary_links == [f"/round?topic=1&check=1#{name}-1" for name in missing]
+        topic = browser.client.get(summary_links[0]).text
+        beside = Page(topic)
+        assert beside.text.count("choose a rating for Feasibility") == 2 * len(missing)
         for name in missing:
-            assert f"{name}-error" in page.ids
+            assert f"{name}-1" in beside.ids
+            assert f"{name}-error" in beside.ids
             fieldset_describedby = [
-                f["aria-describedby"] for f in page.all("fieldset") if name in f["aria-describedby"]
+                f["aria-describedby"]
+                for f in beside.all("fieldset")
+                if name in f["aria-describedby"]
             ]
             assert f"{name}-error" in fieldset_describedby[0]
-        assert response.text.count(" checked") == len(form) - 1
-        assert "Depends on regional networks.</textarea>" in response.text
+        assert browser.page().count(" checked") == len(form) - 1
+        assert "Depends on regional networks.</textarea>" in topic
         assert page.all("title")  # the page title starts with "Error:"
         assert "<title>Error: " in response.text
         assert stored(db, round1) == {
@@ -213,7 +219,10 @@ class TestIncompleteSubmit:
     ) -> None:
         response = browser.post({}, "submit")
         assert response.status_code == 422
-        errors = [i for i in Page(response.text).ids if i.endswith("-error")]
+        listed = [a for a in Page(response.text).all("a") if "check=1#r-" in a["href"]]
+        assert len(listed) == len(round1.items) * len(survey.criteria)
+        beside = "".join(browser.topic(n, check="1") for n in range(1, len(survey.topics) + 1))
+        errors = [i for i in Page(beside).ids if i.endswith("-error")]
         assert len(errors) == len(round1.items) * len(survey.criteria)
 
 

@@ -82,11 +82,16 @@ class TestRoundZero:
     def test_submitting_without_a_proposal_says_so_beside_the_first_box(
         self, db: Session, survey: Survey, round0: Round, panel: list[Panelist], enter: Enter
     ) -> None:
-        response = enter(round0, panel[0]).post({}, "submit")
+        browser = enter(round0, panel[0])
+        response = browser.post({}, "submit")
         assert response.status_code == 422
         page = Page(response.text)
         assert "Propose at least one statement" in page.text
-        assert f"proposal-{survey.topics[0].id}-error" in page.ids
+        box = f"proposal-{survey.topics[0].id}"
+        assert [a["href"] for a in page.all("a") if box in a["href"]] == [
+            f"/round?topic=1&check=1#{box}"
+        ]
+        assert f"{box}-error" in Page(browser.topic(1, check="1")).ids
         assert rounds.status(db, round0).submitted == 0
 
     def test_a_submitted_proposal_is_stored_apart_and_leaves_the_draft(
@@ -246,7 +251,10 @@ class TestChangedStatements:
         form[f"r-{new.id}-{survey.criteria[0].id}"] = "1"
         response = enter(round2, panel[1]).post(form, "submit")
         assert response.status_code == 422
-        assert f"reason-{new.id}-error" in Page(response.text).ids
+        link = next(
+            a["href"] for a in Page(response.text).all("a") if f"#reason-{new.id}" in a["href"]
+        )
+        assert f"reason-{new.id}-error" in Page(enter(round2, panel[1]).client.get(link).text).ids
 
     def test_an_accepted_proposal_is_marked_new_and_proposed_by_the_panel(
         self,

@@ -188,9 +188,11 @@ class TestReasonOutsideTheMiddleRange:
         assert response.status_code == 422
         page = Page(response.text)
         assert "give a reason, because your Importance rating is outside" in page.text
-        reason_errors = [i for i in page.ids if i.startswith("reason-") and i.endswith("-error")]
+        links = [a["href"] for a in page.all("a") if "check=1#reason-" in a["href"]]
+        assert len(links) == len(round2.items)
+        beside = Page("".join(browser.topic(n, check="1") for n in range(1, 4)))
+        reason_errors = [i for i in beside.ids if i.startswith("reason-") and i.endswith("-error")]
         assert len(reason_errors) == len(round2.items)
-        assert [a["href"] for a in page.all("a") if a["href"].startswith("#reason-")]
         assert rounds.status(db, round2).submitted == 0
 
     def test_the_prompt_shows_for_a_saved_outlying_rating(
@@ -210,7 +212,7 @@ class TestReasonOutsideTheMiddleRange:
         browser = enter(round2, add_panelist(db, survey, 52, language="fr"))
         response = browser.post(full_form(survey, round2, 2), "submit")
         assert response.status_code == 422
-        text = Page(response.text).text
+        text = Page(response.text).text + Page(browser.topic(1, check="1")).text
         assert (
             "Votre note pour « Importance » se situe hors de l’intervalle où la moitié centrale "
             "du panel s’est placée au tour précédent (3,5 à 8,5)."
@@ -358,3 +360,47 @@ class TestRepeatedReasons:
         page = Page(enter(round2, panel[0]).page())
         assert page.text.count("Same words.") == len(round2.items)
         assert page.text.count(_reason(4)) == len(round2.items)
+
+
+class TestStakeholderGroupFeedback:
+    """A study setting shows last round's figures per stakeholder group, with k applied."""
+
+    def launch_round_2(
+        self, db: Session, survey: Survey, enter: Enter, groups: list[str], shown: bool
+    ) -> tuple[Round, Panelist]:
+        survey.feedback = {**survey.feedback, "groups": shown}
+        panel = [add_panelist(db, survey, 200 + n, group=g) for n, g in enumerate(groups)]
+        round1 = rounds.launch(db, survey, actor="test")
+        for n, panelist in enumerate(panel):
+            form = full_form(survey, round1, 3 + n % 5)
+            assert enter(round1, panelist).post(form, "submit").status_code == 303
+        rounds.close(db, survey, round1, actor="test")
+        return rounds.launch(db, survey, actor="test"), panel[0]
+
+    def test_groups_of_at_least_k_are_shown(
+        self, db: Session, survey: Survey, enter: Enter
+    ) -> None:
+        groups = ["ngo"] * 5 + ["academia"] * 5
+        round2, panelist = self.launch_round_2(db, survey, enter, groups, shown=True)
+        page = Page(enter(round2, panelist).topic(1))
+        assert "Importance by stakeholder group" in page.text
+        labels = {g["key"]: survey.text(g["label"]) for g in survey.stakeholder_groups}
+        row = re.search(rf"{re.escape(labels['ngo'])} (\d+) ", page.text)
+        assert row is not None
+        assert row[1] == "5"
+        assert labels["academia"] in page.text
+        # The other groups rated nothing: the note says why they are missing.
+        assert "Groups with fewer than 5 ratings are not shown" in page.text
+
+    def test_small_groups_are_never_shown(self, db: Session, survey: Survey, enter: Enter) -> None:
+        # Five raters in five groups: every group is below k.
+        groups = ["member-state", "ngo", "academia", "private-sector", "institute"]
+        round2, panelist = self.launch_round_2(db, survey, enter, groups, shown=True)
+        page = Page(enter(round2, panelist).topic(1))
+        assert "Groups with fewer than 5 ratings are not shown" in page.text
+        assert 'class="groups"' not in enter(round2, panelist).topic(1)
+
+    def test_off_by_default(self, db: Session, survey: Survey, enter: Enter) -> None:
+        groups = ["ngo"] * 5 + ["academia"] * 5
+        round2, panelist = self.launch_round_2(db, survey, enter, groups, shown=False)
+        assert "by stakeholder group" not in Page(enter(round2, panelist).topic(1)).text

@@ -43,7 +43,8 @@ class TestLinkExchange:
         response = client.get(f"/r/{token_for(db, round1, panel[0])}")
         assert response.status_code == 200
         assert str(response.url).endswith("/round")
-        assert "Submit answers" in response.text
+        assert "Topic 1 of 3" in response.text
+        assert "Save and continue" in response.text
 
     def test_opening_and_reading_store_nothing(
         self, client: TestClient, db: Session, round1: Round, panel: list[Panelist]

@@ -36,12 +36,25 @@ class TestQuestionnaire:
         # The demo study takes proposals on rating rounds: one box per topic.
         proposals = [t for t in page.all("textarea") if t["name"].startswith("proposal-")]
         assert len(proposals) == len(survey.topics)
-        assert f"0 of {len(round1.items)} statements answered" in html
+        assert f"0 of {len(round1.items)} statements answered" in page.text
 
-    def test_topics_group_the_statements(self, browser: Browser, survey: Survey) -> None:
-        html = browser.page()
-        positions = [html.index(f">{t.title['en']}</h2>") for t in survey.topics]
-        assert positions == sorted(positions)
+    def test_each_topic_has_a_page_of_its_own_with_a_step_indicator(
+        self, browser: Browser, survey: Survey, round1: Round
+    ) -> None:
+        count = len(survey.topics)
+        for number, topic in enumerate(survey.topics, start=1):
+            page = Page(browser.topic(number))
+            assert f"Topic {number} of {count} {topic.title['en']}" in page.text
+            assert page.text.startswith(f"{topic.title['en']} – Topic {number} of {count} – ")
+            statements = {
+                item.statement.text["en"]
+                for item in round1.items
+                if item.statement.topic_id == topic.id
+            }
+            others = {item.statement.text["en"] for item in round1.items} - statements
+            assert all(text in page.text for text in statements)
+            assert not any(text in page.text for text in others)
+            assert page.all("input", type="hidden", name="page", value=str(number))
 
     def test_every_control_has_a_label_and_its_hint_is_linked(self, browser: Browser) -> None:
         page = Page(browser.page())
@@ -63,12 +76,27 @@ class TestQuestionnaire:
         assert "5 = Highly feasible" in html
         assert "Cannot judge" in html
 
-    def test_the_form_has_both_buttons_and_a_csrf_token(self, browser: Browser) -> None:
-        page = Page(browser.page())
-        buttons = {(b["name"], b["value"]) for b in page.all("button")}
-        assert buttons == {("action", "save"), ("action", "submit")}
-        assert page.all("input", type="hidden", name="csrf_token")
-        assert page.all("form", method="post", action="/round")
+    def test_the_pages_move_on_save_and_submit_from_the_summary(self, browser: Browser) -> None:
+        def buttons(html: str) -> set[tuple[str, str]]:
+            return {(b["name"], b["value"]) for b in Page(html).all("button")}
+
+        assert buttons(browser.topic(1)) == {("action", "save"), ("action", "next")}
+        assert buttons(browser.topic(2)) == {
+            ("action", "save"),
+            ("action", "next"),
+            ("action", "previous"),
+        }
+        assert buttons(browser.topic(3)) == {
+            ("action", "save"),
+            ("action", "review"),
+            ("action", "previous"),
+        }
+        summary = browser.summary()
+        assert buttons(summary) == {("action", "submit")}
+        for html in (browser.topic(1), summary):
+            page = Page(html)
+            assert page.all("input", type="hidden", name="csrf_token")
+            assert page.all("form", method="post", action="/round")
 
     def test_round_one_shows_no_feedback(self, browser: Browser) -> None:
         html = browser.page()
@@ -114,17 +142,19 @@ class TestDraft:
             f"r-{first}-{feasibility.id}": "cj",
             f"reason-{first}": "Works where the contact is staffed at night.",
         }
-        response = browser.post(form, "save")
+        response = browser.post({**form, "page": "1"}, "save")
         assert response.status_code == 303
-        assert response.headers["location"] == "/round?status=saved"
+        # Back to the same topic, at the first statement still to rate.
+        second = round1.items[1].statement_id
+        assert response.headers["location"] == f"/round?topic=1&status=saved#statement-{second}"
         html = browser.client.get(response.headers["location"]).text
         assert "Your draft is saved." in html
         page = Page(html)
         checked = {r["id"] for r in page.all("input", type="radio") if "checked" in r}
         assert checked == {f"r-{first}-{importance.id}-8", f"r-{first}-{feasibility.id}-cj"}
         assert "Works where the contact is staffed at night.</textarea>" in html
-        assert "1 of 27 statements answered" in html
-        assert "not submitted yet" in html
+        assert "1 of 27 statements answered" in page.text
+        assert "not submitted yet" in page.text
 
     def test_a_new_draft_replaces_the_old_one(
         self, browser: Browser, survey: Survey, round1: Round
@@ -140,10 +170,11 @@ class TestDraft:
     def test_unsent_changes_after_a_submission_are_pointed_out(
         self, browser: Browser, survey: Survey, round1: Round
     ) -> None:
-        assert browser.post(full_form(survey, round1, 7), "submit").status_code == 303
+        response = browser.post(full_form(survey, round1, 7), "submit")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/round/submitted?status=submitted"
         assert (
-            "Thank you, your answers are submitted."
-            in browser.client.get("/round?status=submitted").text
+            "Thank you, your answers are submitted." in browser.client.get("/round/submitted").text
         )
         assert "Your answers were submitted on" in browser.page()
         browser.post(full_form(survey, round1, 2), "save")
@@ -169,7 +200,7 @@ class TestLanguage:
         assert statement.text["fr"] in text
         assert statement.text["en"] not in text
         assert '<html lang="fr">' in html
-        assert "Envoyer mes réponses" in text
+        assert "Enregistrer et continuer" in text
         assert "Je ne peux pas juger" in text
         assert survey.title["fr"] in text
 
@@ -190,4 +221,4 @@ class TestLanguage:
         assert re.search(r"Sus respuestas se enviaron el \d{1,2} de [a-z]+ de \d{4}\.", page.text)
         total = len(round1.items)
         assert f"{total} de {total} enunciados calificados" in page.text
-        assert page.text.startswith(f"Ronda 1 – {survey.title['es']} – Panel Delphi")
+        assert f"Ronda 1 {survey.title['es']}" in page.text
