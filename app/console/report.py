@@ -28,6 +28,7 @@ SETTING_LABELS = {
     "stability_threshold": "Stability: largest share of panelists who may change their rating",
     "stability_alpha": "Stability: Wilcoxon signed-rank significance level",
     "min_group_size": "Fewest raters a stakeholder group needs on a statement to be reported (k)",
+    "alternative_rules": "Alternative consensus rules compared in the sensitivity analysis",
 }
 
 

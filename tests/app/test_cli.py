@@ -178,7 +178,10 @@ class TestDemo:
             Round,
             Statement,
             StatementOrigin,
+            SurveyState,
         )
+        from app.reports import service as reports
+        from app.studies import service as studies
 
         monkeypatch.setenv("DELPHI_MAIL_DIR", str(tmp_path / "mail"))
         get_settings.cache_clear()
@@ -186,7 +189,10 @@ class TestDemo:
         assert "round 3: open" in capsys.readouterr().out
         assert len(access.panelist_links) == 3
         with unit_of_work() as session:
-            numbers = session.scalars(select(Round.number).order_by(Round.number)).all()
+            main = studies.get_by_key_or_raise(session, demo.STUDY_KEY)
+            numbers = session.scalars(
+                select(Round.number).where(Round.survey_id == main.id).order_by(Round.number)
+            ).all()
             assert numbers == [0, 1, 2, 3]
             states = set(session.scalars(select(Proposal.state)))
             assert {
@@ -208,6 +214,12 @@ class TestDemo:
                 select(func.count()).select_from(Endorsement).where(Endorsement.persuasive)
             )
             assert marked
+            # the finished pilot has a final report, its amendment listed
+            pilot = studies.get_by_key_or_raise(session, demo.PILOT_KEY)
+            assert pilot.state == SurveyState.FINISHED
+            report = reports.build(session, pilot)
+            assert [r["number"] for r in report["rounds"]] == [1, 2]
+            assert len(report["plan"]["amendments"]) == 1
 
 
 class TestStart:
