@@ -69,6 +69,11 @@ def shown(html: str, statements: list[int]) -> set[int]:
     return {sid for sid in statements if f'id="fb-{sid}"' in html}
 
 
+def withheld(html: str) -> list[str]:
+    """What the page says of the statements whose feedback it holds back (for failures)."""
+    return re.findall(r'<p class="feedback__withheld">([^<]*)</p>', html)
+
+
 def visible(model: Model, email: str) -> set[int]:
     """The statements whose feedback ``email`` must see: answered by them and at least 5
     others, with none or at least 5 ratings (not "cannot judge") on every criterion."""
@@ -164,7 +169,7 @@ def test_a_real_time_study_end_to_end(deployment: Any, mailbox: Any) -> None:
             for step, (email, sid) in enumerate(order):
                 browser = browsers[email]
                 html = browser.get("/live").text
-                assert shown(html, statements) == visible(model, email)
+                assert shown(html, statements) == visible(model, email), withheld(html)
                 token, _, _ = page_fields(html)
                 ratings = {
                     cid: (None if rng.random() < 0.05 else int(rng.integers(lo, hi + 1)))
