@@ -2,8 +2,9 @@
 
 Feedback on a statement (distribution, median and IQR, reasons, the panelist's own
 answer) is shown to a panelist only once they submitted their own answer to it, and
-only once at least ``feedback_after`` panelists (never fewer than k) have: nobody sees
-the panel before answering blind, and no figure is about fewer than k raters.
+only once at least ``feedback_after`` panelists (never fewer than k) have, with none or
+at least k ratings on every criterion: nobody sees the panel before answering blind,
+and no figure is about fewer than k raters.
 """
 
 from __future__ import annotations
@@ -93,9 +94,17 @@ def _visible(
     return frozenset(
         sid
         for i, sid in enumerate(who.plan.statement_ids)
-        if figures.answered[i] >= who.survey.feedback_after
-        and all((sid, c) in submitted for c in criteria)
+        if _still_needed(who, figures, i) == 0 and all((sid, c) in submitted for c in criteria)
     )
+
+
+def _still_needed(who: Participant, figures: live.Figures, i: int) -> int:
+    """Answers statement ``i`` still needs before its feedback shows: ``feedback_after``
+    in all, and on every criterion none or at least k ratings ("cannot judge" is not a
+    rating; a chart of fewer than k ratings would give them away)."""
+    k = who.survey.min_group_size
+    short = [k - int(s.n[i]) for s in figures.summaries if 0 < int(s.n[i]) < k]
+    return max(who.survey.feedback_after - int(figures.answered[i]), *short, 0)
 
 
 def page(
@@ -144,7 +153,7 @@ def page(
                 answered=all((sid, c.id) in submitted for c in who.survey.criteria),
                 feedback=_feedback(who, figures, i, submitted) if shown else None,
                 reasons=reasons.get(sid, []) if shown else [],
-                waiting=max(0, who.survey.feedback_after - int(figures.answered[i])),
+                waiting=_still_needed(who, figures, i),
                 confirmed=bool(flags is not None and (flags[i] & live_answers.CONFIRMED).all()),
             )
         )

@@ -129,6 +129,21 @@ class TestFeedbackThresholds:
         html = panelists.page(panel[0])
         assert "Median: 5" in html  # ratings 3..7
 
+    def test_a_criterion_rated_by_fewer_than_k_keeps_it_hidden(
+        self, study: Survey, live_round: Round, panel: list[Panelist], panelists: Panelists
+    ) -> None:
+        sid = live_round.items[0].statement_id
+        second = study.criteria[1].id
+        panelists.post(panel[0], {**answer(study, sid, 4), f"r-{sid}-{second}": "cj"})
+        for panelist in panel[1:5]:
+            panelists.post(panelist, answer(study, sid, 4))
+        # Five answered, but only four rated the second criterion.
+        html = panelists.page(panel[1])
+        assert not feedback_shown(html, sid)
+        assert "once 1 more panelist has answered" in " ".join(html.split())
+        panelists.post(panel[5], answer(study, sid, 4))
+        assert feedback_shown(panelists.page(panel[1]), sid)
+
     def test_waiting_count_is_shown_before_the_threshold(
         self, study: Survey, live_round: Round, panel: list[Panelist], panelists: Panelists
     ) -> None:
