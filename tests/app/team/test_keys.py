@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -152,10 +155,12 @@ class TestTeamMail:
         team.invite(db, survey, email="nina@example.org", name="Nina", role="observer", by=owner)
         row = db.scalar(select(Outbox).order_by(Outbox.id.desc()))
 
-        message = render.compose(
+        composed = render.compose(
             row, link=unseal(row.secret) if row.secret else None, sender="d@example.org"
         )
 
+        message = BytesParser(policy=policy.default).parsebytes(composed.raw)
+        assert isinstance(message, EmailMessage)
         body = message.get_body(("plain",)).get_content()
         assert "olivia has" in body
         assert ("/console/password?token=" in body) is not existing
