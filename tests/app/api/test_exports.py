@@ -226,3 +226,43 @@ class TestValidators:
         assert response.status_code == 200
         assert response.headers["etag"] != before
         assert client.get(f"{BASE}/metrics.xlsx", headers=auth).headers["etag"] != book
+
+
+class TestReportTables:
+    def test_the_trajectory_holds_the_api_trajectory(self, client, auth, closed):
+        rows = table(client, auth, "trajectory")
+        header, body = rows[0], rows[1:]
+        answer = client.get(f"/api/v1/studies/{STUDY}/trajectory", headers=auth).json()
+        expected = {
+            (item["key"], criterion, str(p["round"])): p
+            for item in answer
+            for criterion, points in item["criteria"].items()
+            for p in points
+        }
+        assert len(body) == len(expected) > 0
+        for row in body:
+            point = expected[
+                tuple(row[header.index(c)] for c in ("statement", "criterion", "round"))
+            ]
+            for field in ("n", "median", "iqr", "agree"):
+                assert row[header.index(field)] == as_text(point[field])
+
+    def test_sensitivity_has_every_rule_and_verdict(self, client, auth, closed):
+        rows = table(client, auth, "sensitivity")
+        header, body = rows[0], rows[1:]
+        answer = client.get(f"/api/v1/studies/{STUDY}/sensitivity", headers=auth).json()
+        (entry,) = answer
+        expected = {
+            (key, block["criterion"], name): str(int(verdicts[j]))
+            for block in entry["criteria"]
+            for name, verdicts in block["verdicts"].items()
+            for j, key in enumerate(entry["statements"])
+        }
+        got = {
+            tuple(r[header.index(c)] for c in ("statement", "criterion", "rule")): r[
+                header.index("consensus")
+            ]
+            for r in body
+        }
+        assert got == expected
+        assert {"core-outcome-70-15", "iqr-le-1"} <= {r[header.index("rule")] for r in body}
