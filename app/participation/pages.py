@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
@@ -97,7 +97,13 @@ def _page(
         return templates.TemplateResponse(
             request,
             template,
-            {"lang": who.language, "round_number": who.round_number, **context},
+            {
+                "lang": who.language,
+                "round_number": who.round_number,
+                "study_languages": who.survey.languages,
+                "csrf_token": csrf_token(request),
+                **context,
+            },
             status_code=status_code,
         )
 
@@ -113,7 +119,7 @@ def _questionnaire_page(
         request,
         who,
         "participant/questionnaire.html",
-        {"q": questionnaire, "flag": flag, "csrf_token": csrf_token(request)},
+        {"q": questionnaire, "flag": flag},
         status_code,
     )
 
@@ -152,6 +158,27 @@ def _show_questionnaire(request: Request, transactions: Transactions, flag: str 
             return _page(request, who, "participant/closed.html", {"posted": False})
         questionnaire = service.questionnaire(session, who)
     return _questionnaire_page(request, who, questionnaire, flag if flag in STATUS_FLAGS else None)
+
+
+@router.post(
+    "/round/language",
+    name="choose_language",
+    dependencies=[CsrfProtected],
+    responses={
+        303: {"description": "Kept; back to the questionnaire in that language"},
+        403: {"description": "CSRF token missing or wrong"},
+        404: {"description": "No session"},
+    },
+)
+def choose_language(
+    request: Request, language: Annotated[str, Form(max_length=20)], session: SessionDep
+) -> Response:
+    """Read the study (and get its mail) in another of its languages."""
+    who = _participant(request, session)
+    request.session[LANGUAGE_SESSION_KEY] = service.choose_language(session, who, language)
+    return RedirectResponse(
+        request.app.url_path_for("questionnaire"), status_code=status.HTTP_303_SEE_OTHER
+    )
 
 
 @router.post(

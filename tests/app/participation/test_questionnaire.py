@@ -62,7 +62,7 @@ class TestQuestionnaire:
 
     def test_the_form_has_both_buttons_and_a_csrf_token(self, browser: Browser) -> None:
         page = Page(browser.page())
-        buttons = {(b["name"], b["value"]) for b in page.all("button")}
+        buttons = {(b["name"], b["value"]) for b in page.all("button", name="action")}
         assert buttons == {("action", "save"), ("action", "submit")}
         assert page.all("input", type="hidden", name="csrf_token")
         assert page.all("form", method="post", action="/round")
@@ -165,7 +165,7 @@ class TestLanguage:
         statement = round1.items[0].statement
         assert statement.text["fr"] in text
         assert statement.text["en"] not in text
-        assert '<html lang="fr">' in html
+        assert '<html lang="fr" dir="ltr">' in html
         assert "Envoyer mes réponses" in text
         assert "Je ne peux pas juger" in text
         assert survey.title["fr"] in text
@@ -175,7 +175,7 @@ class TestLanguage:
     ) -> None:
         panelist = add_panelist(db, survey, 98, language="de")
         html = enter(round1, panelist).page()
-        assert '<html lang="en">' in html
+        assert '<html lang="en" dir="ltr">' in html
         assert round1.items[0].statement.text["en"] in Page(html).text
 
     def test_a_spanish_panelist_reads_dates_and_counts_in_spanish(
