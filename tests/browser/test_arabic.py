@@ -1,5 +1,5 @@
 """Arabic, right to left, in a real browser: the questionnaire with last round's feedback
-on a phone. The screenshots are kept in ``tests/artifacts/`` (ignored by
+on a phone, and the console. The screenshots are kept in ``tests/artifacts/`` (ignored by
 git, kept by CI) for a person to look at."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-from tests.browser.harness import PHONE, OpenRound
+from tests.browser.harness import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, PHONE, OpenRound
 from tests.browser.pages import QuestionnairePage, assert_fits_width, press
 from tests.browser.test_rounds import answer_round_1, close_and_relaunch
 
@@ -74,3 +74,17 @@ class TestArabic:
         driver.execute_script("arguments[0].scrollIntoView()", chart)
         screenshot(driver, "ar-feedback-360px.png")
         assert_fits_width(driver, PHONE["width"])
+
+    def test_the_console_reads_right_to_left(self, browser, shared_round: OpenRound):
+        driver = browser(language="ar")
+        base = shared_round.deployment.base_url
+        driver.get(f"{base}/console/login")
+        html = driver.find_element(By.TAG_NAME, "html")
+        assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+        driver.find_element(By.ID, "email").send_keys(FACILITATOR_EMAIL)
+        driver.find_element(By.ID, "password").send_keys(FACILITATOR_PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        driver.get(f"{base}/console/studies/{shared_round.key}")
+        html = driver.find_element(By.TAG_NAME, "html")
+        assert html.get_attribute("dir") == "rtl"
+        screenshot(driver, "ar-console-study.png")
