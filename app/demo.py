@@ -117,7 +117,7 @@ REASONS_LOW = [
     "The human-rights risks are not addressed in this wording.",
     "Other measures would give more prevention per dollar.",
 ]
-# Reasons panelists reading French or Spanish pages write.
+# Reasons panelists reading the pages in another language than English write.
 REASONS_OTHER = {
     "fr": [
         "Les moyens manquent dans la plupart des pays pour appliquer cette mesure.",
@@ -126,6 +126,18 @@ REASONS_OTHER = {
     "es": [
         "Faltan recursos en la mayoría de los países para aplicarla.",
         "Esta estrategia ya ha dado resultados en nuestra región.",
+    ],
+    "ar": [
+        "تفتقر معظم البلدان إلى الموارد اللازمة لتطبيق هذا التدبير.",
+        "أثبتت هذه الاستراتيجية نجاحها في منطقتنا.",
+    ],
+    "zh": [
+        "大多数国家缺乏实施这项措施的资源。",
+        "这项战略已在我们地区取得成效。",
+    ],
+    "ru": [
+        "В большинстве стран не хватает ресурсов для применения этой меры.",
+        "Эта стратегия уже доказала свою эффективность в нашем регионе.",
     ],
 }
 # Round 0: what the panel proposes, per topic key (some say the same thing twice).
@@ -154,6 +166,11 @@ ACCEPTED = {
         "produits issus du trafic d'espèces sauvages.",
         "es": "Las aerolíneas forman a su personal de carga para reconocer productos de fauna "
         "y flora silvestres objeto de tráfico.",
+        "ar": "تدرّب شركات الطيران موظفي الشحن لديها على التعرف على منتجات الأحياء البرية "
+        "المتاجر بها.",
+        "zh": "航空公司培训其货运人员识别被贩运的野生动植物产品。",
+        "ru": "Авиакомпании обучают своих сотрудников грузовых служб распознавать продукцию "
+        "незаконного оборота объектов дикой природы.",
     },
     "Prison staff receive training on recognising radicalisation.": {
         "en": "Prison staff in every member state receive training on recognising "
@@ -162,6 +179,10 @@ ACCEPTED = {
         "la radicalisation menant à la violence.",
         "es": "En cada Estado Miembro, el personal penitenciario recibe formación para "
         "reconocer la radicalización hacia la violencia.",
+        "ar": "يتلقى موظفو السجون في كل دولة عضو تدريبًا على التعرف على التطرف المفضي إلى العنف.",
+        "zh": "每个会员国的监狱工作人员接受识别导致暴力的激进化的培训。",
+        "ru": "Сотрудники пенитенциарных учреждений в каждом государстве-члене проходят "
+        "обучение распознаванию радикализации, ведущей к насилию.",
     },
     "Member states share anonymised data on what works.": {
         "en": "Member states share anonymised data on which prevention measures work.",
@@ -169,6 +190,10 @@ ACCEPTED = {
         "prévention qui fonctionnent.",
         "es": "Los Estados Miembros comparten datos anonimizados sobre las medidas de "
         "prevención que funcionan.",
+        "ar": "تتبادل الدول الأعضاء بيانات مجهولة المصدر بشأن تدابير الوقاية الناجعة.",
+        "zh": "会员国共享关于哪些预防措施有效的匿名数据。",
+        "ru": "Государства-члены обмениваются анонимизированными данными о том, какие меры "
+        "профилактики работают.",
     },
 }
 # What a reword or a split adds to a statement, per language.
@@ -176,10 +201,27 @@ REWORD_NOTE = {
     "en": "within three years",
     "fr": "d'ici trois ans",
     "es": "en un plazo de tres años",
+    "ar": "في غضون ثلاث سنوات",
+    "zh": "三年内",
+    "ru": "в течение трёх лет",
 }
 SPLIT_NOTES = (
-    {"en": "at national level", "fr": "au niveau national", "es": "a nivel nacional"},
-    {"en": "at regional level", "fr": "au niveau régional", "es": "a nivel regional"},
+    {
+        "en": "at national level",
+        "fr": "au niveau national",
+        "es": "a nivel nacional",
+        "ar": "على المستوى الوطني",
+        "zh": "在国家层面",
+        "ru": "на национальном уровне",
+    },
+    {
+        "en": "at regional level",
+        "fr": "au niveau régional",
+        "es": "a nivel regional",
+        "ar": "على المستوى الإقليمي",
+        "zh": "在区域层面",
+        "ru": "на региональном уровне",
+    },
 )
 
 
@@ -301,7 +343,8 @@ def _panel_rows(survey: Survey) -> list[PanelRow]:
             email=f"panelist{i + 1:02d}@example.org",
             name=f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[i % len(LAST_NAMES)]}",
             stakeholder_group=groups[i % len(groups)],
-            language=survey.languages[i % len(survey.languages)] if i % 4 == 3 else "en",
+            # Every fourth panelist reads another language, each of the study's in turn.
+            language=survey.languages[(i // 4) % len(survey.languages)] if i % 4 == 3 else "en",
         )
         for i in range(PANEL_SIZE)
     ]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from gettext import NullTranslations
@@ -44,6 +44,7 @@ from jinja2.runtime import Context
 
 __all__ = [
     "LANGUAGES",
+    "N_",
     "SOURCE_LANGUAGE",
     "TRANSLATIONS_DIR",
     "current_language",
@@ -53,7 +54,11 @@ __all__ = [
     "in_language",
     "install",
     "locale",
+    "language_name",
     "negotiate",
+    "request_language",
+    "text_direction",
+    "translate",
     "translations",
     "use_language",
 ]
@@ -126,6 +131,55 @@ def current_language() -> str:
     return _language.get()
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs; it is translated where it is shown."""
+    return message
+
+
+def translate(message: str, params: Mapping[str, object] | None = None) -> str:
+    """``message`` (marked with :func:`N_` where it was written) in the current language.
+
+    ``params`` fill its ``%(name)s`` placeholders; without them the text is left as is, so
+    a message that happens to hold a ``%`` sign cannot break the page.
+    """
+    text = translations(_language.get()).gettext(message)
+    return text % dict(params) if params else text
+
+
+def request_language(session_language: object, accept_language: str | None) -> str:
+    """The language of a page for someone not known to be a panelist of a study.
+
+    The language kept in the session (a panelist's) comes first, then the browser's
+    ``Accept-Language`` preferences in their order of quality, then English.
+    """
+    if isinstance(session_language, str) and session_language:
+        return negotiate(session_language)
+    wanted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            weight = float(quality) if quality else 1.0
+        except ValueError:
+            continue
+        if tag and tag != "*" and weight > 0:
+            wanted.append((-weight, position, tag.replace("_", "-").lower()))
+    found = negotiate_locale([tag for *_, tag in sorted(wanted)], LANGUAGES, sep="-")
+    return found or SOURCE_LANGUAGE
+
+
+def text_direction(language: str) -> str:
+    """``rtl`` for a language written right to left (Arabic), else ``ltr``: for ``dir``."""
+    return locale(language).text_direction
+
+
+def language_name(language: str, in_language: str | None = None) -> str:
+    """The name of ``language`` as readers of ``in_language`` (default: itself) write it."""
+    name = Locale.parse(language.replace("-", "_")).get_display_name(
+        locale(in_language or language)
+    )
+    return name or language
+
+
 # ------------------------------------------------------------------ numbers and dates
 
 
@@ -183,6 +237,10 @@ def install(env: Environment) -> None:
         _gettext, _ngettext, newstyle=True
     )
     env.globals["in_language"] = in_language
+    env.globals["current_language"] = current_language
+    env.globals["translate"] = translate
+    env.filters["direction"] = text_direction
+    env.filters["language_name"] = language_name
     env.filters["decimal"] = _in_current_language(format_decimal)
     env.filters["long_date"] = _in_current_language(format_long_date)
     env.filters["short_time"] = _in_current_language(format_short_time)

@@ -20,12 +20,13 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app import logs
+from app import i18n, logs
 from app.config import Settings, get_settings
 from app.errors import DomainError
+from app.i18n import N_
 from app.web import ratelimit
 from app.web.access_log import AccessLog
-from app.web.admission import POSTED_FIELDS, Admission, busy
+from app.web.admission import LANGUAGE_SESSION_KEY, POSTED_FIELDS, Admission, busy
 from app.web.headers import SecurityHeaders
 from app.web.link_guesses import LinkGuessLimit
 from app.web.templating import TEMPLATES_DIR, templates
@@ -171,7 +172,10 @@ def create_app() -> FastAPI:
             return JSONResponse({"detail": problems}, status_code=422)
         fields = ", ".join(str(error["loc"][-1]) for error in exc.errors() if error.get("loc"))
         return _error_response(
-            request, f"Some of what was sent is missing or not valid ({fields}).", 422
+            request,
+            N_("Some of what was sent is missing or not valid (%(fields)s)."),
+            422,
+            params={"fields": fields},
         )
 
     @app.exception_handler(DataError)
@@ -182,8 +186,10 @@ def create_app() -> FastAPI:
         log.warning("database refused a value: %s", type(exc.orig).__name__)
         return _error_response(
             request,
-            "Something in what was sent cannot be stored (an unusual character "
-            "or a number out of range). Please check it and try again.",
+            N_(
+                "Something in what was sent cannot be stored (an unusual character "
+                "or a number out of range). Please check it and try again."
+            ),
             422,
         )
 
@@ -202,15 +208,15 @@ def create_app() -> FastAPI:
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )
-        message = "There is no page at this address." if exc.status_code == 404 else exc.detail
-        return _error_response(request, str(message), exc.status_code, exc.headers)
+        message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        return _error_response(request, message, exc.status_code, exc.headers)
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> Response:
         # Starlette raises the exception again once this is sent, and the server logs it.
         return _error_response(
             request,
-            "Something went wrong on our side. Please go back and try again in a moment.",
+            N_("Something went wrong on our side. Please go back and try again in a moment."),
             500,
         )
 
@@ -230,17 +236,38 @@ def _cause(exc: Exception) -> str:
     return type(orig or exc).__name__
 
 
+# Starlette's own errors (a wrong method, an unknown address) in words the catalogs hold.
+HTTP_MESSAGES = {
+    404: N_("There is no page at this address."),
+    405: N_("This address does not accept that kind of request."),
+}
+
+
 def _error_response(
-    request: Request, message: str, status: int, extra: Mapping[str, str] | None = None
+    request: Request,
+    message: str,
+    status: int,
+    extra: Mapping[str, str] | None = None,
+    params: dict[str, object] | None = None,
 ) -> Response:
-    """JSON under /api/, otherwise the error page; neither is cached."""
+    """JSON under /api/, otherwise the error page in the visitor's language; never cached.
+
+    ``message`` is the English wording; the page shows its translation when the catalogs
+    hold it (every message a panelist can meet is marked with ``N_``).
+    """
     headers = {**(extra or {}), "Cache-Control": "no-store"}
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status_code=status, headers=headers)
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"message": message, "status": status},
-        status_code=status,
-        headers=headers,
+        detail = message % params if params else message
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    session = request.scope.get("session", {})
+    language = i18n.request_language(
+        session.get(LANGUAGE_SESSION_KEY), request.headers.get("accept-language")
     )
+    with i18n.use_language(language):
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"lang": language, "message": message, "params": params, "status": status},
+            status_code=status,
+            headers=headers,
+        )

@@ -13,11 +13,13 @@ from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile, s
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.console import auth, report, service
 from app.console.auth import CurrentFacilitator
 from app.console.throttle import TooManyFailures
 from app.errors import DomainError, NotFound
 from app.exports import service as exports
+from app.i18n import N_
 from app.models import Facilitator, Role, Round, RoundState, Survey
 from app.panel import roster
 from app.rounds import progress, repository
@@ -37,7 +39,7 @@ router = APIRouter(
 )
 
 Csrf = Annotated[None, CsrfProtected]
-LOGIN_FAILED = "The email or password is wrong."
+LOGIN_FAILED = N_("The email or password is wrong.")
 FLASH_KEY = "console_flash"
 # Study keys are at most 80 characters (the column and the study schema say so).
 MAX_KEY_LENGTH = 80
@@ -79,19 +81,23 @@ def render(
     status_code: int = status.HTTP_200_OK,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """A console page with the CSRF token, the signed-in facilitator and any flash message."""
-    return templates.TemplateResponse(
-        request,
-        f"facilitator/{template}",
-        {
-            "csrf_token": csrf_token(request),
-            "facilitator": facilitator,
-            "flash": request.session.pop(FLASH_KEY, None),
-            **context,
-        },
-        status_code=status_code,
-        headers=headers,
-    )
+    """A console page with the CSRF token, the signed-in facilitator and any flash message,
+    in the language the facilitator's browser asks for."""
+    language = i18n.request_language(None, request.headers.get("accept-language"))
+    with i18n.use_language(language):
+        return templates.TemplateResponse(
+            request,
+            f"facilitator/{template}",
+            {
+                "lang": language,
+                "csrf_token": csrf_token(request),
+                "facilitator": facilitator,
+                "flash": request.session.pop(FLASH_KEY, None),
+                **context,
+            },
+            status_code=status_code,
+            headers=headers,
+        )
 
 
 def done(request: Request, message: str, route: str, **params: Any) -> Response:

@@ -146,9 +146,15 @@ class Survey(IdMixin, Base):
 
     def text(self, translations: Translations, language: str | None = None) -> str:
         """``translations`` in ``language``, falling back to the study's first language."""
+        return str(translations[self.text_language(translations, language)])
+
+    def text_language(self, translations: Translations, language: str | None = None) -> str:
+        """The language :meth:`text` shows ``translations`` in for ``language``."""
         if language and translations.get(language):
-            return str(translations[language])
-        return str(translations.get(self.default_language) or next(iter(translations.values())))
+            return language
+        if translations.get(self.default_language):
+            return self.default_language
+        return next(iter(translations))
 
     def group_label(self, key: str, language: str | None = None) -> str:
         for group in self.stakeholder_groups:

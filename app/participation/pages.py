@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import select
@@ -105,7 +105,13 @@ def _page(
         return templates.TemplateResponse(
             request,
             template,
-            {"lang": who.language, "round_number": who.round_number, **context},
+            {
+                "lang": who.language,
+                "round_number": who.round_number,
+                "study_languages": who.survey.languages,
+                "csrf_token": csrf_token(request),
+                **context,
+            },
             status_code=status_code,
         )
 
@@ -269,6 +275,27 @@ def _show_submitted(request: Request, transactions: Transactions, proposed: bool
         who,
         "participant/submitted.html",
         {"q": questionnaire, "proposed": proposed},
+    )
+
+
+@router.post(
+    "/round/language",
+    name="choose_language",
+    dependencies=[CsrfProtected],
+    responses={
+        303: {"description": "Kept; back to the questionnaire in that language"},
+        403: {"description": "CSRF token missing or wrong"},
+        404: {"description": "No session"},
+    },
+)
+def choose_language(
+    request: Request, language: Annotated[str, Form(max_length=20)], session: SessionDep
+) -> Response:
+    """Read the study (and get its mail) in another of its languages."""
+    who = _participant(request, session)
+    request.session[LANGUAGE_SESSION_KEY] = service.choose_language(session, who, language)
+    return RedirectResponse(
+        request.app.url_path_for("questionnaire"), status_code=status.HTTP_303_SEE_OTHER
     )
 
 

@@ -96,6 +96,10 @@ class Participant:
     def text(self, translations: Translations) -> str:
         return self.survey.text(translations, self.language)
 
+    def text_language(self, translations: Translations) -> str:
+        """The language :meth:`text` is shown in: another than the page's is a fallback."""
+        return self.survey.text_language(translations, self.language)
+
 
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is None:
@@ -131,6 +135,17 @@ def language_of(session: Session, link: AccessLink) -> str:
     """The language the panelist behind ``link`` reads (for pages shown without a session)."""
     panelist = session.get(Panelist, link.panelist_id)
     return panelist.language if panelist else i18n.SOURCE_LANGUAGE
+
+
+def choose_language(session: Session, who: Participant, code: str) -> str:
+    """Keep ``code`` as the panelist's language (pages and mail); one the study lacks is
+    its default language. Returns the language kept."""
+    chosen = code if code in who.survey.languages else who.survey.default_language
+    panelist = session.get(Panelist, who.panelist_id)
+    if panelist is not None and panelist.language != chosen:
+        panelist.language = chosen
+        session.flush()
+    return chosen
 
 
 def participant(session: Session, link_id: object) -> Participant | None:
@@ -223,6 +238,8 @@ class Item:
     novelty: str | None = None
     earlier: list[str] = field(default_factory=list)
     rated_text: str | None = None
+    # The language ``text`` is in: the study's default when it lacks the page's language.
+    text_language: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -264,6 +281,7 @@ class Section:
     items: list[Item]
     proposal: ProposalBox | None = None
     rankings: list[ranking_form.RankingForm] = field(default_factory=list)
+    title_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -373,6 +391,7 @@ def questionnaire(
                 novelty=novel.origin if novel else None,
                 earlier=[who.text(t) for t in novel.earlier] if novel else [],
                 rated_text=who.text(fb.rated_text) if fb and fb.rated_text else None,
+                text_language=who.text_language(statement.text),
             )
         )
     boxes = {
@@ -396,6 +415,7 @@ def questionnaire(
             items=by_topic.get(topic.id, []),
             proposal=boxes.get(topic.id),
             rankings=rankings.get(topic.id, []),
+            title_language=who.text_language(topic.title),
         )
         for topic in who.survey.topics
         if topic.id in by_topic or topic.id in boxes

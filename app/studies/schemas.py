@@ -202,6 +202,9 @@ class SurveyIn(Strict):
     mode: Literal["rounds", "realtime"] = "rounds"
     realtime: RealtimeIn = RealtimeIn()
     languages: list[Language] = Field(min_length=1)
+    # A text missing in one of the languages is an import error, unless the study allows
+    # showing the default language's wording instead (marked as such on the page).
+    translation_fallbacks: bool = False
     stakeholder_groups: list[StakeholderGroupIn] = Field(min_length=1)
     min_group_size: int = Field(default=5, ge=1)
     method: MethodIn = MethodIn()
@@ -224,6 +227,7 @@ class SurveyIn(Strict):
         for c in self.criteria:
             if c.kind == "rank":
                 _rankable(c, self.topics)
+        _unique("languages", self.languages)
         default = self.languages[0]
         for where, translations in self._texts():
             if default not in translations:
@@ -231,6 +235,14 @@ class SurveyIn(Strict):
             extra = set(translations) - set(self.languages)
             if extra:
                 raise ValueError(f"{where} has text in undeclared language(s) {sorted(extra)}")
+            missing = [language for language in self.languages if language not in translations]
+            if missing and not self.translation_fallbacks:
+                raise ValueError(
+                    f"{where} has no text in {missing[0]!r}"
+                    + (f" (nor in {missing[1:]})" if len(missing) > 1 else "")
+                    + "; translate it, or set translation_fallbacks: true to show the"
+                    f" {default!r} text instead"
+                )
         return self
 
     def _texts(self) -> list[tuple[str, dict[str, str]]]:

@@ -21,6 +21,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 
 from app.errors import DomainError
+from app.i18n import N_
 
 SESSION_KEY = "csrf"
 SECRET_BYTES = 32
@@ -82,8 +83,10 @@ async def verify_csrf(request: Request, csrf_token: Annotated[str, Form()] = "")
         or not hmac.compare_digest(expected.encode(), presented)
     ):
         raise CsrfError(
-            "This form has expired or did not come from this site. "
-            "Go back, reload the page and try again; your saved answers are kept."
+            N_(
+                "This form has expired or did not come from this site. "
+                "Go back, reload the page and try again; your saved answers are kept."
+            )
         )
 
 

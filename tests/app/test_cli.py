@@ -208,7 +208,14 @@ class TestDemo:
                 StatementOrigin.SPLIT,
             } <= origins
             assert session.scalar(select(func.count()).select_from(Reason)) > 100
-            assert set(session.scalars(select(Reason.language))) == {"en", "fr", "es"}
+            assert set(session.scalars(select(Reason.language))) == {
+                "en",
+                "fr",
+                "es",
+                "ar",
+                "zh",
+                "ru",
+            }
             assert HiddenCause.PERSONAL_DATA in set(session.scalars(select(Reason.hidden_cause)))
             marked = session.scalar(
                 select(func.count()).select_from(Endorsement).where(Endorsement.persuasive)

@@ -93,12 +93,17 @@ def fresh_round(site: Site) -> OpenRound:
 @pytest.fixture
 def browser(chromium: None, tmp_path: Path) -> Iterator[Callable[..., WebDriver]]:
     """Start headless Chromium: ``browser(phone=True)`` is 360 px wide,
-    ``browser(javascript=False)`` runs no scripts. Every browser quits after the test."""
+    ``browser(javascript=False)`` runs no scripts, ``browser(language="ar")`` asks for
+    Arabic pages. Every browser quits after the test."""
     drivers: list[WebDriver] = []
 
-    def start(*, phone: bool = False, javascript: bool = True) -> WebDriver:
+    def start(
+        *, phone: bool = False, javascript: bool = True, language: str | None = None
+    ) -> WebDriver:
         profile = tmp_path / f"chromium-{len(drivers)}"
-        drivers.append(start_chromium(profile, phone=phone, javascript=javascript))
+        drivers.append(
+            start_chromium(profile, phone=phone, javascript=javascript, language=language)
+        )
         return drivers[-1]
 
     try:

@@ -119,12 +119,14 @@ def start_chromium(
     javascript: bool,
     offline: bool = False,
     time_zone: str | None = None,
+    language: str | None = None,
 ) -> WebDriver:
     """Headless Debian Chromium with a fresh profile, through the system chromedriver.
 
     ``offline`` resolves no host name but the loopback address, as on a network without
     internet, and logs every request the pages make (read them with :func:`requested`);
-    ``time_zone`` is the zone the browser reports to pages.
+    ``time_zone`` is the zone the browser reports to pages; ``language`` the one it asks
+    pages in (``Accept-Language``).
     """
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
@@ -135,10 +137,14 @@ def start_chromium(
         options.add_experimental_option("mobileEmulation", {"deviceMetrics": PHONE})
     else:
         options.add_argument(DESKTOP)
+    prefs: dict[str, object] = {}
     if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    if language:
+        prefs["intl.accept_languages"] = language
+        options.add_argument(f"--lang={language}")
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
     if offline:
         options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
         options.set_capability("goog:loggingPrefs", {"performance": "ALL"})

@@ -20,7 +20,14 @@ from tests.app.factories import make_panel, submit_with_reasons
 STUDY = "crime-prevention-2027"
 GROUPS = ("ngo",) * 6 + ("member-state",) * 6 + ("academia",) * 2
 HIDDEN = "My neighbour Jane Doe at 12 Main Street says so."
-FULL = {"en": "Clearer.", "fr": "Plus clair.", "es": "Más claro."}
+FULL = {
+    "en": "Clearer.",
+    "fr": "Plus clair.",
+    "es": "Más claro.",
+    "ar": "أوضح.",
+    "zh": "更清楚。",
+    "ru": "Яснее.",
+}
 
 
 @pytest.fixture

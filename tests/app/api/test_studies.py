@@ -18,7 +18,7 @@ class TestListStudies:
         [study] = response.json()
         assert study["key"] == STUDY
         assert study["title"] == "Delphi study on crime-prevention strategies 2027"
-        assert study["languages"] == ["en", "fr", "es"]
+        assert study["languages"] == ["en", "fr", "es", "ar", "zh", "ru"]
         assert study["state"] == "active"
         assert study["min_group_size"] == 5
         assert study["rounds"] == 0

@@ -188,7 +188,7 @@ class TestStatementsPages:
         assert "The next round cannot launch yet" in listing
         refused = post_form(study, f"{study}/rounds")
         assert refused.status_code == 409
-        assert "lack a translation (cybercrime-a1: fr, es)" in refused.text
+        assert "lack a translation (cybercrime-a1: fr, es, ar, zh, ru)" in refused.text
 
 
 class TestProposalsPages:

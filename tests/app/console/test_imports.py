@@ -48,7 +48,7 @@ class TestStudyUpload:
 
         assert page.status_code == 422
         assert "nothing was imported" in page.text
-        assert "broken.yaml:84: criteria.1.scale.high" in page.text
+        assert "broken.yaml:126: criteria.1.scale.high" in page.text
         assert db.scalar(select(func.count()).select_from(Survey)) == 0
 
     def test_a_study_key_already_in_use_is_a_conflict(

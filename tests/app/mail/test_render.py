@@ -30,7 +30,7 @@ def context(**overrides: Any) -> dict[str, Any]:
 
 class TestInvitationCopy:
     @pytest.mark.parametrize("template", ["invitation", "reminder"])
-    @pytest.mark.parametrize("language", ["en", "fr", "es"])
+    @pytest.mark.parametrize("language", ["en", "fr", "es", "ar", "zh", "ru"])
     def test_every_part_names_the_study_and_carries_the_link(
         self, template: str, language: str
     ) -> None:
@@ -56,6 +56,9 @@ class TestInvitationCopy:
             ("en", "The round closes on 1 March 2027 at 11:59\u202fpm UTC."),
             ("fr", "Le tour sera clos le 1er mars 2027 à 23:59 UTC."),
             ("es", "La ronda se cierra el 1 de marzo de 2027 a las 23:59 UTC."),
+            ("ar", "تُغلق الجولة في 1 مارس 2027 الساعة 11:59 م بالتوقيت العالمي المنسق."),
+            ("zh", "本轮将于 2027年3月1日 23:59（UTC）结束。"),
+            ("ru", "Тур закрывается 1 марта 2027\u202fг. в 23:59 UTC."),
         ],
     )
     def test_deadline_is_written_out_in_the_panelists_language(
@@ -95,6 +98,12 @@ class TestInvitationCopy:
             mail = render(template, language, context(statements=count))
             assert expected in mail.text
             assert expected in mail.html
+
+    def test_arabic_mail_reads_right_to_left(self) -> None:
+        html = render("invitation", "ar", context()).html
+        assert '<html lang="ar" dir="rtl">' in html
+        assert '<td dir="rtl"' in html
+        assert '<html lang="fr" dir="ltr">' in render("invitation", "fr", context()).html
 
     def test_a_language_without_a_catalog_falls_back_to_english(self) -> None:
         mail = render("invitation", "de", context())

@@ -40,6 +40,9 @@ FULL = {
     "en": "Reworded: points of contact answer within 12 hours.",
     "fr": "Reformulé.",
     "es": "Reformulado.",
+    "ar": "أُعيدت صياغته.",
+    "zh": "已改写。",
+    "ru": "Переформулировано.",
 }
 
 

@@ -101,7 +101,9 @@ class TestLinksThatDoNotWork:
         assert len(set(pages.values())) == 1
         page = Page(pages["unknown"])
         # The panelist is unknown, so the page speaks every language, each marked as such.
-        assert [d["lang"] for d in page.all("div", **{"class": "notice"})] == ["en", "es", "fr"]
+        notices = page.all("div", **{"class": "notice"})
+        assert [d["lang"] for d in notices] == ["en", "ar", "es", "fr", "ru", "zh"]
+        assert [d["dir"] for d in notices] == ["ltr", "rtl", "ltr", "ltr", "ltr", "ltr"]
         assert "This link does not work" in page.text
         assert "Este enlace no funciona" in page.text
         assert "Ce lien ne fonctionne pas" in page.text

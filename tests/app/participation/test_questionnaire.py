@@ -98,6 +98,13 @@ class TestQuestionnaire:
             assert page.all("input", type="hidden", name="csrf_token")
             assert page.all("form", method="post", action="/round")
 
+    def test_the_form_has_both_buttons_and_a_csrf_token(self, browser: Browser) -> None:
+        page = Page(browser.page())
+        buttons = {(b["name"], b["value"]) for b in page.all("button", name="action")}
+        assert buttons == {("action", "save"), ("action", "submit")}
+        assert page.all("input", type="hidden", name="csrf_token")
+        assert page.all("form", method="post", action="/round")
+
     def test_round_one_shows_no_feedback(self, browser: Browser) -> None:
         html = browser.page()
         assert "<svg" not in html
@@ -201,6 +208,8 @@ class TestLanguage:
         assert statement.text["en"] not in text
         assert '<html lang="fr">' in html
         assert "Enregistrer et continuer" in text
+        assert '<html lang="fr" dir="ltr">' in html
+        assert "Envoyer mes réponses" in text
         assert "Je ne peux pas juger" in text
         assert survey.title["fr"] in text
 
@@ -209,7 +218,7 @@ class TestLanguage:
     ) -> None:
         panelist = add_panelist(db, survey, 98, language="de")
         html = enter(round1, panelist).page()
-        assert '<html lang="en">' in html
+        assert '<html lang="en" dir="ltr">' in html
         assert round1.items[0].statement.text["en"] in Page(html).text
 
     def test_a_spanish_panelist_reads_dates_and_counts_in_spanish(

@@ -51,8 +51,8 @@ def forms(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
 
 
 class TestCatalogs:
-    def test_the_languages_are_english_french_and_spanish(self) -> None:
-        assert i18n.LANGUAGES == ("en", "es", "fr")
+    def test_the_languages_are_the_six_of_the_united_nations(self) -> None:
+        assert i18n.LANGUAGES == ("en", "ar", "es", "fr", "ru", "zh")
 
     def test_extraction_covers_pages_emails_and_code(self, extracted: Catalog) -> None:
         ids = {forms(m.id)[0] for m in extracted if m.id}
@@ -61,6 +61,8 @@ class TestCatalogs:
         assert "Your invitation: round %(number)s of %(title)s" in ids  # email subjects
         assert "Cannot judge" in ids  # participation code
         assert "Skip to main content" in ids  # the shared page frame
+        assert "Page not found" in ids  # the error pages
+        assert "There is no page at this address." in ids  # marked with N_ in the web layer
 
     @pytest.mark.parametrize("language", TRANSLATED)
     def test_every_message_has_a_translation(self, extracted: Catalog, language: str) -> None:
@@ -90,7 +92,10 @@ class TestCatalogs:
         assert i18n.negotiate("de") == "en"
         assert i18n.translations("de").gettext("Submit answers") == "Submit answers"
 
-    @pytest.mark.parametrize(("asked", "used"), [("fr-CA", "fr"), ("es_MX", "es"), ("FR", "fr")])
+    @pytest.mark.parametrize(
+        ("asked", "used"),
+        [("fr-CA", "fr"), ("es_MX", "es"), ("FR", "fr"), ("zh-Hans-CN", "zh"), ("ar-EG", "ar")],
+    )
     def test_a_regional_variant_reads_its_base_language(self, asked: str, used: str) -> None:
         assert i18n.negotiate(asked) == used
 
@@ -106,6 +111,12 @@ class TestFormats:
             ("fr", 6.5, "6,5"),
             ("es", 2 / 3, "0,67"),
             ("fr", None, "–"),
+            ("ru", 6.5, "6,5"),
+            ("ru", 1234.5, "1\xa0234,5"),
+            # Arabic pages keep the digits of the scale and the charts (0-9), as UN Arabic
+            # documents do.
+            ("ar", 6.5, "6.5"),
+            ("zh", 6.25, "6.25"),
         ],
     )
     def test_statistics_read_as_people_write_them(
@@ -120,11 +131,44 @@ class TestFormats:
             ("fr", "2027-03-01", "1er mars 2027"),
             ("fr", "2027-03-02", "2 mars 2027"),
             ("es", "2027-03-01", "1 de marzo de 2027"),
+            ("ru", "2027-03-01", "1 марта 2027\u202fг."),
+            ("zh", "2027-03-01", "2027年3月1日"),
+            ("ar", "2027-03-01", "1 مارس 2027"),
         ],
     )
     def test_dates_are_written_out(self, language: str, day: str, shown: str) -> None:
         assert i18n.format_long_date(day, language) == shown
         assert i18n.format_long_date(dt.date.fromisoformat(day), language) == shown
+
+
+class TestRequestLanguage:
+    """The language of a page for a visitor who is not (yet) a known panelist."""
+
+    @pytest.mark.parametrize(
+        ("session", "header", "used"),
+        [
+            ("fr", "ar", "fr"),  # a panelist's language, kept in the session, comes first
+            (None, "de-DE,de;q=0.9,ar;q=0.8,en;q=0.5", "ar"),
+            (None, "ru;q=0.1, es;q=0.2", "es"),
+            (None, "zh-CN", "zh"),
+            (None, "x;q=abc, de", "en"),
+            (None, None, "en"),
+        ],
+    )
+    def test_session_then_browser_then_english(
+        self, session: str | None, header: str | None, used: str
+    ) -> None:
+        assert i18n.request_language(session, header) == used
+
+    def test_arabic_is_written_right_to_left(self) -> None:
+        assert [i18n.text_direction(language) for language in i18n.LANGUAGES] == [
+            "ltr",
+            "rtl",
+            "ltr",
+            "ltr",
+            "ltr",
+            "ltr",
+        ]
 
 
 class TestConcurrentRenders:

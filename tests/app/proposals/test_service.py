@@ -20,7 +20,14 @@ from app.proposals import service as proposals
 from app.rounds import service as rounds
 from tests.app.factories import make_panel
 
-FULL = {"en": "Schools teach online safety.", "fr": "L'école enseigne.", "es": "La escuela."}
+FULL = {
+    "en": "Schools teach online safety.",
+    "fr": "L'école enseigne.",
+    "es": "La escuela.",
+    "ar": "المدارس تعلّم.",
+    "zh": "学校教授。",
+    "ru": "Школа учит.",
+}
 
 
 @pytest.fixture

@@ -21,7 +21,14 @@ from app.statements import lineage
 from app.statements import service as statements
 from tests.app.factories import make_panel, submit
 
-EN_FR_ES = {"en": "A new wording.", "fr": "Une nouvelle formulation.", "es": "Una nueva redacción."}
+EN_FR_ES = {
+    "en": "A new wording.",
+    "fr": "Une nouvelle formulation.",
+    "es": "Una nueva redacción.",
+    "ar": "صياغة جديدة.",
+    "zh": "新的措辞。",
+    "ru": "Новая формулировка.",
+}
 
 
 def _statement(survey: Survey, key: str) -> Statement:
@@ -171,8 +178,10 @@ class TestTranslations:
             db, survey, _statement(survey, "cyber-02"), {"en": "English only."}, actor="test"
         )
         [missing] = statements.missing_translations(db, survey)
-        assert (missing.statement.id, missing.languages) == (new.id, ["fr", "es"])
-        with pytest.raises(Conflict, match=r"lack a translation \(cyber-02 v2: fr, es\)"):
+        assert (missing.statement.id, missing.languages) == (new.id, ["fr", "es", "ar", "zh", "ru"])
+        with pytest.raises(
+            Conflict, match=r"lack a translation \(cyber-02 v2: fr, es, ar, zh, ru\)"
+        ):
             rounds.launch(db, survey, actor="test")
         statements.translate(db, survey, new, {**EN_FR_ES, "en": "English only."}, actor="test")
         assert statements.missing_translations(db, survey) == []

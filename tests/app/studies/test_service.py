@@ -19,6 +19,7 @@ MINIMAL = """\
 key: mini
 title: {en: Mini study}
 languages: [en, fr]
+translation_fallbacks: true
 stakeholder_groups:
   - {key: ngo, label: {en: NGOs}}
 criteria:
@@ -97,7 +98,7 @@ class TestBadFiles:
             service.parse(bad, "study.yaml")
         text = str(info.value)
         assert (
-            "study.yaml:11: criteria.0.agree: agree band [7, 12] must lie within the scale" in text
+            "study.yaml:12: criteria.0.agree: agree band [7, 12] must lie within the scale" in text
         )
 
     def test_duplicate_statement_keys_are_reported(self) -> None:
@@ -107,7 +108,7 @@ class TestBadFiles:
     def test_unknown_field_gives_its_line(self) -> None:
         with pytest.raises(Invalid) as info:
             service.parse(MINIMAL + "colour: blue\n", "study.yaml")
-        assert "study.yaml:18: colour: Extra inputs are not permitted" in str(info.value)
+        assert "study.yaml:19: colour: Extra inputs are not permitted" in str(info.value)
 
     def test_a_bad_consensus_rule_is_explained(self) -> None:
         with pytest.raises(Invalid, match="unknown field 'popularity'"):
@@ -116,6 +117,37 @@ class TestBadFiles:
     def test_missing_default_language_text(self) -> None:
         with pytest.raises(Invalid, match="no text in the default language 'en'"):
             service.parse(MINIMAL.replace("{en: Second}", "{fr: Deuxième}"), "study.yaml")
+
+    def test_a_missing_translation_names_the_statement_and_the_language(self) -> None:
+        strict = MINIMAL.replace("translation_fallbacks: true\n", "")
+        with pytest.raises(Invalid) as info:
+            service.parse(strict, "study.yaml")
+        text = str(info.value)
+        assert "title has no text in 'fr'" in text  # the first text found lacking
+        translated = (
+            strict.replace("{en: Mini study}", "{en: Mini study, fr: Mini étude}")
+            .replace("{en: NGOs}", "{en: NGOs, fr: ONG}")
+            .replace("{en: Importance}", "{en: Importance, fr: Importance}")
+            .replace('{en: "How important is it?"}', '{en: "How important?", fr: "Importance ?"}')
+        )
+        with pytest.raises(Invalid, match="statement 's2' has no text in 'fr'; translate it"):
+            service.parse(translated, "study.yaml")
+        service.parse(translated.replace("{en: Second}", "{en: Second, fr: Deuxième}"))
+
+    def test_a_missing_topic_title_is_named_too(self) -> None:
+        translated = (
+            MINIMAL.replace("translation_fallbacks: true\n", "")
+            .replace("{en: Mini study}", "{en: Mini study, fr: Mini étude}")
+            .replace("{en: NGOs}", "{en: NGOs, fr: ONG}")
+            .replace("{en: Importance}", "{en: Importance, fr: Importance}")
+            .replace('{en: "How important is it?"}', '{en: "How important?", fr: "Importance ?"}')
+            .replace("{en: Second}", "{en: Second, fr: Deuxième}")
+        )
+        service.parse(translated)
+        untitled = translated.replace("{en: Cybercrime, fr: Cybercriminalité}", "{en: Cybercrime}")
+        with pytest.raises(Invalid, match="topic 'cyber' has no text in 'fr'"):
+            service.parse(untitled)
+        service.parse(untitled + "translation_fallbacks: true\n")
 
     def test_broken_yaml_gives_the_line(self) -> None:
         with pytest.raises(Invalid, match=r"study.yaml:\d+: not valid YAML"):
