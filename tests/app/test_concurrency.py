@@ -300,7 +300,7 @@ class TestParallelSubmitsOfOnePanelist:
                 # The compact copy holds the same answer set.
                 (compact,) = submissions
                 layout = answers_store.layout_of(
-                    round_, session.get_one(Survey, study.survey_id).criteria
+                    round_, session.get_one(Survey, study.survey_id).answer_criteria
                 )
                 assert {
                     f"r-{s}-{c}": str(r) for (s, c), r in layout.decode(compact.cells).items()
