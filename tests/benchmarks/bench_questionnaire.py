@@ -28,13 +28,13 @@ CONNECTIONS = 20
 
 def seed_demo() -> list[str]:
     """The demo's data, as ``make demo`` seeds it; a round-2 link for every panelist."""
+    import numpy as np
+
     from app import demo
     from app.db import unit_of_work
     from app.models import Panelist
     from app.rounds import links, repository
     from app.studies import service as studies
-
-    import numpy as np
 
     with unit_of_work() as session:
         demo._open_round_zero(session)
