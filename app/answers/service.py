@@ -10,13 +10,14 @@ written is a day.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy import CursorResult, Update, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.answers.cells import Layout
@@ -36,6 +37,29 @@ from app.models.base import random_id, today
 _RESPONSES = Base.metadata.tables[Response.__tablename__]
 _REASONS = Base.metadata.tables[Reason.__tablename__]
 _ENDORSEMENTS = Base.metadata.tables[Endorsement.__tablename__]
+_SUBMISSIONS = Base.metadata.tables[Submission.__tablename__]
+# Built once: constructing a statement and its cache key on every submit cost more than
+# running it. One respondent's earlier answer rows, by round and respondent.
+_CLEAR = tuple(
+    delete(table).where(
+        table.c.round_id == bindparam("round_id"),
+        table.c.respondent_id == bindparam("respondent_id"),
+    )
+    for table in (_RESPONSES, _REASONS, _ENDORSEMENTS)
+)
+
+
+@functools.cache
+def _update_submission(columns: frozenset[str]) -> Update:
+    """The UPDATE of one submission row setting ``columns`` (built once per set)."""
+    return (
+        update(_SUBMISSIONS)
+        .where(
+            _SUBMISSIONS.c.round_id == bindparam("where_round"),
+            _SUBMISSIONS.c.respondent_id == bindparam("where_respondent"),
+        )
+        .values({name: bindparam(name) for name in sorted(columns)})
+    )
 
 
 def layout_of(round_: Round, criteria: list[Criterion]) -> Layout:
@@ -152,16 +176,10 @@ def submit(
         submitted_on=day,
         updated_on=day,
     )
-    mine = (Response.round_id == round_id, Response.respondent_id == respondent_id)
-    session.execute(delete(Response).where(*mine))
-    session.execute(
-        delete(Reason).where(Reason.round_id == round_id, Reason.respondent_id == respondent_id)
-    )
-    session.execute(
-        delete(Endorsement).where(
-            Endorsement.round_id == round_id, Endorsement.respondent_id == respondent_id
-        )
-    )
+    # Core statements on the tables: no answer row is loaded in this session to keep in step.
+    connection = session.connection()
+    for clear in _CLEAR:
+        connection.execute(clear, {"round_id": round_id, "respondent_id": respondent_id})
     rows = [
         {
             "round_id": round_id,
@@ -175,7 +193,6 @@ def submit(
         for (sid, cid), rating in sheet.ratings.items()
     ]
     # Core inserts: the ORM's bulk path costs more per row than the database does.
-    connection = session.connection()
     if rows:
         connection.execute(insert(_RESPONSES), rows)
     reasons = [
@@ -255,10 +272,9 @@ def _write(session: Session, round_id: int, respondent_id: int, **values: Any) -
     One UPDATE in the usual case. Two first saves of one respondent cannot race: the
     caller holds the panelist's row lock (PostgreSQL) or the write turn (SQLite).
     """
-    changed = session.execute(
-        update(Submission)
-        .where(Submission.round_id == round_id, Submission.respondent_id == respondent_id)
-        .values(**values)
+    changed = session.connection().execute(
+        _update_submission(frozenset(values)),
+        {"where_round": round_id, "where_respondent": respondent_id, **values},
     )
     if cast(CursorResult[Any], changed).rowcount == 0:
         session.execute(
