@@ -156,8 +156,12 @@ def describe_opinion_groups(
             continue
         columns = breakdown.columns[group]
         median[i, columns] = summary.median
+        # The rest's median only; its bands are the study's, not the 1-9 defaults.
         rest = summarize_counts(
-            panel[columns] - summary.counts, scale, quantile_method=quantile_method
+            panel[columns] - summary.counts,
+            scale,
+            quantile_method=quantile_method,
+            **{k: v for k, v in summarize_options.items() if k in ("agree", "disagree")},
         )
         rest_median[i, columns] = rest.median
         consensus[i, columns] = evaluate(summary, rule)

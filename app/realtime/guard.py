@@ -42,7 +42,7 @@ class GuardRow:
 
 def rows(session: Session, survey: Survey, live: Round) -> list[GuardRow]:
     """One row per statement and criterion of the live round."""
-    layout = answers_store.layout_of(live, survey.criteria)
+    layout = answers_store.layout_of(live, survey.answer_criteria)
     data = live_answers.read(session, live.id, layout)
     k = survey.min_group_size
     keys = {item.statement_id: item.statement.key for item in live.items}
@@ -54,7 +54,8 @@ def rows(session: Session, survey: Survey, live: Round) -> list[GuardRow]:
             for c in survey.criteria
             for sid in layout.statement_ids
         ]
-    confirmed = (data.flags & live_answers.CONFIRMED).astype(bool).all(axis=2).sum(axis=0)
+    rated = data.flags[:, :, : len(survey.criteria)]  # the ranking criteria come after
+    confirmed = (rated & live_answers.CONFIRMED).astype(bool).all(axis=2).sum(axis=0)
     for c, criterion in enumerate(survey.criteria):
         blind = ratings(data.first[:, :, c])
         in_view = (data.flags[:, :, c] & live_answers.INFORMED).astype(bool)

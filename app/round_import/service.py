@@ -69,7 +69,7 @@ def import_text(
     round_.items = [RoundItem(statement=s, position=i) for i, s in enumerate(found.statements)]
     session.add(round_)
     session.flush()
-    layout = answers_store.layout_of(round_, survey.criteria)
+    layout = answers_store.layout_of(round_, survey.answer_criteria)
     ids = _respondents(session, survey, found.respondents)
     for respondent in found.respondents:
         answers_store.submit(

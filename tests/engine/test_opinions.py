@@ -102,3 +102,14 @@ class TestDescribeOpinionGroups:
     def test_bad_top(self) -> None:
         with pytest.raises(ValueError, match="top"):
             describe_opinion_groups([[5.0]], [0], NINE, RULE, top=0)
+
+
+def test_a_five_point_scale_uses_its_own_bands_for_the_rest() -> None:
+    """The rest of the panel is summarised with the study's bands (the 1-9 defaults do not
+    fit a 1-5 scale); the medians are those of the groups and of the rest."""
+    camp = np.array([[5, 1], [4, 2], [5, 1], [4, 1], [5, 2]])
+    x = np.vstack([camp, 6 - camp])
+    res = describe_opinion_groups(
+        x, [0] * 5 + [1] * 5, Scale(1, 5), "agree >= 0.8", agree=(4, 5), disagree=(1, 2)
+    )
+    assert res.difference.tolist() == [[4.0, -4.0], [-4.0, 4.0]]

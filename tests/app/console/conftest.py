@@ -42,9 +42,9 @@ def sign_in(client: TestClient, email: str = EMAIL, password: str = PASSWORD):  
 def facilitator(db: Session, request: pytest.FixtureRequest) -> Facilitator:
     """Fran's account; owner of the demo study when the test has it."""
     account = accounts.create(db, email=EMAIL, name="Fran Facilitator", password=PASSWORD)
-    if "survey" in request.fixturenames:
-        survey = request.getfixturevalue("survey")
-        team.add(db, survey, account, Role.OWNER, actor="test")
+    for name in ("survey", "ranking_survey"):
+        if name in request.fixturenames:
+            team.add(db, request.getfixturevalue(name), account, Role.OWNER, actor="test")
     return account
 
 

@@ -16,6 +16,7 @@ RANKING_STUDY = """
 key: ranking-study
 title: {en: "Ranking study"}
 languages: [en, fr]
+translation_fallbacks: true
 stakeholder_groups:
   - {key: member-state, label: {en: "Member states"}}
   - {key: ngo, label: {en: "NGOs"}}

@@ -112,15 +112,17 @@ class TestRankingForm:
         assert message in page.text
         rank = ranking_survey.rank_criteria[0]
         first = f"rank-{round1.items[0].statement_id}-{rank.id}"
-        assert page.all("a", href=f"#{first}")  # the error summary links to the ranking
+        # The error summary links to the ranking (on its topic's page).
+        assert re.search(rf'href="[^"]*\btopic=1\b[^"]*#{first}"', response.text)
         assert not submitted_ratings(db, round1)
         draft = draft_ratings(db, round1)
         given = [draft.get((i.statement_id, rank.id)) for i in round1.items[:4]]
         assert given == [p or None for p in cyber]
-        # The page shows the ranking as posted.
+        # The topic's page, reached from the summary's link, shows the ranking as posted.
+        topic = browser.client.get("/round?topic=1&check=1").text
         for item, position in zip(round1.items[:4], cyber, strict=True):
             name = f"rank-{item.statement_id}-{rank.id}"
-            select = re.search(rf'<select[^>]*name="{name}".*?</select>', response.text, re.S)
+            select = re.search(rf'<select[^>]*name="{name}".*?</select>', topic, re.S)
             assert select
             chosen = re.findall(r'<option value="(\d*)" selected>', select[0])
             assert chosen == ([str(position)] if position else [])

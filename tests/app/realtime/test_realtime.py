@@ -17,12 +17,13 @@ import engine
 from app.answers import live as live_answers
 from app.answers import service as answers_store
 from app.answers.cells import ratings as float_ratings
-from app.models import AnswerRevision, Panelist, Round, RoundState, Survey
+from app.models import AnswerRevision, Panelist, Role, Round, RoundState, Survey
 from app.realtime import checkpoints, guard, live
 from app.rounds import links, repository, snapshot
 from app.rounds import service as rounds
 from app.rounds.plan import plan_of
 from app.studies import service as studies
+from app.team import service as team
 from tests.app.conftest import ROOT, SavepointTransactions
 
 STUDY = ROOT / "surveys" / "crime-prevention-realtime.yaml"
@@ -353,11 +354,14 @@ class TestClosed:
 
 
 @pytest.fixture
-def console(client: TestClient, db: Session) -> TestClient:
+def console(client: TestClient, db: Session, request: pytest.FixtureRequest) -> TestClient:
     from app.console import accounts
     from tests.app.console.conftest import EMAIL, PASSWORD, sign_in
 
-    accounts.create(db, email=EMAIL, name="Fran", password=PASSWORD)
+    account = accounts.create(db, email=EMAIL, name="Fran", password=PASSWORD)
+    client.facilitator = account  # type: ignore[attr-defined]
+    if "study" in request.fixturenames:
+        team.add(db, request.getfixturevalue("study"), account, Role.OWNER, actor="test")
     assert sign_in(client).status_code == 303
     return client
 
@@ -376,6 +380,7 @@ class TestConsole:
         survey = studies.import_file(
             db, ROOT / "surveys" / "crime-prevention-strategy.yaml", actor="t"
         )
+        team.add(db, survey, console.facilitator, Role.OWNER, actor="t")
         page = f"/console/studies/{survey.key}/live"
         assert "Mode: <strong>rounds</strong>" in console.get(page).text
         done = console_post(console, page, f"/console/studies/{survey.key}/mode", mode="realtime")
