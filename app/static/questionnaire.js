@@ -127,7 +127,12 @@
     var body = new FormData(form);
     body.set("action", "autosave");
     say("saving");
-    fetch(form.action, { method: "POST", body: new URLSearchParams(body), credentials: "same-origin" })
+    // Not form.action: the buttons named "action" shadow that property.
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      body: new URLSearchParams(body),
+      credentials: "same-origin",
+    })
       .then(function (response) {
         if (response.status !== 204) {
           throw new Error("not saved: " + response.status);

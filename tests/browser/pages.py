@@ -161,6 +161,9 @@ class QuestionnairePage:
         )
         assert len(labels) == len(ids), "a radio button has no label"
         for label in labels:
+            # In the middle of the screen, as a person scrolls to it: not under the bar
+            # that stays at the top.
+            self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
             label.click()
 
     def choose_by_script(self, plan: dict[str, str]) -> None:
