@@ -98,7 +98,7 @@ def test_a_close_during_200_submissions_loses_nothing(site: Site, repetition: in
         assert snapshot is not None
         # Every 303 is counted, nothing else is.
         assert snapshot.responded == statuses[303]
-        layout = answers_store.layout_of(round_, survey.criteria)
+        layout = answers_store.layout_of(round_, survey.answer_criteria)
         stored = {
             key: (cells, draft)
             for key, cells, draft in session.execute(

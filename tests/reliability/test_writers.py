@@ -28,7 +28,7 @@ def _stored(site: Site, opened: OpenRound) -> dict[int, tuple[dict[str, str], di
     """Per panelist id: the submitted set, the draft (as form fields) and its response rows."""
     with unit_of_work() as session:
         survey, round_ = load(session, opened)
-        layout = answers_store.layout_of(round_, survey.criteria)
+        layout = answers_store.layout_of(round_, survey.answer_criteria)
         by_key = {respondent_key(survey.id, pid): pid for pid in opened.panelist_ids}
         rows = dict(
             session.execute(
