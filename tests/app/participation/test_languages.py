@@ -52,7 +52,7 @@ class TestRightToLeft:
         assert '<html lang="ar" dir="rtl">' in html
         text = Page(html).text
         assert round1.items[0].statement.text["ar"] in text
-        assert "إرسال الإجابات" in text  # "Submit answers"
+        assert "حفظ ومتابعة" in text  # "Save and continue"
         assert survey.title["ar"] in text
         # The scale's numbers stay Western digits, in scale order; CSS lays them out.
         page = Page(html)
