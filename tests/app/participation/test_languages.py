@@ -67,7 +67,7 @@ class TestSwitcher:
     def test_the_switcher_offers_each_language_of_the_study_named_in_itself(
         self, browser: Browser
     ) -> None:
-        page = Page(browser.page())
+        page = Page(browser.topic(1))
         offered = [b["value"] for b in page.all("button", name="language")]
         assert offered == ["fr", "es", "ar", "zh", "ru"]  # English is the page's own
         assert [s["lang"] for s in page.all("span", **{"aria-current": "true"})] == ["en"]
