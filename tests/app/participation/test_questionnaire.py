@@ -78,7 +78,7 @@ class TestQuestionnaire:
 
     def test_the_pages_move_on_save_and_submit_from_the_summary(self, browser: Browser) -> None:
         def buttons(html: str) -> set[tuple[str, str]]:
-            return {(b["name"], b["value"]) for b in Page(html).all("button")}
+            return {(b["name"], b["value"]) for b in Page(html).all("button", name="action")}
 
         assert buttons(browser.topic(1)) == {("action", "save"), ("action", "next")}
         assert buttons(browser.topic(2)) == {
@@ -97,13 +97,6 @@ class TestQuestionnaire:
             page = Page(html)
             assert page.all("input", type="hidden", name="csrf_token")
             assert page.all("form", method="post", action="/round")
-
-    def test_the_form_has_both_buttons_and_a_csrf_token(self, browser: Browser) -> None:
-        page = Page(browser.page())
-        buttons = {(b["name"], b["value"]) for b in page.all("button", name="action")}
-        assert buttons == {("action", "save"), ("action", "submit")}
-        assert page.all("input", type="hidden", name="csrf_token")
-        assert page.all("form", method="post", action="/round")
 
     def test_round_one_shows_no_feedback(self, browser: Browser) -> None:
         html = browser.page()
@@ -206,10 +199,8 @@ class TestLanguage:
         statement = round1.items[0].statement
         assert statement.text["fr"] in text
         assert statement.text["en"] not in text
-        assert '<html lang="fr">' in html
-        assert "Enregistrer et continuer" in text
         assert '<html lang="fr" dir="ltr">' in html
-        assert "Envoyer mes réponses" in text
+        assert "Enregistrer et continuer" in text
         assert "Je ne peux pas juger" in text
         assert survey.title["fr"] in text
 

@@ -134,7 +134,7 @@ class TestResultsPage:
 
         html = open_link(client, token)
 
-        assert '<html lang="fr">' in html
+        assert '<html lang="fr" dir="ltr">' in html
         assert "Ce sur quoi le panel s’est accordé (1 énoncé)" in html
         assert "trop peu d’évaluations pour afficher des chiffres (3)" in html
         assert "médiane 9, 100 % d’accord (6 évaluations)" in html
