@@ -83,9 +83,11 @@ class Site:
         self,
         change: Callable[[dict[str, Any]], None] | None = None,
         languages: tuple[str, ...] = ("en",),
+        panel_size: int = PANEL_SIZE,
     ) -> OpenRound:
-        """Import the study under a new key and a panel (reading ``languages`` in turn),
-        launch round 1, send the mail; ``change`` edits the study file's data first."""
+        """Import the study under a new key and a panel of ``panel_size`` (reading
+        ``languages`` in turn), launch round 1, send the mail; ``change`` edits the study
+        file's data first."""
         n = next(self.numbers)
         key = f"browser-study-{n}"
         study = yaml.safe_load(STUDY_FILE.read_text(encoding="utf-8"))
@@ -95,7 +97,7 @@ class Site:
         study_file = self.workdir / f"{key}.yaml"
         study_file.write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
 
-        emails = [f"panelist{p}.study{n}@example.org" for p in range(PANEL_SIZE)]
+        emails = [f"panelist{p}.study{n}@example.org" for p in range(panel_size)]
         panel_file = self.workdir / f"{key}-panel.csv"
         with panel_file.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)

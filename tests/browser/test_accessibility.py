@@ -68,8 +68,9 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="module")
 def study(site: Site) -> OpenRound:
-    """A study whose panelists read each of its languages in turn."""
-    return site.open_study(languages=LANGUAGES)
+    """A study whose panelists read each of its languages in turn: one per language for
+    the axe checks, and one more each for the keyboard and the reflow tests."""
+    return site.open_study(languages=LANGUAGES, panel_size=len(LANGUAGES) + 2)
 
 
 def axe(driver: WebDriver, source: str) -> list[dict]:

@@ -12,7 +12,15 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from tests.browser.harness import OpenRound, Site
-from tests.browser.pages import QuestionnairePage, press, ratings_plan, status_message
+from tests.browser.pages import (
+    NEXT,
+    REVIEW,
+    QuestionnairePage,
+    has_button,
+    press,
+    ratings_plan,
+    status_message,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -86,14 +94,21 @@ class TestReorderControl:
         assert order(first)[0] == (captions[0], "1")
         assert driver.switch_to.active_element == select
 
-        # Every other topic ranked with one move each; every statement rated.
-        for ranking in rankings(driver)[1:]:
+        # Every statement rated; each other topic's page ranked with one move; then the
+        # summary, where the answers are submitted.
+        shown = order(first)
+        while True:
+            page.choose_by_script(ratings_plan(page.radio_groups(), seed=0))
+            if not has_button(driver, NEXT):
+                press(driver, REVIEW)
+                break
+            press(driver, NEXT)
+            [ranking] = rankings(driver)  # one ranking question per topic page
             move_button(ranking, 0, "down").click()
-        page.choose_by_script(ratings_plan(page.radio_groups(), seed=0))
-        shown = order(rankings(driver)[0])
         press(driver, "Submit answers")
         assert "your answers are submitted" in status_message(driver)
-        # The page comes back in the order submitted, positions in their selects.
+        # The topic page comes back in the order submitted, positions in their selects.
+        page.topic(1)
         assert order(rankings(driver)[0]) == shown
 
     def test_without_javascript_the_selects_are_the_control(
@@ -109,11 +124,14 @@ class TestReorderControl:
         # Two statements at position 1: refused, named, and kept.
         for select in selects[:2]:
             select.send_keys("Position 1")
+        press(driver, "Save draft")
+        driver.get(driver.current_url.split("/round")[0] + "/round/summary")
         press(driver, "Submit answers")
         assert (
             "position 1 is given to statements 1, 2"
             in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
         )
+        page.topic(1)
         assert [
             s.get_property("value")
             for s in rankings(driver)[0].find_elements(By.TAG_NAME, "select")
