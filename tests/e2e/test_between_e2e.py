@@ -42,11 +42,17 @@ ACCEPTED = {
     "text-en": "Airlines train cargo staff to recognise trafficked wildlife products.",
     "text-fr": "Les compagnies aériennes forment le personnel de fret au trafic d'espèces.",
     "text-es": "Las aerolíneas forman al personal de carga sobre el tráfico de especies.",
+    "text-ar": "تدرب شركات الطيران موظفي الشحن على الاتجار بالأحياء البرية.",
+    "text-zh": "航空公司培训货运人员识别野生动植物非法贩运。",
+    "text-ru": "Авиакомпании обучают грузовой персонал распознавать контрабанду дикой природы.",
 }
 REWORDED = {
     "text-en": "Every member state names a 24/7 contact point for electronic evidence.",
     "text-fr": "Chaque État Membre désigne un point de contact 24 h/24 pour la preuve numérique.",
     "text-es": "Cada Estado Miembro designa un punto de contacto 24/7 para la prueba digital.",
+    "text-ar": "تعيّن كل دولة عضو جهة اتصال على مدار الساعة للأدلة الإلكترونية.",
+    "text-zh": "每个会员国为电子证据指定一个全天候联络点。",
+    "text-ru": "Каждое государство назначает круглосуточный контакт по цифровым доказательствам.",
 }
 
 
@@ -144,8 +150,8 @@ def test_proposals_curation_and_a_reword_end_to_end(deployment, mailbox, tmp_pat
         ids = {
             text: int(pid)
             for pid, text in re.findall(
-                r'data-proposal="(\d+)" data-state="pending">\s*<h2 class="h3"><span lang="\w+">'
-                r"([^<]+)</span>",
+                r'data-proposal="(\d+)" data-state="pending">\s*<h2 class="h3">'
+                r'<span lang="[\w-]+"(?: dir="\w+")?>([^<]+)</span>',
                 listing,
             )
         }

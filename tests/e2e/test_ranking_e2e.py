@@ -26,6 +26,7 @@ from tests.e2e.test_study_e2e import (
     csrf_of,
     open_link,
     parse_html,
+    questionnaire,
     sign_in,
 )
 
@@ -152,7 +153,8 @@ def answer(deployment, links: list[str], rankings: list[Positions]) -> list[str]
     pages = []
     for link, ranking in zip(links, rankings, strict=True):
         with httpx.Client(base_url=deployment.base_url, timeout=TIMEOUT) as browser:
-            html = open_link(browser, link).text
+            open_link(browser, link)
+            html = questionnaire(browser)  # the topic pages joined
             pages.append(html)
             response = browser.post("/round", data=form(html, ranking), follow_redirects=False)
             assert response.status_code == 303, response.text
@@ -201,6 +203,7 @@ def test_a_ranking_question_over_two_rounds(deployment, mailbox, tmp_path):  # t
         "--password",
         FACILITATOR_PASSWORD,
     )
+    deployment.cli("team", "add", STUDY, FACILITATOR_EMAIL, "--role", "owner")
     api_key = deployment.cli("apikey", "create", "e2e").strip().splitlines()[-1]
     deployment.serve()
     first, second = orders(11, pull=0.2), orders(12, pull=0.8)
@@ -212,14 +215,15 @@ def test_a_ranking_question_over_two_rounds(deployment, mailbox, tmp_path):  # t
 
         # A ranking with position 1 twice and 2 missing: refused, named, the answers kept.
         with httpx.Client(base_url=deployment.base_url, timeout=TIMEOUT) as browser:
-            html = open_link(browser, links[0]).text
+            open_link(browser, links[0])
+            html = questionnaire(browser)
             wrong = {"cyber": [1, 1, 3, 4, 5], "wildlife": [1, 2, 3]}
             response = browser.post("/round", data=form(html, wrong), follow_redirects=False)
             assert response.status_code == 422
             assert (
                 "position 1 is given to statements 1, 2; position 2 is not given" in response.text
             )
-            kept = browser.get("/round").text
+            kept = questionnaire(browser)
             assert kept.count('<option value="1" selected>') == 3  # two in cyber, one in wildlife
 
         answer(deployment, links, first)

@@ -134,6 +134,7 @@ def test_a_real_time_study_end_to_end(deployment: Any, mailbox: Any) -> None:
         "facilitator", "create", FACILITATOR_EMAIL, "--name", "E2E", "--password",
         FACILITATOR_PASSWORD,
     )  # fmt: skip
+    deployment.cli("team", "add", STUDY, FACILITATOR_EMAIL, "--role", "owner")
     api_key = deployment.cli("apikey", "create", "e2e").strip().splitlines()[-1]
     deployment.serve()
     rng = np.random.default_rng(11)
