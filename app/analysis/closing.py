@@ -26,7 +26,7 @@ from app.models import (
     Submission,
     Survey,
 )
-from app.rounds import snapshot
+from app.rounds import summaries
 from app.rounds.progress import held_back
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def sensitivity(
     survey: Survey, criterion: Criterion, data: RoundRatings, keys: list[str]
 ) -> dict[str, Any]:
     """The verdict per statement under the criterion's rule, each preset and alternative."""
-    summary = snapshot.summarize(
+    summary = summaries.summarize(
         survey, criterion, data.ratings[criterion.id], data.cannot_judge[criterion.id]
     )
     result = engine.consensus_sensitivity(
@@ -134,14 +134,11 @@ def opinion_groups(survey: Survey, data: RoundRatings, keys: list[str]) -> dict[
     profiles = engine.describe_opinion_groups(
         matrix,
         found.labels,
-        engine.Scale(criterion.scale_low, criterion.scale_high),
+        summaries.scale(criterion),
         rule or "agreement-75",
         min_size=k,
-        quantile_method=survey.method.get("quantile_method", "weibull"),
-        agree=(criterion.agree_low, criterion.agree_high),
-        disagree=(criterion.disagree_low, criterion.disagree_high),
         cannot_judge=data.cannot_judge_mask[criterion.id],
-        cannot_judge_counts=bool(survey.method.get("cannot_judge_counts", False)),
+        **summaries.options(survey, criterion),
     )
     described = {int(g): bool(d) for g, d in zip(profiles.groups, profiles.described, strict=True)}
     groups = []

@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.rankings import metrics
 from app.rounds import repository
+from app.rounds.summaries import summarize
 
 STABILITY_ALPHA = 0.05
 
@@ -69,22 +70,6 @@ def load_ratings(session: Session, survey: Survey, round_: Round) -> RoundRating
             for k, c in enumerate(survey.answer_criteria)
             if c.kind == CriterionKind.RANK
         },
-    )
-
-
-def summarize(survey: Survey, criterion: Criterion, matrix: np.ndarray, cj: np.ndarray) -> Any:
-    """The engine summary of one criterion with the study's method settings."""
-    if matrix.shape[0] == 0:
-        # Nobody submitted: one all-missing row gives n = 0 and NaN figures per statement.
-        matrix = np.full((1, matrix.shape[1]), np.nan)
-    return engine.summarize(
-        matrix,
-        engine.Scale(criterion.scale_low, criterion.scale_high),
-        quantile_method=survey.method.get("quantile_method", "weibull"),
-        agree=(criterion.agree_low, criterion.agree_high),
-        disagree=(criterion.disagree_low, criterion.disagree_high),
-        cannot_judge=cj,
-        cannot_judge_counts=bool(survey.method.get("cannot_judge_counts", False)),
     )
 
 
