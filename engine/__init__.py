@@ -16,6 +16,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from engine.agreement import bimodality_coefficient, leik, tastle_wierman, van_der_eijk
+    from engine.appropriateness import RandUcla, rand_ucla
     from engine.change import (
         PairedChange,
         RoundStability,
@@ -33,27 +35,14 @@ if TYPE_CHECKING:
         mann_whitney,
     )
     from engine.consensus import ConsensusRule, evaluate
-    from engine.descriptive import (
-        MedianCI,
-        Quartiles,
-        RandUcla,
-        Summary,
-        bimodality_coefficient,
-        counts,
-        leik,
-        median_ci,
-        quartiles,
-        rand_ucla,
-        summarize,
-        summarize_counts,
-        tastle_wierman,
-        van_der_eijk,
-    )
+    from engine.descriptive import Summary, summarize, summarize_counts
     from engine.dissent import GroupDivergence, OpinionGroups, group_divergence, opinion_groups
+    from engine.frequencies import counts
     from engine.groups import CommonGroups, GroupBreakdown, by_group, common_groups, shown_cells
     from engine.live import LiveTally
     from engine.methods import QUANTILE_METHODS
     from engine.opinions import OpinionProfiles, describe_opinion_groups
+    from engine.quantiles import MedianCI, Quartiles, median_ci, quartiles
     from engine.ranking import (
         RankChange,
         RankSummary,
@@ -89,13 +78,13 @@ _WHERE: dict[str, str] = {
     "KrippendorffAlpha": "engine.reliability",
     "LiveTally": "engine.live",
     "MannWhitney": "engine.comparison",
-    "MedianCI": "engine.descriptive",
+    "MedianCI": "engine.quantiles",
     "OpinionGroups": "engine.dissent",
     "OpinionProfiles": "engine.opinions",
     "PairedChange": "engine.change",
     "QUANTILE_METHODS": "engine.methods",
-    "Quartiles": "engine.descriptive",
-    "RandUcla": "engine.descriptive",
+    "Quartiles": "engine.quantiles",
+    "RandUcla": "engine.appropriateness",
     "RankChange": "engine.ranking",
     "RankSummary": "engine.ranking",
     "RoundStability": "engine.change",
@@ -104,12 +93,12 @@ _WHERE: dict[str, str] = {
     "Stopping": "engine.change",
     "Summary": "engine.descriptive",
     "attrition": "engine.comparison",
-    "bimodality_coefficient": "engine.descriptive",
+    "bimodality_coefficient": "engine.agreement",
     "by_group": "engine.groups",
     "common_groups": "engine.groups",
     "complete_rankings": "engine.ranking",
     "consensus_sensitivity": "engine.sensitivity",
-    "counts": "engine.descriptive",
+    "counts": "engine.frequencies",
     "describe_opinion_groups": "engine.opinions",
     "evaluate": "engine.consensus",
     "feedback_effect": "engine.comparison",
@@ -117,13 +106,13 @@ _WHERE: dict[str, str] = {
     "group_divergence": "engine.dissent",
     "kendalls_w": "engine.reliability",
     "krippendorff_alpha": "engine.reliability",
-    "leik": "engine.descriptive",
+    "leik": "engine.agreement",
     "mann_whitney": "engine.comparison",
-    "median_ci": "engine.descriptive",
+    "median_ci": "engine.quantiles",
     "opinion_groups": "engine.dissent",
     "paired_change": "engine.change",
-    "quartiles": "engine.descriptive",
-    "rand_ucla": "engine.descriptive",
+    "quartiles": "engine.quantiles",
+    "rand_ucla": "engine.appropriateness",
     "rank_change": "engine.ranking",
     "rank_summary": "engine.ranking",
     "round_stability": "engine.change",
@@ -131,8 +120,8 @@ _WHERE: dict[str, str] = {
     "stopping": "engine.change",
     "summarize": "engine.descriptive",
     "summarize_counts": "engine.descriptive",
-    "tastle_wierman": "engine.descriptive",
-    "van_der_eijk": "engine.descriptive",
+    "tastle_wierman": "engine.agreement",
+    "van_der_eijk": "engine.agreement",
 }
 
 

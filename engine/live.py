@@ -16,16 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from engine._validate import as_matrix
-from engine.descriptive import (
-    Summary,
-    _band,
-    _cannot_judge,
-    _check_method,
-    _check_scale,
-    _summarize_table,
-    _tally,
-)
+from engine.descriptive import Summary, _band, _cannot_judge, _summarize_table
+from engine.frequencies import _check_scale, _tally
 from engine.methods import QuantileMethod
+from engine.quantiles import _check_method
 from engine.scale import Scale
 
 __all__ = ["LiveTally"]
