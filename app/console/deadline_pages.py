@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Form, Request
+from fastapi.responses import Response
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
-from app.console.pages import Csrf, Study, StudyRound, done, study_page
+from app.console.pages import Csrf, Study, StudyRound, console_router, done, study_page
 from app.errors import DomainError, Invalid
 from app.rounds import deadlines
 from app.schedule.plan import as_utc
 from app.web.sessions import SessionDep
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 
 @router.post("/studies/{key}/rounds/{number}/deadline", name="console_extend")

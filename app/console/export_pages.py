@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from fastapi.responses import Response
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
-from app.console.pages import Study, StudyRound
+from app.console.pages import Study, StudyRound, console_router
 from app.exports import service as exports
 from app.web.sessions import SessionDep
 
-router = APIRouter(prefix="/console", include_in_schema=False, route_class=auth.ConsoleRoute)
+router = console_router()
 
 
 def _attachment(key: str, number: int, name: str) -> dict[str, str]:

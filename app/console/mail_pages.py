@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Request
+from fastapi.responses import Response
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
-from app.console.pages import Csrf, Study, StudyRound, done, render
+from app.console.pages import Csrf, Study, StudyRound, console_router, done, render
 from app.errors import DomainError
 from app.mail import status
 from app.rounds import invitations, repository
 from app.web.sessions import SessionDep
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 
 def mail_page(
@@ -33,9 +27,9 @@ def mail_page(
     return render(
         request,
         "mail.html",
-        {"survey": survey, "rounds": [(r, mail[r.id]) for r in all_rounds], "error": error},
+        {"survey": survey, "rounds": [(r, mail[r.id]) for r in all_rounds]},
         facilitator=facilitator,
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 

@@ -31,12 +31,19 @@ from app.web.sessions import SessionDep, TransactionsDep, own_transactions
 from app.web.templating import templates
 from app.web.urls import path_for
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+
+def console_router() -> APIRouter:
+    """A router for console pages: each route signed-in and role-checked
+    (:class:`~app.console.auth.ConsoleRoute`), HTML by default, none in the API schema."""
+    return APIRouter(
+        prefix="/console",
+        include_in_schema=False,
+        default_response_class=HTMLResponse,
+        route_class=auth.ConsoleRoute,
+    )
+
+
+router = console_router()
 
 Csrf = Annotated[None, CsrfProtected]
 LOGIN_FAILED = N_("The email or password is wrong.")
@@ -78,11 +85,18 @@ def render(
     context: dict[str, Any],
     *,
     facilitator: Facilitator | None = None,
-    status_code: int = status.HTTP_200_OK,
+    error: DomainError | None = None,
+    status_code: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A console page with the CSRF token, the signed-in facilitator and any flash message,
-    in the language the facilitator's browser asks for."""
+    in the language the facilitator's browser asks for.
+
+    ``error`` is the reason a failed action gives, shown above the page; the page then
+    answers with its status unless ``status_code`` says otherwise.
+    """
+    if status_code is None:
+        status_code = error.status if error else status.HTTP_200_OK
     language = i18n.request_language(None, request.headers.get("accept-language"))
     with i18n.use_language(language):
         return templates.TemplateResponse(
@@ -93,6 +107,7 @@ def render(
                 "csrf_token": csrf_token(request),
                 "facilitator": facilitator,
                 "flash": request.session.pop(FLASH_KEY, None),
+                "error": error,
                 **context,
             },
             status_code=status_code,
@@ -126,9 +141,9 @@ def study_page(
     return render(
         request,
         "study.html",
-        {"view": service.study_view(session, survey), "error": error},
+        {"view": service.study_view(session, survey)},
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 
@@ -143,9 +158,9 @@ def panel_view(
     return render(
         request,
         "panel.html",
-        {"survey": survey, "entries": roster.entries(session, survey), "error": error},
+        {"survey": survey, "entries": roster.entries(session, survey)},
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 
@@ -231,9 +246,7 @@ def import_study(
             )
             team.add(session, survey, facilitator, Role.OWNER, actor=facilitator.email)
     except DomainError as exc:
-        return render(
-            request, "import.html", {"error": exc}, facilitator=facilitator, status_code=exc.status
-        )
+        return render(request, "import.html", {}, facilitator=facilitator, error=exc)
     return done(request, f"Study {survey.key} imported.", "console_study", key=survey.key)
 
 

@@ -8,25 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Depends, Form, Path, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
-from app.console.pages import Csrf, Study, done, panel_view, render
+from app.console.pages import Csrf, Study, console_router, done, panel_view, render
 from app.errors import Conflict, DomainError
 from app.models import Facilitator, Panelist, Survey
 from app.panel import service as panel
 from app.rounds import invitations, repository
 from app.web.sessions import SessionDep
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 # Panelist ids are database integers; anything larger cannot exist.
 MAX_ID = 2**31 - 1
@@ -66,10 +60,9 @@ def edit_page(
                 "language": panelist.language,
             },
             "open_round": repository.open_round(session, survey),
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 

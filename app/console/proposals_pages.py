@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Path, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field, one_id, translations
-from app.console.pages import Csrf, Study, done, render
+from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
 from app.models import Facilitator, Proposal, ProposalState, Round, Survey
 from app.proposals import service as proposals
@@ -20,12 +19,7 @@ from app.rounds import repository
 from app.statements import service as statements
 from app.web.sessions import SessionDep
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 ProposalId = Annotated[int, Path(ge=1, le=2**53, description="A proposal's id.")]
 
@@ -78,10 +72,9 @@ def curation_page(
                 if proposal.statement_id
                 else None
             ),
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 

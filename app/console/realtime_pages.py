@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Form, Request
+from fastapi.responses import Response
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
-from app.console.pages import Csrf, Study, done, render
+from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
 from app.realtime import checkpoints, guard
 from app.realtime import service as realtime
 from app.rounds import repository
 from app.web.sessions import SessionDep, TransactionsDep, own_transactions
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 
 def _page(
@@ -41,10 +35,9 @@ def _page(
             "live": live,
             "guard": guard.rows(session, survey, live) if live else [],
             "checkpoints": checkpoints.checkpoints_of(session, live) if live else [],
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 

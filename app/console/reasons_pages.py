@@ -5,26 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Path, Query, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field
-from app.console.pages import Csrf, Study, StudyRound, done, render
+from app.console.pages import Csrf, Study, StudyRound, console_router, done, render
 from app.errors import DomainError
 from app.models import Facilitator, Round, Statement, Survey
 from app.reasons import reading, service, strength
 from app.statements import service as statements
 from app.web.sessions import SessionDep
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 StatementId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A statement's id.")]
 ReasonId = Annotated[int, Path(ge=1, le=2**53, description="A reason's id.")]
@@ -61,10 +55,9 @@ def reasons_page(
             "round": round_,
             "view": view,
             "causes": service.CAUSE_LABELS,
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 

@@ -5,27 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Query, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.analysis import plan as analysis_plan
-from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field
-from app.console.pages import Csrf, Study, done, render
+from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
 from app.models import Facilitator, Survey
 from app.reports import page
 from app.web.sessions import SessionDep
 from app.web.templating import templates
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 CriterionKey = Annotated[
     str | None, Query(max_length=80, description="A criterion's key for the map.")
@@ -72,10 +66,9 @@ def plan_page(
             "survey": survey,
             "plan": analysis_plan.get(session, survey),
             "settable": analysis_plan.settable(survey),
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 

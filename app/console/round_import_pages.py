@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi import File, Request, UploadFile
+from fastapi.responses import Response
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
-from app.console.pages import Csrf, Study, done, study_page
+from app.console.pages import Csrf, Study, console_router, done, study_page
 from app.console.service import display_filename
 from app.errors import DomainError
 from app.round_import import parse
 from app.round_import import service as round_import
 from app.web.sessions import SessionDep
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 
 @router.post("/studies/{key}/rounds/import", name="console_import_round")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Path, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.console import auth
 from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field, ids, one_id, translations
-from app.console.pages import Csrf, Study, done, render
+from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
 from app.models import Facilitator, Statement, StatementState, Survey
 from app.rounds import repository
@@ -20,12 +19,7 @@ from app.statements import lineage
 from app.statements import service as statements
 from app.web.sessions import SessionDep
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 StatementId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A statement's id.")]
 SPLIT_PARTS = 3
@@ -50,10 +44,9 @@ def list_page(
                 for m in statements.missing_translations(session, survey)
             },
             "open_round": repository.open_round(session, survey),
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 
@@ -81,10 +74,9 @@ def statement_page(
             "split_parts": SPLIT_PARTS,
             "missing": [lang for lang in survey.languages if not statement.text.get(lang)],
             "active": statement.state == StatementState.ACTIVE,
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 

@@ -9,23 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Form, Request, status
+from fastapi.responses import RedirectResponse, Response
 
 from app.console import auth
 from app.console.auth import CurrentFacilitator, Public
-from app.console.pages import Csrf, done, render
+from app.console.pages import Csrf, console_router, done, render
 from app.errors import DomainError, Invalid
 from app.team import passwords
 from app.web.sessions import SessionDep
 from app.web.urls import path_for
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 TOKEN_KEY = "password_token"
 MAX_TOKEN_LENGTH = 100
@@ -39,7 +34,7 @@ SENT = (
 def _not_valid(request: Request) -> Response:
     request.session.pop(TOKEN_KEY, None)
     error = passwords.LinkNotValid()
-    return render(request, "link_invalid.html", {"error": error}, status_code=error.status)
+    return render(request, "link_invalid.html", {}, error=error)
 
 
 @router.get("/password", name="console_password_form", dependencies=[Public])
@@ -81,8 +76,8 @@ def password_set(
         return render(
             request,
             "password_set.html",
-            {"purpose": row.purpose.value, "error": exc},
-            status_code=exc.status,
+            {"purpose": row.purpose.value},
+            error=exc,
         )
     request.session.pop(TOKEN_KEY, None)
     return done(request, "Your password is set. Sign in with it.", "console_login_form")
@@ -127,9 +122,9 @@ def change(
         return render(
             request,
             "password_change.html",
-            {"error": exc},
+            {},
             facilitator=facilitator,
-            status_code=exc.status,
+            error=exc,
         )
     # This session carries the old version: bring it along, so only the others end.
     request.session[auth.VERSION_KEY] = facilitator.session_version

@@ -8,26 +8,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Depends, Form, Path, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.api import keys
-from app.console import auth
 from app.console.auth import CurrentFacilitator, OwnerOnly
-from app.console.pages import Csrf, Study, done, render
+from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
 from app.models import Facilitator, Role, Survey
 from app.team import service as team
 from app.team import trail
 from app.web.sessions import SessionDep
 
-router = APIRouter(
-    prefix="/console",
-    include_in_schema=False,
-    default_response_class=HTMLResponse,
-    route_class=auth.ConsoleRoute,
-)
+router = console_router()
 
 MAX_ID = 2**31 - 1
 MAX_FIELD = 400
@@ -61,10 +55,9 @@ def team_page(
             "roles": list(Role),
             "role": request.state.role,
             "values": values or {"email": "", "name": "", "role": Role.FACILITATOR.value},
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
     )
 
 
@@ -184,10 +177,9 @@ def keys_page(
             "keys": keys.list_keys(session, survey),
             "created": created,
             "values": values or {"name": "", "expires": ""},
-            "error": error,
         },
         facilitator=facilitator,
-        status_code=error.status if error else status.HTTP_200_OK,
+        error=error,
         # The page that shows a new key must not be kept anywhere.
         headers={"Cache-Control": "no-store"},
     )
