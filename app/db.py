@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -9,10 +10,10 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import JSON, ColumnDefault, Connection, Engine, Table, create_engine, event, insert
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.config import get_settings
 
@@ -239,3 +240,53 @@ class Transactions:
 
     def read(self) -> AbstractContextManager[Session]:
         return read_session(self.engine)
+
+
+def insert_many(session: Session, model: type[DeclarativeBase], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) into ``model``'s table in the session's
+    transaction.
+
+    For a launch's 10,000 links and invitations. On PostgreSQL by ``COPY``: psycopg's
+    executemany sends the rows one statement each down a pipeline, 0.9 s for 10,000
+    outbox rows against 0.1 s by COPY. Elsewhere one Core executemany, which skips the
+    ORM's bulk-insert bookkeeping. Rows keep their order either way, so serial ids follow
+    it (reminder links are minted in panel order; see ``app.rounds.links``).
+    """
+    if not rows:
+        return
+    table = model.__table__
+    assert isinstance(table, Table)
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults = {
+        column.key: column.default
+        for column in table.columns
+        if column.key not in rows[0]
+        and isinstance(column.default, ColumnDefault)
+        and not column.primary_key
+    }
+    columns = [table.c[key] for key in [*given, *defaults]]
+    # Each column's own conversion (enum to its value, JSON to text), as an INSERT would.
+    # (psycopg's dialect leaves JSON to the driver, which COPY cannot be told about.)
+    processors = [
+        json.dumps if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
+        for column in columns
+    ]
+    fixed = [d.arg(None) if d.is_callable else d.arg for d in defaults.values()]
+    names = ", ".join(connection.dialect.identifier_preparer.quote(c.name) for c in columns)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(
+            f"COPY {table.name} ({names}) FROM STDIN"  # names from the model, not input
+        ) as copy,
+    ):
+        for row in rows:
+            values = [*(row[key] for key in given), *fixed]
+            pairs = zip(values, processors, strict=True)
+            copy.write_row([v if p is None or v is None else p(v) for v, p in pairs])

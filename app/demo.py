@@ -245,7 +245,7 @@ def run(port: int = 8000, *, worker_beside: bool = False) -> DemoAccess:
     """
     from alembic import command
 
-    from app.cli import alembic_config
+    from app.paths import alembic_config
 
     command.upgrade(alembic_config(), "head")
     with unit_of_work() as session:
@@ -277,7 +277,7 @@ def run(port: int = 8000, *, worker_beside: bool = False) -> DemoAccess:
 def _open_round_zero(session: Session) -> None:
     from pathlib import Path
 
-    from app.cli import ROOT
+    from app.paths import ROOT
 
     survey = studies.import_file(session, Path(ROOT) / STUDY_FILE, actor="demo")
     import_rows(session, survey, _panel_rows(survey), actor="demo")
@@ -287,7 +287,7 @@ def _open_round_zero(session: Session) -> None:
 def _open_live_study(session: Session) -> None:
     from pathlib import Path
 
-    from app.cli import ROOT
+    from app.paths import ROOT
 
     survey = studies.import_file(session, Path(ROOT) / LIVE_STUDY_FILE, actor="demo")
     import_rows(session, survey, _panel_rows(survey), actor="demo")
@@ -355,7 +355,7 @@ def _pilot(session: Session, rng: np.random.Generator) -> None:
     from pathlib import Path
 
     from app.analysis import plan
-    from app.cli import ROOT
+    from app.paths import ROOT
 
     text = (Path(ROOT) / STUDY_FILE).read_text(encoding="utf-8")
     parsed = studies.parse(text, STUDY_FILE)

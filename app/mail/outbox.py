@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import CursorResult, insert, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from app.db import insert_many
 from app.models import Outbox, OutboxState
 from app.models.base import utcnow
 from app.security import seal, sealer
@@ -73,8 +74,7 @@ def enqueue_all(session: Session, rows: Iterable[dict[str, Any]]) -> int:
         }
         for row in rows
     ]
-    if values:
-        session.execute(insert(Outbox), values)
+    insert_many(session, Outbox, values)
     return len(values)
 
 

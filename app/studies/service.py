@@ -11,8 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
 from app.models import Criterion, CriterionKind, Statement, Survey, SurveyMode, Topic
+from app.studies.repository import get_by_key as get_by_key
+from app.studies.repository import get_by_key_or_raise as get_by_key_or_raise
+from app.studies.repository import list_all as list_all
 from app.studies.schemas import CriterionIn, SurveyIn, as_plain
 
 # Far beyond any real study (the demo study: 24 kB, 6 levels deep, 555 values).
@@ -218,18 +221,3 @@ def _rule(text: str | None) -> dict[str, Any] | None:
     from engine import ConsensusRule
 
     return ConsensusRule.coerce(text).to_dict()
-
-
-def get_by_key(session: Session, key: str) -> Survey | None:
-    return session.scalar(select(Survey).where(Survey.key == key))
-
-
-def get_by_key_or_raise(session: Session, key: str) -> Survey:
-    survey = get_by_key(session, key)
-    if survey is None:
-        raise NotFound(f"no study with key {key!r}")
-    return survey
-
-
-def list_all(session: Session) -> list[Survey]:
-    return list(session.scalars(select(Survey).order_by(Survey.created_at, Survey.id)))
