@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from app.analysis import study
+from app.analysis import schemas, study
 from app.api import service as api_service
 from app.api.keys import AnalystKey
 from app.api.router import NOT_FOUND, OPEN_ROUND, RoundNumber, StudyDep, _problem
@@ -22,13 +22,23 @@ router = APIRouter(
 )
 
 
-@router.get("/studies/{key}/trajectory", status_code=status.HTTP_200_OK, responses=NOT_FOUND)
+@router.get(
+    "/studies/{key}/trajectory",
+    status_code=status.HTTP_200_OK,
+    response_model=list[schemas.Trajectory],
+    responses=NOT_FOUND,
+)
 def trajectory(session: SessionDep, survey: StudyDep) -> list[dict[str, Any]]:
     """Per statement and criterion, the median, quartiles and agreement of each closed round."""
     return study.trajectory(survey, study.closed_rounds(session, survey))
 
 
-@router.get("/studies/{key}/sensitivity", status_code=status.HTTP_200_OK, responses=NOT_FOUND)
+@router.get(
+    "/studies/{key}/sensitivity",
+    status_code=status.HTTP_200_OK,
+    response_model=list[schemas.RoundSensitivity],
+    responses=NOT_FOUND,
+)
 def sensitivity(session: SessionDep, survey: StudyDep) -> list[dict[str, Any]]:
     """Per closed round and criterion, the verdict of every consensus rule, and the flips."""
     return study.sensitivity(study.closed_rounds(session, survey))
@@ -37,6 +47,9 @@ def sensitivity(session: SessionDep, survey: StudyDep) -> list[dict[str, Any]]:
 @router.get(
     "/studies/{key}/rounds/{number}/opinion-groups",
     status_code=status.HTTP_200_OK,
+    response_model=schemas.OpinionGroups,
+    # a round with too few respondents stores no map: its fields stay absent, not null
+    response_model_exclude_unset=True,
     responses={**NOT_FOUND, **OPEN_ROUND},
 )
 def opinion_groups(session: SessionDep, survey: StudyDep, number: RoundNumber) -> dict[str, Any]:
@@ -51,7 +64,12 @@ def opinion_groups(session: SessionDep, survey: StudyDep, number: RoundNumber) -
     return found
 
 
-@router.get("/studies/{key}/attrition", status_code=status.HTTP_200_OK, responses=NOT_FOUND)
+@router.get(
+    "/studies/{key}/attrition",
+    status_code=status.HTTP_200_OK,
+    response_model=list[schemas.RoundAttrition],
+    responses=NOT_FOUND,
+)
 def attrition(session: SessionDep, survey: StudyDep) -> list[dict[str, Any]]:
     """Per closed round: invited, started, submitted, dropped; dropouts against stayers."""
     return study.attrition(study.closed_rounds(session, survey))

@@ -454,6 +454,7 @@ def round_page(
     """An open round's progress, or a closed round's report."""
     closed = round_.state == RoundState.CLOSED
     snapshot = repository.snapshot_of(session, round_) if closed else None
+    built = report.build(session, survey, round_, snapshot) if snapshot else None
     return render(
         request,
         "round.html",
@@ -461,7 +462,8 @@ def round_page(
             "survey": survey,
             "status": rounds.status(session, round_),
             "groups": progress.by_group(session, survey, round_),
-            "report": report.build(session, survey, round_, snapshot) if snapshot else None,
+            "report": built,
+            "charts": report.charts(survey, built) if built else None,
             "reasons": report.reasons(session, survey, round_) if snapshot else None,
             "export_tables": exports.names(),
         },

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.models import Proposal, Round, RoundSnapshot, Survey, SurveyState
 from app.reasons import summaries
 from app.reasons.service import round_reasons
+from app.reports import figures
 from app.rounds import repository
 from app.statements.service import every_version
 
@@ -58,6 +59,10 @@ class StatementReport:
     text: str
     outcome: str
     criteria: list[CriterionFigures]
+
+    @property
+    def criteria_keys(self) -> set[str]:
+        return {c.key for c in self.criteria}
 
 
 @dataclass(frozen=True)
@@ -225,6 +230,43 @@ def _criterion(
             for g in group_keys
         ],
     )
+
+
+@dataclass(frozen=True)
+class RoundCharts:
+    figures: figures.Figures
+    criteria: list[CriterionMethod]  # the rated criteria, in the order of the heatmaps
+
+
+def charts(survey: Survey, report: Report) -> RoundCharts:
+    """The round's charts, drawn by the final report's chart code: per statement and
+    criterion the distribution, the map of the first two criteria and one heatmap of the
+    stakeholder groups per criterion (suppressed cells as the tables suppress them)."""
+    rated = [
+        c
+        for c in report.criteria
+        if any(c.key in s.criteria_keys for t in report.topics for s in t.statements)
+    ]
+    data: dict[str, Any] = {
+        "study": {"min_group_size": report.min_group_size},
+        "criteria": [{"key": c.key, "label": c.label, "scale": list(c.scale)} for c in rated],
+        "statements": [
+            {
+                "key": s.key,
+                "label": s.label,
+                "outcome": s.outcome,
+                "final_round": report.round.number,
+                "final": {c.key: c.figures for c in s.criteria},
+                "groups": {c.key: {g.key: g.figures for g in c.groups} for c in s.criteria},
+                "trajectory": {},
+            }
+            for t in report.topics
+            for s in t.statements
+        ],
+        "opinion_groups": [],
+    }
+    groups = [(g["key"], survey.group_label(g["key"])) for g in survey.stakeholder_groups]
+    return RoundCharts(figures.build(data, groups, None), rated)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.api.keys import AnalystKey
 from app.api.router import NOT_FOUND, StudyDep, _problem
-from app.reports import page, service
+from app.reports import page, schemas, service
 from app.web.sessions import SessionDep
 
 OPEN_STUDY: dict[int | str, dict[str, Any]] = {
@@ -25,7 +25,13 @@ router = APIRouter(
 
 
 @router.get(
-    "/studies/{key}/report", status_code=status.HTTP_200_OK, responses={**NOT_FOUND, **OPEN_STUDY}
+    "/studies/{key}/report",
+    status_code=status.HTTP_200_OK,
+    response_model=schemas.Report,
+    # opinion groups of a round too small to map, and panel cells of a round with no flow
+    # stored, have their fields absent rather than null
+    response_model_exclude_unset=True,
+    responses={**NOT_FOUND, **OPEN_STUDY},
 )
 def report(session: SessionDep, survey: StudyDep) -> dict[str, Any]:
     """The final report's data: panel, rounds, plan, verdicts, dissent, analyses, checklist."""
@@ -37,7 +43,10 @@ def report(session: SessionDep, survey: StudyDep) -> dict[str, Any]:
     status_code=status.HTTP_200_OK,
     response_class=Response,
     responses={
-        status.HTTP_200_OK: {"content": {"application/pdf": {}}, "description": "A4 PDF."},
+        status.HTTP_200_OK: {
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The report printed to A4 PDF, with its charts and text tables.",
+        },
         status.HTTP_503_SERVICE_UNAVAILABLE: _problem("Chromium, which prints it, is missing."),
         **NOT_FOUND,
         **OPEN_STUDY,

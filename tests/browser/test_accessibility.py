@@ -39,6 +39,7 @@ from tests.browser.pages import (
     status_message,
     sticking_out,
 )
+from tests.browser.test_rounds import answer_round_1
 
 pytestmark = pytest.mark.browser
 
@@ -185,6 +186,31 @@ class TestAxeOnTheConsole:
             assert found, pattern
             driver.get(base + found[1] if found[1].startswith("/") else found[1])
             check(driver, axe_source, seen)
+        assert_clean(seen)
+
+
+class TestAxeOnTheRoundReport:
+    def test_a_closed_round_with_its_charts(
+        self, browser: Callable[..., WebDriver], fresh_round: OpenRound, axe_source: str
+    ) -> None:
+        driver = browser()
+        answer_round_1(driver, fresh_round)
+        base = fresh_round.deployment.base_url
+        driver.get(f"{base}/console/login")
+        driver.find_element(By.ID, "email").send_keys(FACILITATOR_EMAIL)
+        driver.find_element(By.ID, "password").send_keys(FACILITATOR_PASSWORD)
+        press(driver, "Sign in")
+        driver.get(f"{base}/console/studies/{fresh_round.key}/rounds/1/close")
+        press(driver, "Close round 1")
+        assert heading(driver) == "Round 1 report"
+        charts = driver.find_element(By.ID, "round-charts")
+        assert charts.find_elements(By.CSS_SELECTOR, "figure svg.chart")
+        # the tables of the charts are checked open, as a screen-reader user reads them
+        driver.execute_script(
+            "document.querySelectorAll('#round-charts details').forEach(d => d.open = true)"
+        )
+        seen: list[tuple[str, list[dict]]] = []
+        check(driver, axe_source, seen)
         assert_clean(seen)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import engine
 from app.api import schemas
 
@@ -61,6 +63,35 @@ class TestDescriptions:
 
         assert undescribed == []
         assert len(spec["components"]["schemas"]) > 20
+
+    @pytest.mark.parametrize(
+        ("path", "model"),
+        [
+            ("/trajectory", "Trajectory"),
+            ("/sensitivity", "RoundSensitivity"),
+            ("/rounds/{number}/opinion-groups", "OpinionGroups"),
+            ("/attrition", "RoundAttrition"),
+            ("/report", "Report"),
+        ],
+    )
+    def test_the_analysis_routes_answer_with_described_models(self, client, path, model):
+        spec = client.get("/openapi.json").json()
+        schemas_ = spec["components"]["schemas"]
+
+        route = spec["paths"][f"/api/v1/studies/{{key}}{path}"]["get"]
+        answer = route["responses"]["200"]["content"]["application/json"]["schema"]
+        assert model in str(answer)
+        assert _undescribed(model, schemas_[model]) == []
+        # the nested models are in the walk of every schema above
+        assert len(schemas_[model]["properties"]) >= 3
+
+    def test_the_pdf_route_documents_a_binary_answer(self, client):
+        spec = client.get("/openapi.json").json()
+
+        route = spec["paths"]["/api/v1/studies/{key}/report.pdf"]["get"]
+        pdf = route["responses"]["200"]["content"]["application/pdf"]
+        assert pdf["schema"] == {"type": "string", "format": "binary"}
+        assert {"404", "409", "503"} <= set(route["responses"])
 
     def test_agree_is_an_inclusive_range(self, client):
         spec = client.get("/openapi.json").json()

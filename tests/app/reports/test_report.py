@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 
 import pytest
 from pypdf import PdfReader
 
-from app.analysis import plan
+from app.analysis import plan, study
 from app.errors import Invalid
-from app.reports import charts
+from app.reports import charts, service
 
 STUDY = "crime-prevention-2027"
 
@@ -45,6 +46,25 @@ class TestReportData:
         assert body["attrition"][1]["tests"]["dropped"] == 7
         assert {a["section"] for a in body["accord"]} >= {"methods", "results", "discussion"}
         assert any(not a["filled"] for a in body["accord"])
+
+    def test_the_response_models_serve_the_data_unchanged(self, db, client, auth, two_rounds):
+        survey = two_rounds.survey
+        body = report_json(client, auth)
+        built = json.loads(json.dumps(service.build(db, survey)))
+
+        assert {**body, "study": {**body["study"], "generated_at": ""}} == {
+            **built,
+            "study": {**built["study"], "generated_at": ""},
+        }
+        closed = study.closed_rounds(db, survey)
+        for path, data in (
+            ("/trajectory", study.trajectory(survey, closed)),
+            ("/sensitivity", study.sensitivity(closed)),
+            ("/attrition", study.attrition(closed)),
+            ("/rounds/1/opinion-groups", study.opinion_groups(closed[0])),
+        ):
+            response = client.get(f"/api/v1/studies/{STUDY}{path}", headers=auth)
+            assert response.json() == json.loads(json.dumps(data)), path
 
     def test_an_open_round_is_409_with_the_reason(self, client, auth, study):
         study.panel({"member-state": 6})
