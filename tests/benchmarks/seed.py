@@ -75,6 +75,8 @@ def definition(key: str, statements: int) -> str:
     """The demo study's YAML with ``statements`` generated statements in 10 topics."""
     study = yaml.safe_load(STUDY_FILE.read_text(encoding="utf-8"))
     study["key"] = key
+    # the goals are stated for rating criteria alone (2 per answer set)
+    study["criteria"] = [c for c in study["criteria"] if c.get("kind", "rating") == "rating"]
     languages = study["languages"]
     topics = []
     per_topic = -(-statements // 10)
