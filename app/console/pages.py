@@ -115,6 +115,14 @@ def render(
         )
 
 
+def console_text(request: Request, message: str, **params: object) -> str:
+    """``message`` (marked with ``N_``) in the language the console pages are shown in, so a
+    flash message reads like the page it appears on."""
+    language = i18n.request_language(None, request.headers.get("accept-language"))
+    with i18n.use_language(language):
+        return i18n.translate(message, params)
+
+
 def done(request: Request, message: str, route: str, **params: Any) -> Response:
     """Post/redirect/get: the message shows once on the page redirected to."""
     request.session[FLASH_KEY] = message

@@ -14,8 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.console import auth
 from app.console.auth import CurrentFacilitator, Public
-from app.console.pages import Csrf, console_router, done, render
+from app.console.pages import Csrf, console_router, console_text, done, render
 from app.errors import DomainError, Invalid
+from app.i18n import N_
 from app.team import passwords
 from app.web.sessions import SessionDep
 from app.web.urls import path_for
@@ -25,7 +26,7 @@ router = console_router()
 TOKEN_KEY = "password_token"
 MAX_TOKEN_LENGTH = 100
 MAX_EMAIL_ECHO = 320
-SENT = (
+SENT = N_(
     "If an account has this address, a link to set a new password is on its way to it. "
     "The link works once, for one hour."
 )
@@ -80,7 +81,8 @@ def password_set(
             error=exc,
         )
     request.session.pop(TOKEN_KEY, None)
-    return done(request, "Your password is set. Sign in with it.", "console_login_form")
+    message = console_text(request, N_("Your password is set. Sign in with it."))
+    return done(request, message, "console_login_form")
 
 
 @router.get("/forgot", name="console_forgot_form", dependencies=[Public])
@@ -95,7 +97,11 @@ def forgot(
 ) -> Response:
     """Mail a reset link if an account has the address; the answer is the same either way."""
     passwords.request_reset(session, email)
-    return render(request, "forgot.html", {"email": email[:MAX_EMAIL_ECHO], "sent": SENT})
+    return render(
+        request,
+        "forgot.html",
+        {"email": email[:MAX_EMAIL_ECHO], "sent": console_text(request, SENT)},
+    )
 
 
 @router.get("/account/password", name="console_change_password_form")
@@ -128,6 +134,5 @@ def change(
         )
     # This session carries the old version: bring it along, so only the others end.
     request.session[auth.VERSION_KEY] = facilitator.session_version
-    return done(
-        request, "Your password is changed; your other sessions have ended.", "console_home"
-    )
+    message = console_text(request, N_("Your password is changed; your other sessions have ended."))
+    return done(request, message, "console_home")

@@ -14,12 +14,20 @@ from sqlalchemy.orm import Session
 
 from app.api import keys
 from app.console.auth import CurrentFacilitator, OwnerOnly
-from app.console.pages import Csrf, Study, console_router, done, render
+from app.console.pages import Csrf, Study, console_router, console_text, done, render
 from app.errors import DomainError
+from app.i18n import N_
 from app.models import Facilitator, Role, Survey
 from app.team import service as team
 from app.team import trail
 from app.web.sessions import SessionDep
+
+# The role names shown in flash messages, as on the team page.
+ROLE_LABELS = {
+    Role.OWNER: N_("owner"),
+    Role.FACILITATOR: N_("facilitator"),
+    Role.OBSERVER: N_("observer"),
+}
 
 router = console_router()
 
@@ -91,8 +99,12 @@ def invite(
         return team_page(request, session, survey, facilitator, exc, values)
     return done(
         request,
-        f"{colleague.email} is on the team as {team.parse_role(role).value}; an email "
-        "telling them is on its way.",
+        console_text(
+            request,
+            N_("%(email)s is on the team as %(role)s; an email telling them is on its way."),
+            email=colleague.email,
+            role=console_text(request, ROLE_LABELS[team.parse_role(role)]),
+        ),
         "console_team",
         key=survey.key,
     )
@@ -117,7 +129,15 @@ def change_role(
     except DomainError as exc:
         return team_page(request, session, survey, facilitator, exc)
     return done(
-        request, f"{member.facilitator.email} is now {new.value}.", "console_team", key=survey.key
+        request,
+        console_text(
+            request,
+            N_("%(email)s is now %(role)s."),
+            email=member.facilitator.email,
+            role=console_text(request, ROLE_LABELS[new]),
+        ),
+        "console_team",
+        key=survey.key,
     )
 
 
@@ -140,7 +160,11 @@ def remove(
         return team_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"{member.facilitator.email} is no longer on this study's team.",
+        console_text(
+            request,
+            N_("%(email)s is no longer on this study's team."),
+            email=member.facilitator.email,
+        ),
         "console_team",
         key=survey.key,
     )
@@ -238,4 +262,5 @@ def revoke_key(
             keys.revoke(session, key, actor=facilitator.email)
     except DomainError as exc:
         return keys_page(request, session, survey, facilitator, exc)
-    return done(request, f"The key {key.name!r} is revoked.", "console_keys", key=survey.key)
+    message = console_text(request, N_("The key “%(name)s” is revoked."), name=key.name)
+    return done(request, message, "console_keys", key=survey.key)

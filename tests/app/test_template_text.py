@@ -21,20 +21,12 @@ from app.web.templating import TEMPLATES_DIR, templates
 NOT_YET_TRANSLATED = {
     "facilitator/_rankings.html",
     "facilitator/arguments.html",
-    "facilitator/audit.html",
     "facilitator/final_report.html",
-    "facilitator/forgot.html",
-    "facilitator/keys.html",
-    "facilitator/link_invalid.html",
     "facilitator/live.html",
-    "facilitator/password_change.html",
-    "facilitator/password_set.html",
-    "facilitator/plan.html",
     "facilitator/proposal.html",
     "facilitator/reasons.html",
     "facilitator/round.html",
     "facilitator/statement.html",
-    "facilitator/team.html",
 }
 # Every page, email and console page a person reads.
 CHECKED = sorted(

@@ -188,6 +188,33 @@ class TestAxeOnTheConsole:
             check(driver, axe_source, seen)
         assert_clean(seen)
 
+    def test_team_keys_plan_and_password_pages_in_arabic(
+        self, browser: Callable[..., WebDriver], study: OpenRound, axe_source: str
+    ) -> None:
+        driver = browser(language="ar")
+        base = study.deployment.base_url
+        console = f"{base}/console/studies/{study.key}"
+        seen: list[tuple[str, list[dict]]] = []
+        driver.get(f"{base}/console/forgot")
+        check(driver, axe_source, seen)
+        driver.get(f"{base}/console/password")  # no link held: the link-not-valid page
+        check(driver, axe_source, seen)
+        driver.get(f"{base}/console/login")
+        driver.find_element(By.ID, "email").send_keys(FACILITATOR_EMAIL)
+        driver.find_element(By.ID, "password").send_keys(FACILITATOR_PASSWORD)
+        press(driver, "تسجيل الدخول")
+        for path in (
+            f"{console}/team",
+            f"{console}/keys",
+            f"{console}/audit",
+            f"{console}/plan",
+            f"{base}/console/account/password",
+        ):
+            driver.get(path)
+            assert driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+            check(driver, axe_source, seen)
+        assert_clean(seen)
+
 
 class TestAxeOnTheRoundReport:
     def test_a_closed_round_with_its_charts(
