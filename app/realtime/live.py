@@ -6,6 +6,8 @@ per criterion: a submit this process takes updates them in O(statements x scale 
 (:func:`record`), and answers other processes took are picked up by rebuilding from the
 database once the figures are older than ``DELPHI_LIVE_MAX_AGE`` seconds (2 by default).
 A page view reads the summaries, recomputed only when an answer changed the counts.
+The ranking criteria's cells (after the rating criteria's) are answered per topic, not
+per statement: they count in the live ranking figures, never in a statement's answers.
 
 Recording sets a respondent's whole current set, so a submit that a rebuild already
 read is not counted twice.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,8 +26,10 @@ from sqlalchemy.orm import Session
 
 import engine
 from app.answers import live as live_answers
-from app.answers.cells import CANNOT_JUDGE, UNANSWERED
+from app.answers.cells import CANNOT_JUDGE, UNANSWERED, ratings
 from app.config import get_settings
+from app.rankings import form as ranking_form
+from app.rankings import metrics
 from app.rounds.plan import RoundPlan
 
 Key = tuple[str, int]
@@ -34,8 +39,9 @@ Key = tuple[str, int]
 class Figures:
     """The panel's current answers to a live round, per statement (round order)."""
 
-    answered: npt.NDArray[np.int64]  # respondents who answered every criterion
-    summaries: tuple[engine.Summary, ...]  # one per criterion, plan order
+    answered: npt.NDArray[np.int64]  # respondents who answered every rating criterion
+    summaries: tuple[engine.Summary, ...]  # one per rating criterion, plan order
+    rankings: tuple[dict[str, Any], ...] = ()  # per ranking question, as a snapshot has them
 
 
 @dataclass
@@ -99,7 +105,8 @@ def record(database: str, plan: RoundPlan, answers: live_answers.LiveSet) -> Non
                     tally.remove(int(i), before)
                 else:
                     tally.change(int(i), before, after)
-        live.answered += _complete(new).astype(np.int64) - _complete(old)
+        width = len(plan.survey.criteria)
+        live.answered += _complete(new, width).astype(np.int64) - _complete(old, width)
         live.sets[answers.respondent_id] = new.copy()
         live.figures = None
 
@@ -119,9 +126,10 @@ def _answer(value: int) -> object:
     return None if value == CANNOT_JUDGE else value
 
 
-def _complete(cells: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_]:
-    """Per statement: every criterion answered (a rating or "cannot judge")."""
-    done: npt.NDArray[np.bool_] = (cells != UNANSWERED).all(axis=-1)
+def _complete(cells: npt.NDArray[np.int16], width: int) -> npt.NDArray[np.bool_]:
+    """Per statement: every one of the ``width`` rating criteria answered (a rating or
+    "cannot judge")."""
+    done: npt.NDArray[np.bool_] = (cells[..., :width] != UNANSWERED).all(axis=-1)
     return done
 
 
@@ -148,7 +156,7 @@ def _build(session: Session, plan: RoundPlan) -> _Live:
     return _Live(
         plan=plan,
         tallies=tallies,
-        answered=_complete(read.cells).sum(axis=0).astype(np.int64),
+        answered=_complete(read.cells, len(plan.survey.criteria)).sum(axis=0).astype(np.int64),
         sets={int(r): read.cells[k].copy() for k, r in enumerate(read.respondent_ids)},
         built=time.monotonic(),
     )
@@ -165,4 +173,37 @@ def _figures(live: _Live) -> Figures:
         )
         for tally, criterion in zip(live.tallies, live.plan.survey.criteria, strict=True)
     )
-    return Figures(answered=live.answered.copy(), summaries=summaries)
+    return Figures(answered=live.answered.copy(), summaries=summaries, rankings=_rankings(live))
+
+
+def _rankings(live: _Live) -> tuple[dict[str, Any], ...]:
+    """Every ranking question's figures over the current rankings, computed as a round
+    close computes them (who sees which is the page's business)."""
+    plan = live.plan
+    if not plan.survey.rank_criteria:
+        return ()
+    ids = sorted(live.sets)
+    shape = (0, len(plan.statement_ids), len(plan.layout.criterion_ids))
+    cells = np.stack([live.sets[r] for r in ids]) if ids else np.empty(shape, np.int16)
+    width = len(plan.survey.criteria)
+    data = metrics.RoundPositions(
+        ids,
+        list(plan.statement_ids),
+        {c.id: ratings(cells[:, :, width + k]) for k, c in enumerate(plan.survey.rank_criteria)},
+    )
+    return tuple(
+        metrics.question_metrics(
+            metrics.RankingQuestion(
+                criterion_id=g.criterion.id,
+                criterion_key=g.criterion.key,
+                top=g.criterion.rank_top,
+                topic_key=g.topic_key,
+                statement_ids=[item.statement_id for item in g.items],
+                statement_keys=[item.key for item in g.items],
+            ),
+            data,
+            None,
+            plan.survey.min_group_size,
+        )
+        for g in ranking_form.groups(plan)
+    )

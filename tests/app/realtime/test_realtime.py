@@ -174,7 +174,7 @@ class TestRevisions:
         assert len(revised) == criteria
         assert all(h.informed for h in revised)
         assert not hasattr(AnswerRevision, "respondent_id")
-        layout = answers_store.layout_of(live_round, study.criteria)
+        layout = answers_store.layout_of(live_round, study.answer_criteria)
         current = answers_store.submitted(db, live_round.id, layout)
         assert sorted(current.cells[:, 0, 0].tolist()) == [2, 2, 2, 2, 8]
 
@@ -190,9 +190,9 @@ class TestRevisions:
         for panelist in panel[:5]:
             panelists.post(panelist, answer(study, sid, 4))
         panelists.post(panel[1], {**answer(study, sid, 4), "keep": str(sid)})
-        layout = answers_store.layout_of(live_round, study.criteria)
+        layout = answers_store.layout_of(live_round, study.answer_criteria)
         flags = live_answers.read(db, live_round.id, layout).flags
-        confirmed = (flags[:, 0, :] & live_answers.CONFIRMED).all(axis=1)
+        confirmed = (flags[:, 0, : len(study.criteria)] & live_answers.CONFIRMED).all(axis=1)
         assert confirmed.sum() == 1
 
     def test_a_partly_answered_statement_is_refused_and_kept_as_draft(
@@ -217,7 +217,7 @@ class TestLiveFigures:
     ) -> None:
         rng = random.Random(11)
         items = [item.statement_id for item in live_round.items[:4]]
-        plan = plan_of(db, live_round.id, live_round.opened_at)
+        plan = plan_of(db, live_round.id, live_round.opened_at, live_round.number)
         live.figures(db, plan)  # kept from here on: submits update it incrementally
         for _ in range(40):
             panelist = rng.choice(panel)
@@ -228,7 +228,7 @@ class TestLiveFigures:
                         [*map(str, range(c.scale_low, c.scale_high + 1)), "cj"]
                     )
             assert panelists.post(panelist, form).status_code == 303
-        layout = answers_store.layout_of(live_round, study.criteria)
+        layout = answers_store.layout_of(live_round, study.answer_criteria)
         stored = answers_store.submitted(db, live_round.id, layout)
         figures = live.figures(db, plan)
         for k, criterion in enumerate(study.criteria):
@@ -342,7 +342,7 @@ class TestClosed:
         )
         assert response.status_code == 409
         assert "This study has closed" in response.text
-        layout = answers_store.layout_of(live_round, study.criteria)
+        layout = answers_store.layout_of(live_round, study.answer_criteria)
         respondent = db.scalar(select(func.count()).select_from(AnswerRevision))
         assert respondent == 0
         from app.panel import respondents
