@@ -90,14 +90,12 @@ def in_view(session: Session, who: Participant) -> frozenset[Cell]:
     submitted = answers_store.submitted_ratings(
         session, who.plan.round_id, respondent_id or 0, who.plan.layout
     )
-    figures = live.figures(session, who.plan)
-    ratings = {
-        (sid, c.id) for sid in _visible(who, figures, submitted) for c in who.survey.criteria
-    }
+    counts = live.counts(session, who.plan)
+    ratings = {(sid, c.id) for sid in _visible(who, counts, submitted) for c in who.survey.criteria}
     ranked = {
         (item.statement_id, g.criterion.id)
         for g in ranking_form.groups(who.plan)
-        if _ranking_shown(who, figures, g, submitted)
+        if _ranking_shown(who, counts, g, submitted)
         for item in g.items
     }
     return frozenset(ratings | ranked)
@@ -105,15 +103,15 @@ def in_view(session: Session, who: Participant) -> frozenset[Cell]:
 
 def _ranking_shown(
     who: Participant,
-    figures: live.Figures,
+    counts: live.Counts,
     group: ranking_form.Group,
     submitted: dict[Cell, int | None],
 ) -> bool:
     """The panelist ranked ``group`` and at least k panelists have."""
     if not any(submitted.get((item.statement_id, group.criterion.id)) for item in group.items):
         return False
-    found = _ranking_figures(figures, group)
-    return found is not None and int(found["rankers"]) >= who.survey.min_group_size
+    rankers = counts.rankers.get((group.criterion.key, group.topic_key), 0)
+    return rankers >= who.survey.min_group_size
 
 
 def _ranking_figures(figures: live.Figures, group: ranking_form.Group) -> dict[str, Any] | None:
@@ -124,23 +122,23 @@ def _ranking_figures(figures: live.Figures, group: ranking_form.Group) -> dict[s
 
 
 def _visible(
-    who: Participant, figures: live.Figures, submitted: dict[Cell, int | None]
+    who: Participant, counts: live.Counts, submitted: dict[Cell, int | None]
 ) -> frozenset[int]:
     criteria = [c.id for c in who.survey.criteria]
     return frozenset(
         sid
         for i, sid in enumerate(who.plan.statement_ids)
-        if _still_needed(who, figures, i) == 0 and all((sid, c) in submitted for c in criteria)
+        if _still_needed(who, counts, i) == 0 and all((sid, c) in submitted for c in criteria)
     )
 
 
-def _still_needed(who: Participant, figures: live.Figures, i: int) -> int:
+def _still_needed(who: Participant, counts: live.Counts, i: int) -> int:
     """Answers statement ``i`` still needs before its feedback shows: ``feedback_after``
     in all, and on every criterion none or at least k ratings ("cannot judge" is not a
     rating; a chart of fewer than k ratings would give them away)."""
     k = who.survey.min_group_size
-    short = [k - int(s.n[i]) for s in figures.summaries if 0 < int(s.n[i]) < k]
-    return max(who.survey.feedback_after - int(figures.answered[i]), *short, 0)
+    short = [k - int(n[i]) for n in counts.rated if 0 < int(n[i]) < k]
+    return max(who.survey.feedback_after - int(counts.answered[i]), *short, 0)
 
 
 def page(
@@ -158,7 +156,7 @@ def page(
     answers = answers or stored.working
     errors = errors or {}
     figures = live.figures(session, who.plan)
-    visible = _visible(who, figures, submitted)
+    visible = _visible(who, figures.counts, submitted)
     flags = live_answers.own_flags(session, who.plan.round_id, respondent_id, layout)
     reasons = _reasons(session, who, visible, respondent_id)
     rankings: dict[int, list[ranking_form.RankingForm]] = {}
@@ -192,7 +190,7 @@ def page(
                 answered=all((sid, c.id) in submitted for c in who.survey.criteria),
                 feedback=_feedback(who, figures, i, submitted) if shown else None,
                 reasons=reasons.get(sid, []) if shown else [],
-                waiting=_still_needed(who, figures, i),
+                waiting=_still_needed(who, figures.counts, i),
                 confirmed=bool(flags is not None and (flags[i] & live_answers.CONFIRMED).all()),
             )
         )
@@ -226,7 +224,7 @@ def _ranking_forms(
     shown = [
         found
         for g in groups
-        if _ranking_shown(who, figures, g, submitted)
+        if _ranking_shown(who, figures.counts, g, submitted)
         and (found := _ranking_figures(figures, g)) is not None
     ]
     so_far = ranking_form.PreviousRanking(
