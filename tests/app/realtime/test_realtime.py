@@ -17,8 +17,9 @@ from app.answers import service as answers_store
 from app.answers.cells import Layout
 from app.answers.cells import ratings as float_ratings
 from app.errors import Conflict
-from app.models import AnswerRevision, Panelist, Role, Round, RoundState, Survey
+from app.models import AccessLink, AnswerRevision, Panelist, Role, Round, RoundState, Survey
 from app.panel import respondents
+from app.participation import service as participation
 from app.realtime import checkpoints, guard, live
 from app.rounds import repository, snapshot
 from app.rounds import service as rounds
@@ -351,6 +352,27 @@ class TestConsole:
         assert row.confirmed == 1
         report = console.get(f"/console/studies/{study.key}/rounds/1")
         assert report.status_code == 200
+
+
+class TestPlanAfterCheckpoint:
+    def test_a_panelists_plan_has_the_live_rounds_new_number(
+        self,
+        db: Session,
+        study: Survey,
+        live_round: Round,
+        panel: list[Panelist],
+        panelists: Panelists,
+        sid: int,
+        transactions: SavepointTransactions,
+    ) -> None:
+        panelists.post(panel[0], answer(study, sid, 5))  # the plan of number 1 is kept now
+        link_id = db.scalar(select(AccessLink.id).where(AccessLink.panelist_id == panel[0].id))
+        assert participation.participant(db, link_id).plan.number == 1  # type: ignore[union-attr]
+        checkpoints.take(transactions, study.id, actor="test")  # type: ignore[arg-type]
+        who = participation.participant(db, link_id)
+        assert who is not None
+        assert who.plan.number == 2
+        assert who.plan.round_id == live_round.id
 
 
 class TestScheduledCheckpoints:
