@@ -8,8 +8,9 @@ the reword notices and the panel's new statements. Beside it, a finished two-rou
 of the same study (its plan amended once) has a final report to open. Every answer goes
 through the panelists' own service, as a browser's post would.
 
-A second study runs in real time: most of the panel answered some statements, some
-revised after seeing the panel's feedback, one checkpoint is taken, and it stays open.
+A second study runs in real time: most of the panel answered some statements and ranked
+each topic's strategies, some revised after seeing the panel's feedback, one checkpoint
+is taken, and it stays open.
 """
 
 from __future__ import annotations
@@ -317,11 +318,14 @@ def _live_answers(rng: np.random.Generator) -> None:
             round_ = session.get_one(Round, live_id)
             who = _participant(session, round_, session.get_one(Panelist, panelist_id))
             seen = realtime.in_view(session, who)
+            shown = sorted({sid for sid, _ in seen})
             revising = turn >= len(visits) // 2
-            if revising and (not seen or rng.random() > 0.35):
+            if revising and (not shown or rng.random() > 0.35):
                 continue
-            chosen = sorted(seen) if revising else rng.choice(statement_ids, 6, replace=False)
+            chosen = shown if revising else rng.choice(statement_ids, 6, replace=False)
             sheet = AnswerSheet()
+            if not revising:  # ranked on the first visit, as the ratings suggest
+                _rank(who, sheet, dict(zip(statement_ids, centre, strict=True)), rng)
             for sid in chosen:
                 j = statement_ids.index(int(sid))
                 for cid, low, high in criteria:

@@ -22,8 +22,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.answers import service
-from app.answers.cells import DTYPE, UNANSWERED, Layout
-from app.answers.sheet import AnswerSheet
+from app.answers.cells import CANNOT_JUDGE, DTYPE, UNANSWERED, Layout
+from app.answers.sheet import AnswerSheet, Cell
 from app.models import AnswerRevision, Base, Reason, Response, Submission
 from app.models.base import random_id, today
 
@@ -49,19 +49,20 @@ def submit_statements(
     respondent_id: int,
     layout: Layout,
     sheet: AnswerSheet,
-    statement_ids: Collection[int],
+    cells: Collection[Cell],
     *,
     language: str,
-    in_view: Collection[int],
+    in_view: Collection[Cell],
     confirmed: Collection[int],
+    reasons_for: Collection[int],
 ) -> LiveSet:
-    """Make ``sheet``'s answers to ``statement_ids`` the respondent's current ones.
+    """Make ``sheet``'s answers in ``cells`` (statement, criterion) the respondent's
+    current ones: a statement's ratings, a topic's positions on a ranking criterion.
 
-    ``in_view`` are the statements whose feedback the panelist could see before this
-    submit; ``confirmed`` those of them they said they keep as they are. A statement's
-    reason is replaced by the sheet's (none if it has none).
+    ``in_view`` are the cells whose feedback the panelist could see before this submit;
+    ``confirmed`` the statements they said they keep as they are. The reason of each
+    statement of ``reasons_for`` is replaced by the sheet's (none if it has none).
     """
-    width = len(layout.criterion_ids)
     row = session.execute(
         select(Submission.cells, Submission.first_cells, Submission.live_flags).where(
             Submission.round_id == round_id, Submission.respondent_id == respondent_id
@@ -73,13 +74,22 @@ def submit_statements(
     posted = _values(layout, layout.encode(sheet.ratings))
     day = today()
     history: list[dict[str, Any]] = []
-    chosen = [i for i, sid in enumerate(layout.statement_ids) if sid in set(statement_ids)]
-    for i in chosen:
+    row_of = {sid: i for i, sid in enumerate(layout.statement_ids)}
+    column_of = {cid: c for c, cid in enumerate(layout.criterion_ids)}
+    chosen: dict[int, list[int]] = {}
+    for sid, cid in cells:
+        chosen.setdefault(row_of[sid], []).append(column_of[cid])
+    for i, columns in sorted(chosen.items()):
         sid = layout.statement_ids[i]
-        seen = sid in in_view
-        changed = bool((current[i] != posted[i]).any())
-        for c in range(width):
+        # Kept "as it is" only if none of the cells submitted together moved.
+        changed = any(current[i, c] != posted[i, c] for c in columns)
+        for c in columns:
             old, new = int(current[i, c]), int(posted[i, c])
+            seen = (sid, layout.criterion_ids[c]) in in_view
+            if changed:
+                flags[i, c] = INFORMED if seen else 0
+            elif seen and sid in confirmed:
+                flags[i, c] = INFORMED | CONFIRMED
             if old == new:
                 continue
             if old == UNANSWERED:
@@ -91,17 +101,13 @@ def submit_statements(
                     "statement_id": sid,
                     "criterion_id": layout.criterion_ids[c],
                     "rating": None if new < 0 else new,
-                    "cannot_judge": new < 0,
+                    "cannot_judge": new == CANNOT_JUDGE,
                     "revised": old != UNANSWERED,
                     "informed": seen,
                     "answered_on": day,
                 }
             )
-        if changed:
-            flags[i] = INFORMED if seen else 0
-        elif seen and sid in confirmed:
-            flags[i] = INFORMED | CONFIRMED
-        current[i] = posted[i]
+            current[i, c] = new
     service._write(
         session,
         round_id,
@@ -116,8 +122,10 @@ def submit_statements(
         submitted_on=day,
         updated_on=day,
     )
-    ids = [layout.statement_ids[i] for i in chosen]
-    _replace_rows(session, round_id, respondent_id, layout, current, sheet, ids, language, day)
+    ids = [layout.statement_ids[i] for i in sorted(chosen)]
+    _replace_rows(
+        session, round_id, respondent_id, layout, current, sheet, ids, reasons_for, language, day
+    )
     if history:
         session.connection().execute(insert(_REVISIONS), history)
     return LiveSet(respondent_id, current)
@@ -131,6 +139,7 @@ def _replace_rows(
     current: npt.NDArray[np.int16],
     sheet: AnswerSheet,
     statement_ids: list[int],
+    reasons_for: Collection[int],
     language: str,
     day: Any,
 ) -> None:
@@ -139,13 +148,14 @@ def _replace_rows(
         return
     mine = (Response.round_id == round_id, Response.respondent_id == respondent_id)
     session.execute(delete(Response).where(*mine, Response.statement_id.in_(statement_ids)))
-    session.execute(
-        delete(Reason).where(
-            Reason.round_id == round_id,
-            Reason.respondent_id == respondent_id,
-            Reason.statement_id.in_(statement_ids),
+    if reasons_for:
+        session.execute(
+            delete(Reason).where(
+                Reason.round_id == round_id,
+                Reason.respondent_id == respondent_id,
+                Reason.statement_id.in_(reasons_for),
+            )
         )
-    )
     decoded = layout.decode(current.tobytes())
     wanted = set(statement_ids)
     rows = [
@@ -175,7 +185,7 @@ def _replace_rows(
             "language": language,
             "answered_on": day,
         }
-        for sid in statement_ids
+        for sid in reasons_for
         if sheet.reasons.get(sid)
     ]
     if reasons:

@@ -137,7 +137,7 @@ KEPT = 128
 def previous_round(session: Session, plan: RoundPlan) -> PreviousRound | None:
     """The previous round with a snapshot, or ``None`` in round 1."""
     row = session.execute(
-        select(Round.id, Round.opened_at, RoundSnapshot.computed_at)
+        select(Round.id, Round.opened_at, Round.number, RoundSnapshot.computed_at)
         .join(RoundSnapshot, RoundSnapshot.round_id == Round.id)
         .where(Round.survey_id == plan.survey.id, Round.number == plan.number - 1)
     ).first()
@@ -150,7 +150,7 @@ def previous_round(session: Session, plan: RoundPlan) -> PreviousRound | None:
             return _kept[key]
     snapshot = session.scalar(select(RoundSnapshot).where(RoundSnapshot.round_id == row.id))
     assert snapshot is not None
-    before = plan_of(session, row.id, row.opened_at)
+    before = plan_of(session, row.id, row.opened_at, row.number)
     entries = {int(s["statement_id"]): s for s in snapshot.results.get("statements", [])}
     previous = PreviousRound(
         round_id=row.id,

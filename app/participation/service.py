@@ -161,6 +161,7 @@ def participant(session: Session, link_id: object) -> Participant | None:
             Round.state,
             Round.deadline,
             Round.opened_at,
+            Round.number,
         )
         .join(Panelist, Panelist.id == AccessLink.panelist_id)
         .join(Round, Round.id == AccessLink.round_id)
@@ -175,7 +176,7 @@ def participant(session: Session, link_id: object) -> Participant | None:
         stakeholder_group=row.stakeholder_group,
         round_state=row.state,
         deadline=_utc(row.deadline),
-        plan=plan_of(session, row.id, row.opened_at),
+        plan=plan_of(session, row.id, row.opened_at, row.number),
     )
 
 

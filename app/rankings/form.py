@@ -158,6 +158,7 @@ class RankingForm:
     error: str | None
     feedback_round: int | None  # the round the figures are from, if any
     rankers: int | None
+    so_far: bool = False  # the figures are the live panel's (a real-time study)
 
 
 def forms(

@@ -13,6 +13,7 @@ from app.db import Transactions
 from app.participation import schemas
 from app.participation.pages import PanelistRoute, PostedForm, _page, _participant
 from app.participation.service import Participant
+from app.rankings import form as ranking_form
 from app.realtime import live, service
 from app.web.csrf import CsrfProtected, csrf_token
 from app.web.sessions import TransactionsDep
@@ -79,7 +80,12 @@ def _answer(request: Request, transactions: Transactions, form: FormData) -> Res
     with transactions.read() as session:
         who = _participant(request, session)
         items = form.multi_items()
-        posted = schemas.parse_form(items, who.plan.statement_ids, who.survey.criteria)
+        posted = schemas.parse_form(
+            items,
+            who.plan.statement_ids,
+            who.survey.criteria,
+            rank_limits=ranking_form.position_limits(who.plan),
+        )
         confirmed = service.confirmations(items, who.plan.statement_ids)
         seen = service.in_view(session, who)
     with transactions.write() as session:

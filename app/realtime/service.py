@@ -4,7 +4,10 @@ Feedback on a statement (distribution, median and IQR, reasons, the panelist's o
 answer) is shown to a panelist only once they submitted their own answer to it, and
 only once at least ``feedback_after`` panelists (never fewer than k) have, with none or
 at least k ratings on every criterion: nobody sees the panel before answering blind,
-and no figure is about fewer than k raters.
+and no figure is about fewer than k raters. Only the rating criteria count there: a
+ranking criterion is answered per topic. A topic's live ranking figures (mean rank,
+distribution, the panelist's own position) show once k panelists ranked it and the
+panelist has.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import select
@@ -30,6 +33,7 @@ from app.participation import service as participation
 from app.participation.feedback import CriterionFeedback, ShownReason, _language_name
 from app.participation.schemas import Posted, rating_field, reason_field
 from app.participation.service import FieldError, Participant, Question
+from app.rankings import form as ranking_form
 from app.realtime import live
 
 CONFIRM_FIELD = "keep"
@@ -59,6 +63,7 @@ class LiveItem:
 class LiveSection:
     title: str
     items: list[LiveItem]
+    rankings: list[ranking_form.RankingForm] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,33 +83,62 @@ class LivePage:
         return sum(item.answered for s in self.sections for item in s.items)
 
 
-def in_view(session: Session, who: Participant) -> frozenset[int]:
-    """The statements whose feedback this panelist can see now."""
+def in_view(session: Session, who: Participant) -> frozenset[Cell]:
+    """The cells whose feedback this panelist can see now: every rating cell of the
+    statements shown, every cell of the rankings shown."""
     respondent_id = respondents.find_id(session, who.survey.id, who.panelist_id)
     submitted = answers_store.submitted_ratings(
         session, who.plan.round_id, respondent_id or 0, who.plan.layout
     )
-    return _visible(who, live.figures(session, who.plan), submitted)
+    counts = live.counts(session, who.plan)
+    ratings = {(sid, c.id) for sid in _visible(who, counts, submitted) for c in who.survey.criteria}
+    ranked = {
+        (item.statement_id, g.criterion.id)
+        for g in ranking_form.groups(who.plan)
+        if _ranking_shown(who, counts, g, submitted)
+        for item in g.items
+    }
+    return frozenset(ratings | ranked)
+
+
+def _ranking_shown(
+    who: Participant,
+    counts: live.Counts,
+    group: ranking_form.Group,
+    submitted: dict[Cell, int | None],
+) -> bool:
+    """The panelist ranked ``group`` and at least k panelists have."""
+    if not any(submitted.get((item.statement_id, group.criterion.id)) for item in group.items):
+        return False
+    rankers = counts.rankers.get((group.criterion.key, group.topic_key), 0)
+    return rankers >= who.survey.min_group_size
+
+
+def _ranking_figures(figures: live.Figures, group: ranking_form.Group) -> dict[str, Any] | None:
+    for question in figures.rankings:
+        if question["criterion"] == group.criterion.key and question["topic"] == group.topic_key:
+            return question
+    return None
 
 
 def _visible(
-    who: Participant, figures: live.Figures, submitted: dict[Cell, int | None]
+    who: Participant, counts: live.Counts, submitted: dict[Cell, int | None]
 ) -> frozenset[int]:
     criteria = [c.id for c in who.survey.criteria]
     return frozenset(
         sid
         for i, sid in enumerate(who.plan.statement_ids)
-        if _still_needed(who, figures, i) == 0 and all((sid, c) in submitted for c in criteria)
+        if _still_needed(who, counts, i) == 0 and all((sid, c) in submitted for c in criteria)
     )
 
 
-def _still_needed(who: Participant, figures: live.Figures, i: int) -> int:
+def _still_needed(who: Participant, counts: live.Counts, i: int) -> int:
     """Answers statement ``i`` still needs before its feedback shows: ``feedback_after``
     in all, and on every criterion none or at least k ratings ("cannot judge" is not a
     rating; a chart of fewer than k ratings would give them away)."""
     k = who.survey.min_group_size
-    short = [k - int(s.n[i]) for s in figures.summaries if 0 < int(s.n[i]) < k]
-    return max(who.survey.feedback_after - int(figures.answered[i]), *short, 0)
+    short = [k - int(n[i]) for n in counts.rated if 0 < int(n[i]) < k]
+    return max(who.survey.feedback_after - int(counts.answered[i]), *short, 0)
 
 
 def page(
@@ -122,9 +156,12 @@ def page(
     answers = answers or stored.working
     errors = errors or {}
     figures = live.figures(session, who.plan)
-    visible = _visible(who, figures, submitted)
+    visible = _visible(who, figures.counts, submitted)
     flags = live_answers.own_flags(session, who.plan.round_id, respondent_id, layout)
     reasons = _reasons(session, who, visible, respondent_id)
+    rankings: dict[int, list[ranking_form.RankingForm]] = {}
+    for ranking in _ranking_forms(who, figures, answers, errors, submitted):
+        rankings.setdefault(ranking.topic_id, []).append(ranking)
     index = {sid: i for i, sid in enumerate(layout.statement_ids)}
     by_topic: dict[int, list[LiveItem]] = {}
     for item in who.plan.items:
@@ -153,7 +190,7 @@ def page(
                 answered=all((sid, c.id) in submitted for c in who.survey.criteria),
                 feedback=_feedback(who, figures, i, submitted) if shown else None,
                 reasons=reasons.get(sid, []) if shown else [],
-                waiting=_still_needed(who, figures, i),
+                waiting=_still_needed(who, figures.counts, i),
                 confirmed=bool(flags is not None and (flags[i] & live_answers.CONFIRMED).all()),
             )
         )
@@ -161,7 +198,9 @@ def page(
         survey_title=who.text(who.survey.title),
         deadline=who.deadline,
         sections=[
-            LiveSection(title=who.text(t.title), items=by_topic[t.id])
+            LiveSection(
+                title=who.text(t.title), items=by_topic[t.id], rankings=rankings.get(t.id, [])
+            )
             for t in who.survey.topics
             if t.id in by_topic
         ],
@@ -171,6 +210,30 @@ def page(
             for name, message in errors.items()
         ],
     )
+
+
+def _ranking_forms(
+    who: Participant,
+    figures: live.Figures,
+    answers: AnswerSheet,
+    errors: dict[str, str],
+    submitted: dict[Cell, int | None],
+) -> list[ranking_form.RankingForm]:
+    """The ranking questions, each with the panel's figures so far once earned."""
+    groups = ranking_form.groups(who.plan)
+    shown = [
+        found
+        for g in groups
+        if _ranking_shown(who, figures.counts, g, submitted)
+        and (found := _ranking_figures(figures, g)) is not None
+    ]
+    so_far = ranking_form.PreviousRanking(
+        number=0, rankings=shown, own=submitted, min_group_size=who.survey.min_group_size
+    )
+    return [
+        replace(form, so_far=form.rankers is not None)
+        for form in ranking_form.forms(who.plan, answers, errors, who.text, so_far)
+    ]
 
 
 def _feedback(
@@ -287,14 +350,16 @@ def answer(
     session: Session,
     who: Participant,
     posted: Posted,
-    seen: frozenset[int],
+    seen: frozenset[Cell],
     confirmed: set[int],
 ) -> Outcome:
-    """Save the draft, or submit the statements answered on every criterion.
+    """Save the draft, or submit the statements answered on every rating criterion and
+    the rankings given.
 
-    ``seen`` are the statements whose feedback the panelist could see before posting.
-    A statement answered on some criteria only is refused (the post is kept as the
-    draft); after the study closed, the post is kept as the draft and nothing counts.
+    ``seen`` are the cells whose feedback the panelist could see before posting. A
+    statement answered on some criteria only, or an improper ranking, is refused (the
+    post is kept as the draft); after the study closed, the post is kept as the draft
+    and nothing counts.
     """
     if not participation._still_open(session, who):
         participation.keep_late_answers(session, who, posted.answers)
@@ -315,7 +380,14 @@ def answer(
             errors[rating_field(sid, missing.id)] = gettext(
                 "Statement %(number)s: choose a rating for %(criterion)s, or “Cannot judge”"
             ) % {"number": item.number, "criterion": who.text(missing.label)}
-    if not complete and not errors and posted.action == "submit":
+    errors.update(ranking_form.problems(who.plan, posted.answers, who.text, who.translations))
+    ranked = [
+        (item.statement_id, g.criterion.id)
+        for g in ranking_form.groups(who.plan)
+        if any((item.statement_id, g.criterion.id) in posted.answers.ratings for item in g.items)
+        for item in g.items
+    ]
+    if not complete and not ranked and not errors and posted.action == "submit":
         first = who.plan.items[0]
         errors[rating_field(first.statement_id, who.survey.criteria[0].id)] = gettext(
             "Answer at least one statement on every criterion before you submit"
@@ -332,10 +404,11 @@ def answer(
         respondent_id,
         who.plan.layout,
         posted.answers,
-        complete,
+        [(sid, c.id) for sid in complete for c in who.survey.criteria] + ranked,
         language=who.language,
         in_view=seen,
-        confirmed=confirmed & seen,
+        confirmed={sid for sid in confirmed if (sid, who.survey.criteria[0].id) in seen},
+        reasons_for=complete,
     )
     if any(sid not in complete for sid in posted.answers.reasons):
         # A reason written on a statement not rated yet stays in the draft.

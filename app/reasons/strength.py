@@ -119,8 +119,8 @@ def _changes(
 ) -> dict[tuple[int, int, str], float]:
     """|rating next round - rating this round| per (respondent, statement of this round,
     criterion key), for everyone who rated both on the scale."""
-    before_plan = plan_of(session, round_.id, round_.opened_at)
-    after_plan = plan_of(session, following.id, following.opened_at)
+    before_plan = plan_of(session, round_.id, round_.opened_at, round_.number)
+    after_plan = plan_of(session, following.id, following.opened_at, following.number)
     earlier = set(before_plan.statement_ids)
     source = {}
     for item in after_plan.items:

@@ -5,8 +5,10 @@ Nothing in a plan changes while the round exists: the statements are frozen at l
 (a reword between rounds makes a new statement), and a study's criteria and texts are
 fixed at import. So every request for the same round shares one plan instead of loading
 some forty ORM objects, and a 500-statement round costs its first visitor what a small
-one costs everyone. The cache is keyed by the database, the round id and the moment the
-round opened, so a rolled-back or recreated round never meets another's plan.
+one costs everyone. The cache is keyed by the database, the round id, the moment the
+round opened and its number, so a rolled-back or recreated round never meets another's
+plan, and a real-time study's live round, renumbered by each checkpoint, gets a fresh one
+in every process.
 """
 
 from __future__ import annotations
@@ -137,13 +139,16 @@ class RoundPlan:
         return self._by_statement[statement_id]
 
 
-_plans: OrderedDict[tuple[str, int, str], RoundPlan] = OrderedDict()
+_plans: OrderedDict[tuple[str, int, str, int], RoundPlan] = OrderedDict()
 _lock = threading.Lock()
 
 
-def plan_of(session: Session, round_id: int, opened_at: dt.datetime | None) -> RoundPlan:
-    """The plan of round ``round_id`` (opened at ``opened_at``), from the cache if kept."""
-    key = (str(session.get_bind().engine.url), round_id, str(opened_at))
+def plan_of(
+    session: Session, round_id: int, opened_at: dt.datetime | None, number: int
+) -> RoundPlan:
+    """The plan of round ``round_id`` (opened at ``opened_at``, numbered ``number``), from
+    the cache if kept."""
+    key = (str(session.get_bind().engine.url), round_id, str(opened_at), number)
     with _lock:
         plan = _plans.get(key)
         if plan is not None:

@@ -176,6 +176,7 @@ class TestDemo:
             ProposalState,
             Reason,
             Round,
+            RoundSnapshot,
             Statement,
             StatementOrigin,
             SurveyState,
@@ -227,6 +228,18 @@ class TestDemo:
             report = reports.build(session, pilot)
             assert [r["number"] for r in report["rounds"]] == [1, 2]
             assert len(report["plan"]["amendments"]) == 1
+            # the real-time study's checkpoint carries its rankings, each topic ranked by
+            # enough panelists for its figures
+            live = studies.get_by_key_or_raise(session, demo.LIVE_STUDY_KEY)
+            checkpoint = session.scalar(
+                select(RoundSnapshot)
+                .join(Round, Round.id == RoundSnapshot.round_id)
+                .where(Round.survey_id == live.id, Round.checkpoint_of.is_not(None))
+            )
+            assert checkpoint is not None
+            rankings = checkpoint.results["rankings"]
+            assert len(rankings) == len(live.topics)
+            assert all(r["rankers"] >= live.min_group_size for r in rankings)
 
 
 class TestStart:

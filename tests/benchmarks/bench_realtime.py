@@ -72,7 +72,7 @@ def seed(key: str) -> LiveStudy:
         session.add_all(panel)
         session.flush()
         round_ = rounds.launch(session, survey, actor="bench")
-        plan = plan_of(session, round_.id, round_.opened_at)
+        plan = plan_of(session, round_.id, round_.opened_at, round_.number)
         cells = [
             (item.statement_id, c.id, c.scale_low, c.scale_high)
             for item in round_.items
@@ -93,10 +93,11 @@ def seed(key: str) -> LiveStudy:
                 respondent.id,
                 plan.layout,
                 sheet,
-                statements,
+                list(sheet.ratings),
                 language="en",
                 in_view=(),
                 confirmed=(),
+                reasons_for=statements,
             )
         return LiveStudy(tokens=tokens, cells=cells)
 

@@ -6,6 +6,10 @@ the test reads the panelist's page: a statement's feedback must show exactly whe
 answered it and at least ``feedback_after`` (5) panelists have. The facilitator takes
 two checkpoints in the console while the answers come in; the analyst API must report,
 for each, exactly the engine's figures on the answers as they stood when it was taken.
+Each panelist also ranks the first topic's strategies (its ranking question, top 3),
+some twice: the ranking figures must show exactly when they ranked and 5 have, leave the
+statements' feedback as it is, and each checkpoint's Kendall's W be the engine's on the
+rankings as they stood.
 """
 
 from __future__ import annotations
@@ -43,11 +47,17 @@ ASKED = 6  # the statements panelists answer (the first topic's, in page order)
 THRESHOLD = 5
 
 Model = dict[str, dict[int, dict[int, int | None]]]  # email -> statement -> criterion -> rating
+Ranked = dict[str, dict[int, int]]  # email -> statement -> position (first topic)
+RANK = -1  # the event "rank the first topic"
 
 
 def scales() -> dict[str, tuple[int, int]]:
     definition = yaml.safe_load(STUDY_FILE.read_text(encoding="utf-8"))
-    return {c["key"]: (c["scale"]["low"], c["scale"]["high"]) for c in definition["criteria"]}
+    return {
+        c["key"]: (c["scale"]["low"], c["scale"]["high"])
+        for c in definition["criteria"]
+        if c.get("kind", "rating") == "rating"
+    }
 
 
 def bands(key: str) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -63,6 +73,25 @@ def page_fields(html: str) -> tuple[str, list[int], list[int]]:
     statements = list(dict.fromkeys(s for s, _ in cells))
     criteria = sorted({c for _, c in cells})
     return csrf_of(parse_html(html)), statements, criteria
+
+
+def rank_fields(html: str) -> list[str]:
+    """The first topic's position fields (its ranking question), in page order."""
+    first = html.split('<section class="topic"')[1]
+    return re.findall(r'name="(rank-\d+-\d+)"', first)
+
+
+def ranking_shown(html: str) -> bool:
+    first = html.split('<section class="topic"')[1]
+    return 'class="ranking__feedback"' in first
+
+
+def kendall(ranked: Ranked, statements: list[int]) -> Any:
+    x = np.full((sum(bool(r) for r in ranked.values()), len(statements)), np.nan)
+    for row, positions in enumerate(r for r in ranked.values() if r):
+        for sid, position in positions.items():
+            x[row, statements.index(sid)] = position
+    return engine.kendalls_w(engine.complete_rankings(x))
 
 
 def shown(html: str, statements: list[int]) -> set[int]:
@@ -140,7 +169,8 @@ def test_a_real_time_study_end_to_end(deployment: Any, mailbox: Any) -> None:
     rng = np.random.default_rng(11)
     criteria_scales = list(scales().items())
     model: Model = {p.email: {} for p in panel}
-    frozen: list[Model] = []
+    ranked: Ranked = {p.email: {} for p in panel}
+    frozen: list[tuple[Model, Ranked]] = []
 
     with httpx.Client(base_url=deployment.base_url, timeout=TIMEOUT) as console:
         sign_in(console)
@@ -159,11 +189,18 @@ def test_a_real_time_study_end_to_end(deployment: Any, mailbox: Any) -> None:
                 opened = browsers[p.email].get(links[p.email], follow_redirects=True)
                 assert opened.status_code == 200
                 assert opened.url.path == "/live"
-            _, statements, criteria = page_fields(browsers[panel[0].email].get("/live").text)
+            first_page = browsers[panel[0].email].get("/live").text
+            _, statements, criteria = page_fields(first_page)
             asked = statements[:ASKED]
-            # Everyone answers three statements in an interleaved order; one in four
-            # answers is followed later by a revision of it.
-            events = [(p.email, sid) for p in panel for sid in rng.choice(asked, 3, replace=False)]
+            fields = rank_fields(first_page)
+            topic = [int(f.split("-")[1]) for f in fields]
+            # Everyone answers three statements and ranks the first topic, in an
+            # interleaved order; one in four is followed later by a revision of it.
+            events = [
+                (p.email, sid)
+                for p in panel
+                for sid in [*rng.choice(asked, 3, replace=False), RANK]
+            ]
             order = [events[i] for i in rng.permutation(len(events))]
             revisions = [order[i] for i in rng.choice(len(order), len(order) // 4, replace=False)]
             order += [revisions[i] for i in rng.permutation(len(revisions))]
@@ -172,22 +209,37 @@ def test_a_real_time_study_end_to_end(deployment: Any, mailbox: Any) -> None:
                 html = browser.get("/live").text
                 assert shown(html, statements) == visible(model, email), withheld(html)
                 token, _, _ = page_fields(html)
-                ratings = {
-                    cid: (None if rng.random() < 0.05 else int(rng.integers(lo, hi + 1)))
-                    for cid, (_, (lo, hi)) in zip(criteria, criteria_scales, strict=True)
-                }
-                data = {"csrf_token": token, "action": "submit"}
-                for cid, rating in ratings.items():
-                    data[f"r-{sid}-{cid}"] = "cj" if rating is None else str(rating)
-                data[f"reason-{sid}"] = f"Step {step}: a reason for statement {sid}."
-                posted = browser.post("/live", data=data, follow_redirects=False)
-                assert posted.status_code == 303, posted.text
-                model[email][int(sid)] = ratings
-                after = browser.get("/live").text
-                assert shown(after, statements) == visible(model, email), f"step {step}"
+                if sid == RANK:
+                    chosen = [int(j) for j in rng.permutation(len(fields))[:3]]
+                    data = {"csrf_token": token, "action": "submit"}
+                    data.update({fields[j]: str(n) for n, j in enumerate(chosen, start=1)})
+                    posted = browser.post("/live", data=data, follow_redirects=False)
+                    assert posted.status_code == 303, posted.text
+                    ranked[email] = {topic[j]: n for n, j in enumerate(chosen, start=1)}
+                    after = browser.get("/live").text
+                    rankers = sum(bool(r) for r in ranked.values())
+                    assert ranking_shown(after) == (rankers >= THRESHOLD), f"step {step}"
+                    assert shown(after, statements) == visible(model, email), f"step {step}"
+                else:
+                    ratings = {
+                        cid: (None if rng.random() < 0.05 else int(rng.integers(lo, hi + 1)))
+                        for cid, (_, (lo, hi)) in zip(criteria, criteria_scales, strict=True)
+                    }
+                    data = {"csrf_token": token, "action": "submit"}
+                    for cid, rating in ratings.items():
+                        data[f"r-{sid}-{cid}"] = "cj" if rating is None else str(rating)
+                    data[f"reason-{sid}"] = f"Step {step}: a reason for statement {sid}."
+                    posted = browser.post("/live", data=data, follow_redirects=False)
+                    assert posted.status_code == 303, posted.text
+                    model[email][int(sid)] = ratings
+                    after = browser.get("/live").text
+                    assert shown(after, statements) == visible(model, email), f"step {step}"
+                    assert ranking_shown(after) == (
+                        bool(ranked[email]) and sum(bool(r) for r in ranked.values()) >= THRESHOLD
+                    ), f"step {step}"
                 if step in (len(order) // 2, len(order) - 10):
                     take_checkpoint(console)
-                    frozen.append(copy.deepcopy(model))
+                    frozen.append((copy.deepcopy(model), copy.deepcopy(ranked)))
         finally:
             for browser in browsers.values():
                 browser.close()
@@ -201,9 +253,14 @@ def test_a_real_time_study_end_to_end(deployment: Any, mailbox: Any) -> None:
         assert listed[STUDY]["mode"] == "realtime"
         rounds = api.get(f"/api/v1/studies/{STUDY}/rounds").json()
         assert [r["state"] for r in rounds] == ["closed", "closed", "open"]
-        for number, stood in enumerate(frozen, start=1):
+        for number, (stood, ranks) in enumerate(frozen, start=1):
             body = api.get(f"/api/v1/studies/{STUDY}/rounds/{number}/metrics").json()
-            assert body["responded"] == sum(bool(a) for a in stood.values())
+            question = body["rankings"][0]
+            want_w = kendall(ranks, topic)
+            assert question["rankers"] == sum(bool(r) for r in ranks.values())
+            assert question["w"] == pytest.approx(want_w.w, abs=1e-12)
+            assert question["chi2"] == pytest.approx(want_w.chi2, abs=1e-9)
+            assert body["responded"] == sum(bool(a) or bool(ranks[e]) for e, a in stood.items())
             got = body["statements"][:ASKED]
             for k, (key, scale) in enumerate(criteria_scales):
                 want = expected(stood, asked, criteria[k], key, scale)

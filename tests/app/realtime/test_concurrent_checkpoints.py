@@ -37,14 +37,14 @@ def test_two_checkpoints_at_once_give_one_snapshot(live_database: str) -> None:
         session.add_all(panel)
         session.flush()
         live = rounds.launch(session, survey, actor="test")
-        plan = plan_of(session, live.id, live.opened_at)
+        plan = plan_of(session, live.id, live.opened_at, live.number)
         sid = live.items[0].statement_id
         for i, panelist in enumerate(panel):
             respondent = respondents.find_or_create(session, panelist)
             sheet = AnswerSheet(ratings={(sid, c.id): 1 + i % 5 for c in survey.criteria})
             live_answers.submit_statements(
-                session, live.id, respondent.id, plan.layout, sheet, [sid],
-                language="en", in_view=(), confirmed=(),
+                session, live.id, respondent.id, plan.layout, sheet, list(sheet.ratings),
+                language="en", in_view=(), confirmed=(), reasons_for=[sid],
             )  # fmt: skip
         survey_id = survey.id
     start = threading.Barrier(2)

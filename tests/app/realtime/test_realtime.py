@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
-import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,100 +14,20 @@ from sqlalchemy.orm import Session
 import engine
 from app.answers import live as live_answers
 from app.answers import service as answers_store
+from app.answers.cells import Layout
 from app.answers.cells import ratings as float_ratings
-from app.models import AnswerRevision, Panelist, Role, Round, RoundState, Survey
+from app.errors import Conflict
+from app.models import AccessLink, AnswerRevision, Panelist, Role, Round, RoundState, Survey
+from app.panel import respondents
+from app.participation import service as participation
 from app.realtime import checkpoints, guard, live
-from app.rounds import links, repository, snapshot
+from app.rounds import repository, snapshot
 from app.rounds import service as rounds
 from app.rounds.plan import plan_of
 from app.studies import service as studies
 from app.team import service as team
 from tests.app.conftest import ROOT, SavepointTransactions
-
-STUDY = ROOT / "surveys" / "crime-prevention-realtime.yaml"
-GROUPS = ("member-state", "ngo", "academia", "private-sector", "institute")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_figures(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # Every test's database is the same URL: figures kept from another test would leak in.
-    live.forget()
-    yield
-    live.forget()
-
-
-@pytest.fixture
-def study(db: Session) -> Survey:
-    return studies.import_file(db, Path(STUDY), actor="test")
-
-
-@pytest.fixture
-def panel(db: Session, study: Survey) -> list[Panelist]:
-    people = [
-        Panelist(
-            survey_id=study.id,
-            email=f"p{i}@example.org",
-            name=f"P {i}",
-            stakeholder_group=GROUPS[i % 5],
-            language="en",
-        )
-        for i in range(12)
-    ]
-    db.add_all(people)
-    db.flush()
-    return people
-
-
-@pytest.fixture
-def live_round(db: Session, study: Survey, panel: list[Panelist]) -> Round:
-    return rounds.launch(db, study, actor="test")
-
-
-class Panelists:
-    """Browsers of a real-time study: one client per panelist, each holding their link."""
-
-    def __init__(self, app, db: Session, round_: Round) -> None:  # type: ignore[no-untyped-def]
-        self.app, self.db, self.round = app, db, round_
-        self.clients: dict[int, TestClient] = {}
-
-    def client(self, panelist: Panelist) -> TestClient:
-        if panelist.id not in self.clients:
-            client = TestClient(self.app)
-            url = links.mint(self.db, self.round, panelist)
-            self.db.flush()
-            response = client.get(f"/r/{url.rsplit('/r/', 1)[1]}", follow_redirects=False)
-            assert response.status_code == 303
-            assert response.headers["location"] == "/live"
-            self.clients[panelist.id] = client
-        return self.clients[panelist.id]
-
-    def page(self, panelist: Panelist) -> str:
-        response = self.client(panelist).get("/live")
-        assert response.status_code == 200, response.text
-        return response.text
-
-    def post(self, panelist: Panelist, form: dict[str, str], action: str = "submit"):  # type: ignore[no-untyped-def]
-        html = self.page(panelist)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html)
-        assert token
-        return self.client(panelist).post(
-            "/live",
-            data={**form, "action": action, "csrf_token": token[1]},
-            follow_redirects=False,
-        )
-
-
-@pytest.fixture
-def panelists(app, db: Session, live_round: Round) -> Panelists:  # type: ignore[no-untyped-def]
-    return Panelists(app, db, live_round)
-
-
-def answer(study: Survey, statement_id: int, rating: int) -> dict[str, str]:
-    return {f"r-{statement_id}-{c.id}": str(min(rating, c.scale_high)) for c in study.criteria}
-
-
-def feedback_shown(html: str, statement_id: int) -> bool:
-    return f'id="fb-{statement_id}"' in html
+from tests.app.realtime.conftest import Panelists, answer, feedback_shown
 
 
 class TestFeedbackThresholds:
@@ -131,9 +49,13 @@ class TestFeedbackThresholds:
         assert "Median: 5" in html  # ratings 3..7
 
     def test_a_criterion_rated_by_fewer_than_k_keeps_it_hidden(
-        self, study: Survey, live_round: Round, panel: list[Panelist], panelists: Panelists
+        self,
+        study: Survey,
+        live_round: Round,
+        panel: list[Panelist],
+        panelists: Panelists,
+        sid: int,
     ) -> None:
-        sid = live_round.items[0].statement_id
         second = study.criteria[1].id
         panelists.post(panel[0], {**answer(study, sid, 4), f"r-{sid}-{second}": "cj"})
         for panelist in panel[1:5]:
@@ -146,9 +68,13 @@ class TestFeedbackThresholds:
         assert feedback_shown(panelists.page(panel[1]), sid)
 
     def test_waiting_count_is_shown_before_the_threshold(
-        self, study: Survey, live_round: Round, panel: list[Panelist], panelists: Panelists
+        self,
+        study: Survey,
+        live_round: Round,
+        panel: list[Panelist],
+        panelists: Panelists,
+        sid: int,
     ) -> None:
-        sid = live_round.items[0].statement_id
         panelists.post(panel[0], answer(study, sid, 6))
         assert "once 4 more panelists have answered" in " ".join(panelists.page(panel[0]).split())
 
@@ -161,8 +87,9 @@ class TestRevisions:
         live_round: Round,
         panel: list[Panelist],
         panelists: Panelists,
+        sid: int,
+        layout: Layout,
     ) -> None:
-        sid = live_round.items[0].statement_id
         for panelist in panel[:5]:
             panelists.post(panelist, answer(study, sid, 2))
         assert panelists.post(panel[0], answer(study, sid, 8)).status_code == 303
@@ -174,7 +101,6 @@ class TestRevisions:
         assert len(revised) == criteria
         assert all(h.informed for h in revised)
         assert not hasattr(AnswerRevision, "respondent_id")
-        layout = answers_store.layout_of(live_round, study.criteria)
         current = answers_store.submitted(db, live_round.id, layout)
         assert sorted(current.cells[:, 0, 0].tolist()) == [2, 2, 2, 2, 8]
 
@@ -185,20 +111,24 @@ class TestRevisions:
         panel: list[Panelist],
         panelists: Panelists,
         db: Session,
+        sid: int,
+        layout: Layout,
     ) -> None:
-        sid = live_round.items[0].statement_id
         for panelist in panel[:5]:
             panelists.post(panelist, answer(study, sid, 4))
         panelists.post(panel[1], {**answer(study, sid, 4), "keep": str(sid)})
-        layout = answers_store.layout_of(live_round, study.criteria)
         flags = live_answers.read(db, live_round.id, layout).flags
-        confirmed = (flags[:, 0, :] & live_answers.CONFIRMED).all(axis=1)
+        confirmed = (flags[:, 0, : len(study.criteria)] & live_answers.CONFIRMED).all(axis=1)
         assert confirmed.sum() == 1
 
     def test_a_partly_answered_statement_is_refused_and_kept_as_draft(
-        self, study: Survey, live_round: Round, panel: list[Panelist], panelists: Panelists
+        self,
+        study: Survey,
+        live_round: Round,
+        panel: list[Panelist],
+        panelists: Panelists,
+        sid: int,
     ) -> None:
-        sid = live_round.items[0].statement_id
         one = {f"r-{sid}-{study.criteria[0].id}": "7"}
         response = panelists.post(panel[0], one)
         assert response.status_code == 422
@@ -214,10 +144,11 @@ class TestLiveFigures:
         live_round: Round,
         panel: list[Panelist],
         panelists: Panelists,
+        layout: Layout,
     ) -> None:
         rng = random.Random(11)
         items = [item.statement_id for item in live_round.items[:4]]
-        plan = plan_of(db, live_round.id, live_round.opened_at)
+        plan = plan_of(db, live_round.id, live_round.opened_at, live_round.number)
         live.figures(db, plan)  # kept from here on: submits update it incrementally
         for _ in range(40):
             panelist = rng.choice(panel)
@@ -228,7 +159,6 @@ class TestLiveFigures:
                         [*map(str, range(c.scale_low, c.scale_high + 1)), "cj"]
                     )
             assert panelists.post(panelist, form).status_code == 303
-        layout = answers_store.layout_of(live_round, study.criteria)
         stored = answers_store.submitted(db, live_round.id, layout)
         figures = live.figures(db, plan)
         for k, criterion in enumerate(study.criteria):
@@ -253,11 +183,11 @@ class TestCheckpoints:
         live_round: Round,
         panel: list[Panelist],
         panelists: Panelists,
+        sid: int,
+        transactions: SavepointTransactions,
     ) -> None:
-        sid = live_round.items[0].statement_id
         for i, panelist in enumerate(panel[:6]):
             panelists.post(panelist, answer(study, sid, 2 + i))
-        transactions = SavepointTransactions(db)
         first = checkpoints.take(transactions, study.id, actor="test")  # type: ignore[arg-type]
         again = checkpoints.take(transactions, study.id, actor="test")  # type: ignore[arg-type]
         assert again.id == first.id  # nothing changed: one snapshot
@@ -289,8 +219,6 @@ class TestCheckpoints:
     def test_the_live_round_refuses_a_second_launch(
         self, db: Session, study: Survey, live_round: Round
     ) -> None:
-        from app.errors import Conflict
-
         rounds.close(db, study, live_round, actor="test")
         with pytest.raises(Conflict, match="real-time: it opens once"):
             rounds.launch(db, study, actor="test")
@@ -304,15 +232,14 @@ class TestRoundPages:
         live_round: Round,
         panel: list[Panelist],
         panelists: Panelists,
+        sid: int,
     ) -> None:
         client = panelists.client(panel[0])
         assert client.get("/round", follow_redirects=False).headers["location"] == "/live"
-        token = re.search(r'name="csrf_token" value="([^"]+)"', panelists.page(panel[0]))
-        assert token
-        sid = live_round.items[0].statement_id
+        token = panelists.token(panel[0])
         posted = client.post(
             "/round",
-            data={**answer(study, sid, 5), "action": "submit", "csrf_token": token[1]},
+            data={**answer(study, sid, 5), "action": "submit", "csrf_token": token},
             follow_redirects=False,
         )
         assert posted.headers["location"] == "/live"
@@ -328,25 +255,21 @@ class TestClosed:
         live_round: Round,
         panel: list[Panelist],
         panelists: Panelists,
+        sid: int,
+        layout: Layout,
     ) -> None:
-        sid = live_round.items[0].statement_id
-        html = panelists.page(panel[0])
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html)
-        assert token
+        token = panelists.token(panel[0])
         rounds.close(db, study, live_round, actor="test")
         db.flush()
         response = panelists.client(panel[0]).post(
             "/live",
-            data={**answer(study, sid, 7), "action": "submit", "csrf_token": token[1]},
+            data={**answer(study, sid, 7), "action": "submit", "csrf_token": token},
             follow_redirects=False,
         )
         assert response.status_code == 409
         assert "This study has closed" in response.text
-        layout = answers_store.layout_of(live_round, study.criteria)
         respondent = db.scalar(select(func.count()).select_from(AnswerRevision))
         assert respondent == 0
-        from app.panel import respondents
-
         rid = respondents.find_id(db, study.id, panel[0].id)
         stored = answers_store.load(db, live_round.id, rid, layout)
         assert stored.draft is not None
@@ -407,8 +330,8 @@ class TestConsole:
         live_round: Round,
         panel: list[Panelist],
         panelists: Panelists,
+        sid: int,
     ) -> None:
-        sid = live_round.items[0].statement_id
         for i, panelist in enumerate(panel[:6]):
             panelists.post(panelist, answer(study, sid, 2 + i))
         # Everyone saw the feedback; four move to 9, one keeps and says so.
@@ -431,6 +354,27 @@ class TestConsole:
         assert report.status_code == 200
 
 
+class TestPlanAfterCheckpoint:
+    def test_a_panelists_plan_has_the_live_rounds_new_number(
+        self,
+        db: Session,
+        study: Survey,
+        live_round: Round,
+        panel: list[Panelist],
+        panelists: Panelists,
+        sid: int,
+        transactions: SavepointTransactions,
+    ) -> None:
+        panelists.post(panel[0], answer(study, sid, 5))  # the plan of number 1 is kept now
+        link_id = db.scalar(select(AccessLink.id).where(AccessLink.panelist_id == panel[0].id))
+        assert participation.participant(db, link_id).plan.number == 1  # type: ignore[union-attr]
+        checkpoints.take(transactions, study.id, actor="test")  # type: ignore[arg-type]
+        who = participation.participant(db, link_id)
+        assert who is not None
+        assert who.plan.number == 2
+        assert who.plan.round_id == live_round.id
+
+
 class TestScheduledCheckpoints:
     def test_due_after_the_interval_and_only_with_new_answers(
         self,
@@ -439,9 +383,9 @@ class TestScheduledCheckpoints:
         live_round: Round,
         panel: list[Panelist],
         panelists: Panelists,
+        sid: int,
+        transactions: SavepointTransactions,
     ) -> None:
-        import datetime as dt
-
         opened = live_round.opened_at
         assert opened is not None
         hours = study.realtime["checkpoint_every_hours"]
@@ -449,7 +393,7 @@ class TestScheduledCheckpoints:
         later = opened + dt.timedelta(hours=hours)
         assert checkpoints.due(db, soon) == []
         assert checkpoints.due(db, later) == [study.id]
-        panelists.post(panel[0], answer(study, live_round.items[0].statement_id, 5))
-        checkpoints.take(SavepointTransactions(db), study.id, actor="scheduler")  # type: ignore[arg-type]
+        panelists.post(panel[0], answer(study, sid, 5))
+        checkpoints.take(transactions, study.id, actor="scheduler")  # type: ignore[arg-type]
         # Taken just now, and nothing answered since: not due a week on either.
         assert checkpoints.due(db, later + dt.timedelta(hours=hours)) == []

@@ -92,7 +92,7 @@ class TestSelection:
         from app.rounds.plan import plan_of
 
         later = rounds.launch(db, survey, actor="test")
-        plan = plan_of(db, later.id, later.opened_at)
+        plan = plan_of(db, later.id, later.opened_at, later.number)
         previous = feedback.previous_round(db, plan)
         assert previous is not None
         ranked = selection.ranking(
