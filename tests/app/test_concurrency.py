@@ -42,6 +42,7 @@ from app.models import (
 from app.panel import respondents
 from app.participation import schemas
 from app.participation import service as participation
+from app.participation import submit as submitting
 from app.rounds import links
 from app.rounds import service as rounds
 from app.studies import service as studies
@@ -229,7 +230,7 @@ class TestSubmitsRacingAClose:
                 if link_.panelist_id == study.panelist_ids[0]
             ]
         checked, closed = threading.Event(), threading.Event()
-        real_submit = participation.submit
+        real_submit = submitting.submit
 
         def submit_after_a_pause(*args: Any, **kwargs: Any) -> dict[str, str]:
             checked.set()
@@ -237,7 +238,8 @@ class TestSubmitsRacingAClose:
             closed.wait(1.0)
             return real_submit(*args, **kwargs)
 
-        monkeypatch.setattr(participation, "submit", submit_after_a_pause)
+        # Patched where answer() looks it up.
+        monkeypatch.setattr(submitting, "submit", submit_after_a_pause)
 
         def answer() -> str:
             with unit_of_work() as session:
