@@ -15,6 +15,7 @@ from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field
 from app.console.pages import Csrf, Study, done, render
 from app.errors import DomainError
+from app.i18n import N_
 from app.models import Facilitator, Survey
 from app.reports import page
 from app.web.sessions import SessionDep
@@ -110,7 +111,7 @@ def amend(
         return plan_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        "The plan is amended; every report lists the change.",
+        N_("The plan is amended; every report lists the change."),
         "console_plan",
         key=survey.key,
     )
