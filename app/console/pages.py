@@ -7,6 +7,7 @@ nothing half-done is committed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile, status
@@ -106,7 +107,7 @@ def render(
                 "lang": language,
                 "csrf_token": csrf_token(request),
                 "facilitator": facilitator,
-                "flash": request.session.pop(FLASH_KEY, None),
+                "flash": _flash(request.session.pop(FLASH_KEY, None)),
                 "error": error,
                 **context,
             },
@@ -123,10 +124,29 @@ def console_text(request: Request, message: str, **params: object) -> str:
         return i18n.translate(message, params)
 
 
-def done(request: Request, message: str, route: str, **params: Any) -> Response:
-    """Post/redirect/get: the message shows once on the page redirected to."""
-    request.session[FLASH_KEY] = message
+def done(
+    request: Request,
+    message: str,
+    route: str,
+    *,
+    say: Mapping[str, str | int] | None = None,
+    **params: Any,
+) -> Response:
+    """Post/redirect/get: the message shows once on the page redirected to.
+
+    ``message`` is marked with ``N_`` and kept untranslated with its placeholders ``say``,
+    so the page shows it in the language that page is rendered in.
+    """
+    request.session[FLASH_KEY] = [message, dict(say or {})]
     return RedirectResponse(path_for(request, route, **params), status.HTTP_303_SEE_OTHER)
+
+
+def _flash(stored: object) -> str | None:
+    """The flash message left by :func:`done`, in the current language."""
+    if isinstance(stored, list) and len(stored) == 2:
+        message, params = stored
+        return i18n.translate(str(message), params or None)
+    return i18n.translate(stored) if isinstance(stored, str) else None
 
 
 def _read(upload: UploadFile | None) -> bytes:
@@ -324,8 +344,9 @@ def launch(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"Round {round_.number} launched: {invited} invitations are queued.",
+        N_("Round %(number)s launched: %(invited)s invitations are queued."),
         "console_study",
+        say={"number": round_.number, "invited": invited},
         key=survey.key,
     )
 
@@ -347,8 +368,9 @@ def remind(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"Reminders queued for {count} panelists who have not submitted.",
+        N_("Reminders queued for %(count)s panelists who have not submitted."),
         "console_study",
+        say={"count": count},
         key=survey.key,
     )
 
@@ -390,9 +412,13 @@ def close(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"Round {round_.number} closed: {snapshot.responded} of {snapshot.invited} "
-        "panelists submitted.",
+        N_("Round %(number)s closed: %(responded)s of %(invited)s panelists submitted."),
         "console_round",
+        say={
+            "number": round_.number,
+            "responded": snapshot.responded,
+            "invited": snapshot.invited,
+        },
         key=survey.key,
         number=round_.number,
     )
@@ -416,8 +442,9 @@ def complete(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"The results of round {round_.number} are computed.",
+        N_("The results of round %(number)s are computed."),
         "console_round",
+        say={"number": round_.number},
         key=survey.key,
         number=round_.number,
     )

@@ -13,6 +13,7 @@ from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field, one_id, translations
 from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
+from app.i18n import N_
 from app.models import Facilitator, Proposal, ProposalState, Round, Survey
 from app.proposals import service as proposals
 from app.rounds import repository
@@ -112,8 +113,9 @@ def accept(
         return curation_page(request, session, survey, found, facilitator, exc)
     return done(
         request,
-        f"Accepted as statement {added.key}; it joins the next round.",
+        N_("Accepted as statement %(key)s; it joins the next round."),
         "console_proposals",
+        say={"key": added.key},
         key=survey.key,
     )
 
@@ -141,7 +143,13 @@ def merge(
             merged = proposals.merge(session, survey, found, target, text, actor=facilitator.email)
     except DomainError as exc:
         return curation_page(request, session, survey, found, facilitator, exc)
-    return done(request, f"Merged into {merged.label}.", "console_proposals", key=survey.key)
+    return done(
+        request,
+        N_("Merged into %(label)s."),
+        "console_proposals",
+        say={"label": merged.label},
+        key=survey.key,
+    )
 
 
 @router.post("/studies/{key}/proposals/{proposal_id}/reject", name="console_proposal_reject")
@@ -161,4 +169,4 @@ def reject(
             proposals.reject(session, survey, found, field(form, "reason"), actor=facilitator.email)
     except DomainError as exc:
         return curation_page(request, session, survey, found, facilitator, exc)
-    return done(request, "The proposal is rejected.", "console_proposals", key=survey.key)
+    return done(request, N_("The proposal is rejected."), "console_proposals", key=survey.key)

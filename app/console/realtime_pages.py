@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
+from app.i18n import N_
 from app.realtime import checkpoints, guard
 from app.realtime import service as realtime
 from app.rounds import repository
@@ -64,7 +65,12 @@ def set_mode(
             realtime.set_mode(session, survey, mode, actor=facilitator.email)
     except DomainError as exc:
         return _page(request, session, survey, facilitator, exc)
-    return done(request, f"The study is now run in {mode} mode.", "console_live", key=survey.key)
+    message = (
+        N_("The study now runs in real time.")
+        if survey.is_realtime
+        else N_("The study now runs in rounds.")
+    )
+    return done(request, message, "console_live", key=survey.key)
 
 
 @router.post("/studies/{key}/checkpoint", name="console_checkpoint")
@@ -84,7 +90,8 @@ def take_checkpoint(
         return _page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"Checkpoint taken: {snapshot.responded} panelists' answers are frozen in its report.",
+        N_("Checkpoint taken: the answers of %(responded)s panelists are frozen in its report."),
         "console_live",
+        say={"responded": snapshot.responded},
         key=survey.key,
     )

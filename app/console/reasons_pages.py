@@ -13,6 +13,7 @@ from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field
 from app.console.pages import Csrf, Study, StudyRound, console_router, done, render
 from app.errors import DomainError
+from app.i18n import N_
 from app.models import Facilitator, Round, Statement, Survey
 from app.reasons import reading, service, strength
 from app.statements import service as statements
@@ -106,9 +107,9 @@ def _moderate(
         return reasons_page(request, session, survey, round_, statement, facilitator, error=exc)
     return done(
         request,
-        "The reason is hidden from panelists and exports."
+        N_("The reason is hidden from panelists and exports.")
         if hide
-        else "The reason is shown again.",
+        else N_("The reason is shown again."),
         "console_statement_reasons",
         key=survey.key,
         number=round_.number,

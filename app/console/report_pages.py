@@ -14,6 +14,7 @@ from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field
 from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
+from app.i18n import N_
 from app.models import Facilitator, Survey
 from app.reports import page
 from app.web.sessions import SessionDep
@@ -103,7 +104,7 @@ def amend(
         return plan_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        "The plan is amended; every report lists the change.",
+        N_("The plan is amended; every report lists the change."),
         "console_plan",
         key=survey.key,
     )

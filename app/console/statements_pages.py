@@ -13,6 +13,7 @@ from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field, ids, one_id, translations
 from app.console.pages import Csrf, Study, console_router, done, render
 from app.errors import DomainError
+from app.i18n import N_
 from app.models import Facilitator, Statement, StatementState, Survey
 from app.rounds import repository
 from app.statements import lineage
@@ -107,8 +108,9 @@ def add(
         return list_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"Statement {added.key} added; it joins the next round.",
+        N_("Statement %(key)s added; it joins the next round."),
         "console_statement",
+        say={"key": added.key},
         key=survey.key,
         statement_id=added.id,
     )
@@ -140,12 +142,14 @@ def _act(
     """Apply one change to a statement; on failure the page comes back with the reason."""
     found = statements.get_or_raise(session, survey, statement_id)
     actor = facilitator.email
+    say: dict[str, str | int]
     try:
         with session.begin_nested():
             if action == "reword":
                 text = statements.clean_text(survey, translations(form, survey))
                 target = statements.reword(session, survey, found, text, actor=actor)
-                message = f"{found.label} reworded: version {target.version} joins the next round."
+                message = N_("%(label)s reworded: version %(version)s joins the next round.")
+                say = {"label": found.label, "version": target.version}
             elif action == "split":
                 parts = []
                 for n in range(1, SPLIT_PARTS + 1):
@@ -154,31 +158,38 @@ def _act(
                         parts.append(statements.clean_text(survey, given, f"part {n}"))
                 created = statements.split(session, survey, found, parts, actor=actor)
                 target = created[0]
-                message = f"{found.label} split into {', '.join(s.key for s in created)}."
+                message = N_("%(label)s split into %(parts)s.")
+                say = {"label": found.label, "parts": ", ".join(s.key for s in created)}
             elif action == "merge":
                 chosen = [found] + [
                     statements.get_or_raise(session, survey, i) for i in ids(form, "with")
                 ]
                 text = statements.clean_text(survey, translations(form, survey))
                 target = statements.merge(session, survey, chosen, text, actor=actor)
-                message = f"{len(chosen)} statements merged into {target.key}."
+                message = N_("Statements merged into %(key)s: %(count)s.")
+                say = {"key": target.key, "count": len(chosen)}
             elif action == "drop":
                 statements.drop(session, survey, found, field(form, "reason"), actor=actor)
                 target = found
-                message = f"{found.label} dropped; the next round will not ask it."
+                message = N_("%(label)s dropped; the next round will not ask it.")
+                say = {"label": found.label}
             elif action == "move":
                 topic = statements.topic_or_raise(session, survey, one_id(form, "topic"))
                 statements.move(session, survey, found, topic, actor=actor)
                 target = found
-                message = f"{found.label} moved to {survey.text(topic.title)}."
+                message = N_("%(label)s moved to %(topic)s.")
+                say = {"label": found.label, "topic": survey.text(topic.title)}
             else:
                 text = statements.clean_text(survey, translations(form, survey))
                 statements.translate(session, survey, found, text, actor=actor)
                 target = found
-                message = f"The texts of {found.label} are saved."
+                message = N_("The texts of %(label)s are saved.")
+                say = {"label": found.label}
     except DomainError as exc:
         return statement_page(request, session, survey, found, facilitator, exc)
-    return done(request, message, "console_statement", key=survey.key, statement_id=target.id)
+    return done(
+        request, message, "console_statement", say=say, key=survey.key, statement_id=target.id
+    )
 
 
 def _route(action: str, summary: str) -> None:

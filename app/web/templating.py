@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from app import i18n
+from app.console import labels
 from app.web import fragments
 from app.web.urls import template_url_for
 
@@ -17,3 +18,4 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["url_for"] = template_url_for
 i18n.install(templates.env)
 fragments.install(templates.env)
+labels.install(templates.env)

@@ -33,7 +33,6 @@ from tests.browser.pages import (
     assert_fits_width,
     heading,
     horizontal_extent,
-    press,
     press_value,
     ratings_plan,
     status_message,
@@ -147,10 +146,16 @@ class TestAxeOnEveryPanelistPage:
 
 
 class TestAxeOnTheConsole:
+    # English and one right-to-left language, the console's two layouts.
+    @pytest.mark.parametrize("language", ["en", "ar"])
     def test_every_console_page(
-        self, browser: Callable[..., WebDriver], study: OpenRound, axe_source: str
+        self,
+        browser: Callable[..., WebDriver],
+        study: OpenRound,
+        axe_source: str,
+        language: str,
     ) -> None:
-        driver = browser()
+        driver = browser(language=language)
         base = study.deployment.base_url
         console = f"{base}/console/studies/{study.key}"
         seen: list[tuple[str, list[dict]]] = []
@@ -158,7 +163,7 @@ class TestAxeOnTheConsole:
         check(driver, axe_source, seen)
         driver.find_element(By.ID, "email").send_keys(FACILITATOR_EMAIL)
         driver.find_element(By.ID, "password").send_keys(FACILITATOR_PASSWORD)
-        press(driver, "Sign in")
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
         panel_html = statements_html = ""
         for path in (
             f"{base}/console",
@@ -171,6 +176,7 @@ class TestAxeOnTheConsole:
             f"{console}/proposals",
             f"{console}/statements",
             f"{console}/mail",
+            f"{console}/live",
         ):
             driver.get(path)
             check(driver, axe_source, seen)

@@ -88,3 +88,8 @@ class TestArabic:
         html = driver.find_element(By.TAG_NAME, "html")
         assert html.get_attribute("dir") == "rtl"
         screenshot(driver, "ar-console-study.png")
+        driver.get(f"{base}/console/studies/{shared_round.key}/rounds/1")
+        html = driver.find_element(By.TAG_NAME, "html")
+        assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+        assert "الجولة 1" in driver.find_element(By.TAG_NAME, "h1").text
+        screenshot(driver, "ar-console-round.png")

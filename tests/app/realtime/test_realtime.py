@@ -305,7 +305,7 @@ class TestConsole:
         )
         team.add(db, survey, console.facilitator, Role.OWNER, actor="t")
         page = f"/console/studies/{survey.key}/live"
-        assert "Mode: <strong>rounds</strong>" in console.get(page).text
+        assert "Mode: <strong>in rounds</strong>" in console.get(page).text
         done = console_post(console, page, f"/console/studies/{survey.key}/mode", mode="realtime")
         assert done.status_code == 303
         db.refresh(survey)
