@@ -33,6 +33,7 @@ from tests.browser.pages import (
     assert_fits_width,
     heading,
     horizontal_extent,
+    press,
     press_value,
     ratings_plan,
     status_message,
