@@ -37,10 +37,10 @@ def seed_demo() -> list[str]:
     from app.studies import service as studies
 
     with unit_of_work() as session:
-        demo._open_round_zero(session)
+        demo.study.open_round_zero(session)
     rng = np.random.default_rng(demo.SEED)
     # Rounds 0 and 1 answered and closed, round 2 open: the demo stops one round short.
-    for step in (demo._round_zero, demo._round_one):
+    for step in (demo.study.round_zero, demo.study.round_one):
         with unit_of_work() as session:
             step(session, studies.get_by_key_or_raise(session, demo.STUDY_KEY), rng)
     with unit_of_work() as session:

@@ -60,7 +60,7 @@ def demo(kind: str, *, pdf: bool) -> None:
     with scratch_database(kind, "report_demo") as url, app_database(url):
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()), unit_of_work() as session:
-            demo_module._pilot(session, np.random.default_rng(demo_module.SEED + 1))
+            demo_module.study.pilot(session, np.random.default_rng(demo_module.SEED + 1))
         print(f"    seeded the pilot in {time.perf_counter() - start:.1f} s (not timed below)")
         report_of(demo_module.PILOT_KEY, pdf=pdf)
 
