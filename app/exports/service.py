@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.api import service as api
 from app.errors import NotFound
 from app.exports import analysis_tables as _analysis_tables  # noqa: F401  (registers tables)
+from app.exports import ranking_tables as _ranking_tables  # noqa: F401  (registers tables)
 from app.exports import tables as _tables  # noqa: F401  (registers the round tables)
 from app.exports.registry import ROUND_TABLES, Column, Rows, Table, TableSpec, Value
 from app.models import Survey

@@ -88,3 +88,34 @@ class TestRankingApi:
         assert sorted(int(r["rating"]) for r in ranked) == sorted(
             order.index(0) + 1 for order in CYBER_1
         )
+
+    def test_the_rankings_table_holds_the_snapshot_figures(
+        self,
+        db: Session,
+        client: TestClient,
+        auth: dict[str, str],
+        ranking_survey: Survey,
+        ranking_panel: list[Panelist],
+    ) -> None:
+        for orders in (CYBER_1, CYBER_2):
+            round_ = rounds.launch(db, ranking_survey, actor="test")
+            for panelist, order in zip(ranking_panel, orders, strict=True):
+                submit_order(db, ranking_survey, round_, panelist, order)
+            snapshot = rounds.close(db, ranking_survey, round_, actor="test")
+        db.flush()
+        base = "/api/v1/studies/ranking-study/rounds/2"
+        text = client.get(f"{base}/tables/rankings.csv", headers=auth).text
+        rows = list(csv.DictReader(io.StringIO(text)))
+        stored = snapshot.results["rankings"]
+        assert len(rows) == sum(len(q["statements"]) for q in stored)
+        cyber = [r for r in rows if r["topic"] == "cyber"]
+        question = stored[0]
+        assert [r["statement"] for r in cyber] == ["c1", "c2", "c3", "c4"]
+        assert float(cyber[0]["w"]) == pytest.approx(question["w"])
+        assert float(cyber[0]["w_change"]) == pytest.approx(question["change"]["w_change"])
+        assert cyber[0]["positions"] == "5 0 0 1"
+        for row, item in zip(cyber, question["statements"], strict=True):
+            assert float(row["mean_rank"]) == pytest.approx(item["mean_rank"])
+            assert int(row["unplaced"]) == item["unplaced"]
+        dictionary = client.get(f"{base}/tables/dictionary.csv", headers=auth).text
+        assert "rankings,mean_rank," in dictionary
