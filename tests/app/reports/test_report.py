@@ -247,6 +247,15 @@ class TestPdf:
             assert " ".join(words[:5]) in flat, item.statement.key
         assert reader.pages[0].mediabox.width == pytest.approx(595, abs=2)  # A4
 
+    def test_the_api_pdf_takes_a_language(self, client, auth, two_rounds):
+        response = client.get(
+            f"/api/v1/studies/{STUDY}/report.pdf", params={"lang": "es"}, headers=auth
+        )
+        assert response.status_code == 200
+        reader = PdfReader(io.BytesIO(response.content))
+        flat = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+        assert "Composición del panel" in flat
+
     def test_the_consoles_pdf_is_in_the_pages_language(self, signed_in, two_rounds):
         response = signed_in.get(
             f"/console/studies/{STUDY}/report.pdf", headers={"Accept-Language": "fr"}
