@@ -9,6 +9,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.analysis import plan as analysis_plan
 from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field
@@ -21,6 +22,12 @@ from app.web.sessions import SessionDep
 from app.web.templating import templates
 
 router = console_router()
+
+
+def console_language(request: Request) -> str:
+    """The language :func:`app.console.pages.render` shows the console in."""
+    return i18n.request_language(None, request.headers.get("accept-language"))
+
 
 CriterionKey = Annotated[
     str | None, Query(max_length=80, description="A criterion's key for the map.")
@@ -36,18 +43,22 @@ def final_report(
     x: CriterionKey = None,
     y: CriterionKey = None,
 ) -> Response:
-    """The final report of the study's closed rounds, with print styles for A4."""
+    """The final report of the study's closed rounds, with print styles for A4, in the
+    language of the console's other pages."""
     pair = (x, y) if x and y else None
-    return templates.TemplateResponse(request, page.TEMPLATE, page.context(session, survey, pair))
+    with i18n.use_language(console_language(request)) as language:
+        return templates.TemplateResponse(
+            request, page.TEMPLATE, {**page.context(session, survey, pair), "lang": language}
+        )
 
 
 @router.get("/studies/{key}/report.pdf", name="console_final_report_pdf")
 def final_report_pdf(
-    session: SessionDep, facilitator: CurrentFacilitator, survey: Study
+    request: Request, session: SessionDep, facilitator: CurrentFacilitator, survey: Study
 ) -> Response:
-    """The final report as an A4 PDF."""
+    """The final report as an A4 PDF, in the language of the page that links to it."""
     return Response(
-        page.pdf_of(session, survey),
+        page.pdf_of(session, survey, console_language(request)),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{survey.key}-report.pdf"'},
     )

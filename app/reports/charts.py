@@ -16,6 +16,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from app.i18n import N_, translate
+
 WIDTH, HEIGHT = 440, 200
 PAD_L, PAD_R, PAD_T, PAD_B = 44, 16, 14, 34
 
@@ -84,7 +86,7 @@ def distribution(title: str, points: Sequence[int], counts: Sequence[int]) -> Ch
     return Chart(
         title,
         _svg(body, title),
-        ["Rating", "Raters", "Share"],
+        [translate(N_("Rating")), translate(N_("Raters")), translate(N_("Share"))],
         [[str(p), str(c), _pct(c / total)] for p, c in zip(points, counts, strict=True)],
     )
 
@@ -122,7 +124,18 @@ def trajectory(title: str, scale: Sequence[int], rounds: list[dict[str, Any]]) -
     return Chart(
         title,
         _svg(body, title),
-        ["Round", "Raters", "Median", "Q1", "Q3", "Agree", "Consensus"],
+        [
+            translate(h)
+            for h in (
+                N_("Round"),
+                N_("Raters"),
+                N_("Median"),
+                N_("Q1"),
+                N_("Q3"),
+                N_("Agree"),
+                N_("Consensus"),
+            )
+        ],
         [
             [
                 str(r["round"]),
@@ -131,7 +144,7 @@ def trajectory(title: str, scale: Sequence[int], rounds: list[dict[str, Any]]) -
                 _fmt(r["q1"]),
                 _fmt(r["q3"]),
                 _pct(r["agree"]),
-                {True: "yes", False: "no", None: "no rule"}[r["consensus"]],
+                translate({True: N_("yes"), False: N_("no"), None: N_("no rule")}[r["consensus"]]),
             ]
             for r in rounds
         ],
@@ -154,6 +167,10 @@ def two_criteria(
     x = _Axis(scales[0][0], scales[0][1], left, right)
     y = _Axis(scales[1][0], scales[1][1], bottom, top_)
     mid_x, mid_y = (scales[0][0] + scales[0][1]) / 2, (scales[1][0] + scales[1][1]) / 2
+
+    def quadrant(message: str) -> str:
+        return translate(message, {"x": labels[0], "y": labels[1]})
+
     body = [
         f'<rect class="plot" x="{left}" y="{top_}" width="{right - left}" '
         f'height="{bottom - top_}"/>',
@@ -161,10 +178,10 @@ def two_criteria(
         f'y2="{bottom}"/>',
         f'<line class="quadrant" x1="{left}" y1="{y(mid_y):.1f}" x2="{right}" '
         f'y2="{y(mid_y):.1f}"/>',
-        _text(right - 4, top_ + 12, f"high {labels[0]}, high {labels[1]}", "quad", "end"),
-        _text(left + 4, top_ + 12, f"low {labels[0]}, high {labels[1]}", "quad", "start"),
-        _text(right - 4, bottom - 5, f"high {labels[0]}, low {labels[1]}", "quad", "end"),
-        _text(left + 4, bottom - 5, f"low {labels[0]}, low {labels[1]}", "quad", "start"),
+        _text(right - 4, top_ + 12, quadrant(N_("high %(x)s, high %(y)s")), "quad", "end"),
+        _text(left + 4, top_ + 12, quadrant(N_("low %(x)s, high %(y)s")), "quad", "start"),
+        _text(right - 4, bottom - 5, quadrant(N_("high %(x)s, low %(y)s")), "quad", "end"),
+        _text(left + 4, bottom - 5, quadrant(N_("low %(x)s, low %(y)s")), "quad", "start"),
         _text((left + right) / 2, size - 8, labels[0], "axis-title"),
         f'<text class="axis-title" text-anchor="middle" transform="translate(14 '
         f'{(top_ + bottom) / 2:.1f}) rotate(-90)">{escape(labels[1])}</text>',
@@ -180,7 +197,7 @@ def two_criteria(
     for number, s in enumerate(statements, start=1):
         fx, fy = s["x"], s["y"]
         if fx["median"] is None or fy["median"] is None:
-            rows.append([str(number), s["label"], "–", "–", "no ratings"])
+            rows.append([str(number), s["label"], "–", "–", translate(N_("no ratings"))])
             continue
         spot = (fx["median"], fy["median"])
         nth = shared.get(spot, 0)
@@ -208,13 +225,21 @@ def two_criteria(
                 s["label"],
                 f"{_fmt(fx['median'])} ({_fmt(fx['q1'])}–{_fmt(fx['q3'])})",
                 f"{_fmt(fy['median'])} ({_fmt(fy['q1'])}–{_fmt(fy['q3'])})",
-                "consensus" if s["consensus"] else "no consensus",
+                translate(N_("consensus")) if s["consensus"] else translate(N_("no consensus")),
             ]
         )
     return Chart(
         title,
         _svg(body, title, size, size),
-        ["No.", "Statement", f"{labels[0]}: median (IQR)", f"{labels[1]}: median (IQR)", "Verdict"],
+        [
+            translate(N_("No.")),
+            translate(N_("Statement")),
+            *(
+                translate(N_("%(criterion)s: median (IQR)"), {"criterion": label})
+                for label in labels
+            ),
+            translate(N_("Verdict")),
+        ],
         rows,
     )
 
@@ -255,7 +280,7 @@ def heatmap(
                     f'<rect class="cell suppressed" x="{left}" y="{top}" width="{cell_w - 2}" '
                     f'height="{cell_h - 2}" fill="url(#hatch)"/>'
                 )
-                row.append(f"suppressed (fewer than {min_group_size})")
+                row.append(translate(N_("suppressed (fewer than %(k)s)"), {"k": min_group_size}))
                 continue
             agree = figures.get("agree") or 0.0
             level = min(4, int(agree * 5))
@@ -273,7 +298,10 @@ def heatmap(
     return Chart(
         title,
         _svg(body, title, width, height),
-        ["Statement", *(f"{name}: median / agree" for _, name in groups)],
+        [
+            translate(N_("Statement")),
+            *(translate(N_("%(group)s: median / agree"), {"group": name}) for _, name in groups),
+        ],
         rows,
     )
 
@@ -293,7 +321,7 @@ def opinion_map(title: str, result: dict[str, Any]) -> Chart:
         body.append(f'<circle class="{cls}" cx="{x(p["x"]):.1f}" cy="{y(p["y"]):.1f}" r="3"/>')
     rows = [
         [
-            f"Opinion group {g['number']}",
+            translate(N_("Opinion group %(number)s"), {"number": g["number"]}),
             str(g["size"]),
             ", ".join(d["key"] for d in g["distinguishing"]),
         ]
@@ -302,14 +330,18 @@ def opinion_map(title: str, result: dict[str, Any]) -> Chart:
     if result["undescribed"]:
         rows.append(
             [
-                f"{result['undescribed']} smaller group(s)",
-                f"fewer than {result['min_size']} each",
-                "not described",
+                translate(N_("Smaller groups: %(count)s"), {"count": result["undescribed"]}),
+                translate(N_("fewer than %(k)s each"), {"k": result["min_size"]}),
+                translate(N_("not described")),
             ]
         )
     return Chart(
         title,
         _svg(body, title, size, size),
-        ["Group", "Respondents", "Distinguishing statements"],
+        [
+            translate(N_("Group")),
+            translate(N_("Respondents")),
+            translate(N_("Distinguishing statements")),
+        ],
         rows,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import Invalid
+from app.i18n import N_, translate
 from app.reports import charts
 
 
@@ -30,12 +31,22 @@ def build(
             c = criteria[key]
             points = list(range(c["scale"][0], c["scale"][1] + 1))
             out.distribution[(s["key"], key)] = charts.distribution(
-                f"{s['label']}: {c['label']}, round {s['final_round']}", points, record["counts"]
+                translate(
+                    N_("%(statement)s: %(criterion)s, round %(number)s"),
+                    {"statement": s["label"], "criterion": c["label"], "number": s["final_round"]},
+                ),
+                points,
+                record["counts"],
             )
             rounds = s["trajectory"].get(key, [])
             if rounds:
                 out.trajectory[(s["key"], key)] = charts.trajectory(
-                    f"{s['label']}: {c['label']} across rounds", c["scale"], rounds
+                    translate(
+                        N_("%(statement)s: %(criterion)s across rounds"),
+                        {"statement": s["label"], "criterion": c["label"]},
+                    ),
+                    c["scale"],
+                    rounds,
                 )
     keys = list(criteria)
     if pair is None and len(keys) >= 2:
@@ -47,7 +58,10 @@ def build(
         a, b = criteria[pair[0]], criteria[pair[1]]
         out.pair_keys = pair
         out.pair = charts.two_criteria(
-            f"{a['label']} × {b['label']}: final medians with interquartile ranges",
+            translate(
+                N_("%(x)s × %(y)s: final medians with interquartile ranges"),
+                {"x": a["label"], "y": b["label"]},
+            ),
             (a["label"], b["label"]),
             (a["scale"], b["scale"]),
             [
@@ -71,7 +85,10 @@ def build(
         if rows:
             out.heatmaps.append(
                 charts.heatmap(
-                    f"{c['label']} by stakeholder group: median, shaded by agreement",
+                    translate(
+                        N_("%(criterion)s by stakeholder group: median, shaded by agreement"),
+                        {"criterion": c["label"]},
+                    ),
                     survey_groups,
                     [
                         (label, {g: (cells or {}).get(g) for g, _ in survey_groups})
@@ -83,8 +100,13 @@ def build(
     for groups in report["opinion_groups"]:
         if groups.get("computed"):
             out.opinion_maps[groups["round"]] = charts.opinion_map(
-                f"Opinion groups, round {groups['round']}: respondents on the first two "
-                "principal components",
+                translate(
+                    N_(
+                        "Opinion groups, round %(number)s: respondents on the first two "
+                        "principal components"
+                    ),
+                    {"number": groups["round"]},
+                ),
                 groups,
             )
     return out

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from app.api.keys import AnalystKey
@@ -15,6 +15,15 @@ from app.web.sessions import SessionDep
 OPEN_STUDY: dict[int | str, dict[str, Any]] = {
     status.HTTP_409_CONFLICT: _problem("A round of the study is still open.")
 }
+
+PdfLanguage = Annotated[
+    str | None,
+    Query(
+        max_length=16,
+        description="The language the PDF is worded in (ar, en, es, fr, ru, zh); another or "
+        "none gives English. The JSON report's words are always English.",
+    ),
+]
 
 router = APIRouter(
     prefix="/api/v1",
@@ -52,10 +61,10 @@ def report(session: SessionDep, survey: StudyDep) -> dict[str, Any]:
         **OPEN_STUDY,
     },
 )
-def report_pdf(session: SessionDep, survey: StudyDep) -> Response:
-    """The final report printed to A4 PDF."""
+def report_pdf(session: SessionDep, survey: StudyDep, lang: PdfLanguage = None) -> Response:
+    """The final report printed to A4 PDF, in English unless ``lang`` names another."""
     return Response(
-        page.pdf_of(session, survey),
+        page.pdf_of(session, survey, lang),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{survey.key}-report.pdf"'},
     )

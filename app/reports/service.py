@@ -15,36 +15,53 @@ from sqlalchemy.orm import Session
 import engine
 from app.analysis import plan as analysis_plan
 from app.analysis import study
+from app.i18n import N_
 from app.models import Survey
 from app.reasons import summaries
 from app.statements.service import every_version
 
 #: The ACCORD sections and the topics each asks for, and whether this report itself
 #: fills them in (True) or leaves them to the authors (False). Wording is ours; see
-#: Gattrell et al. (2024), PLOS Medicine 21(1): e1004326, for the checklist itself.
+#: Gattrell et al. (2024), PLOS Medicine 21(1): e1004326, for the checklist itself. The
+#: topics stay English in the data (the API); the report page translates them.
 ACCORD_ITEMS: tuple[tuple[str, str, bool, str], ...] = (
-    ("title", "Identify the report as a consensus study and name the method (Delphi)", False, ""),
-    ("introduction", "Why consensus was sought, and the study's aim", False, ""),
-    ("methods", "Consensus defined in advance: the rule and threshold", True, "plan"),
-    ("methods", "Changes to the pre-registered definitions, with reasons", True, "plan"),
-    ("methods", "Number of rounds planned and the stopping rule", True, "plan"),
-    ("methods", "Panel composition: stakeholder groups and numbers invited", True, "panel"),
-    ("methods", "How panelists were selected and recruited", False, ""),
-    ("methods", "Anonymity of the panel and of the answers", True, "method"),
-    ("methods", "Rating scales and how answers were collected", True, "method"),
-    ("methods", "Feedback given to the panel between rounds", True, "method"),
-    ("methods", "Statistical analysis, including handling of 'cannot judge'", True, "method"),
-    ("methods", "Software and version used for the analysis", True, "method"),
-    ("results", "Participants per round: invited, responded, response rate", True, "rounds"),
-    ("results", "Attrition between rounds and whether it biased the results", True, "attrition"),
-    ("results", "Outcome of each statement: consensus, dissent, dropped", True, "statements"),
-    ("results", "Results per round, including the trajectory of ratings", True, "statements"),
-    ("results", "Robustness of the conclusions to the consensus definition", True, "sensitivity"),
-    ("discussion", "Areas of stable dissent and the arguments on each side", True, "dissent"),
-    ("discussion", "Strengths and limitations of the study", False, ""),
-    ("other", "Funding and the role of funders", False, ""),
-    ("other", "Conflicts of interest of the organisers and panel", False, ""),
-    ("other", "Protocol or registration", True, "plan"),
+    (
+        "title",
+        N_("Identify the report as a consensus study and name the method (Delphi)"),
+        False,
+        "",
+    ),
+    ("introduction", N_("Why consensus was sought, and the study's aim"), False, ""),
+    ("methods", N_("Consensus defined in advance: the rule and threshold"), True, "plan"),
+    ("methods", N_("Changes to the pre-registered definitions, with reasons"), True, "plan"),
+    ("methods", N_("Number of rounds planned and the stopping rule"), True, "plan"),
+    ("methods", N_("Panel composition: stakeholder groups and numbers invited"), True, "panel"),
+    ("methods", N_("How panelists were selected and recruited"), False, ""),
+    ("methods", N_("Anonymity of the panel and of the answers"), True, "method"),
+    ("methods", N_("Rating scales and how answers were collected"), True, "method"),
+    ("methods", N_("Feedback given to the panel between rounds"), True, "method"),
+    ("methods", N_("Statistical analysis, including handling of 'cannot judge'"), True, "method"),
+    ("methods", N_("Software and version used for the analysis"), True, "method"),
+    ("results", N_("Participants per round: invited, responded, response rate"), True, "rounds"),
+    (
+        "results",
+        N_("Attrition between rounds and whether it biased the results"),
+        True,
+        "attrition",
+    ),
+    ("results", N_("Outcome of each statement: consensus, dissent, dropped"), True, "statements"),
+    ("results", N_("Results per round, including the trajectory of ratings"), True, "statements"),
+    (
+        "results",
+        N_("Robustness of the conclusions to the consensus definition"),
+        True,
+        "sensitivity",
+    ),
+    ("discussion", N_("Areas of stable dissent and the arguments on each side"), True, "dissent"),
+    ("discussion", N_("Strengths and limitations of the study"), False, ""),
+    ("other", N_("Funding and the role of funders"), False, ""),
+    ("other", N_("Conflicts of interest of the organisers and panel"), False, ""),
+    ("other", N_("Protocol or registration"), True, "plan"),
 )
 
 

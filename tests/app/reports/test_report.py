@@ -188,6 +188,29 @@ class TestConsolePage:
         assert bad.status_code == 422
         assert "two different criteria" in bad.text
 
+    def test_the_page_is_in_the_consoles_language(self, signed_in, two_rounds):
+        url = f"/console/studies/{STUDY}/report"
+        french = signed_in.get(url, headers={"Accept-Language": "fr"}).text
+        assert '<html lang="fr" dir="ltr">' in french
+        assert "<h2>1. Composition du panel</h2>" in french
+        assert "Liste de contrôle ACCORD" in french
+        # the checklist's topics and the charts' tables are translated where shown
+        assert "Anonymat du panel et des réponses" in french
+        assert "<th>Évaluateurs</th>" in french or ">Évaluateurs</th>" in french
+        assert "Panel composition" not in french
+        arabic = signed_in.get(url, headers={"Accept-Language": "ar"}).text
+        assert '<html lang="ar" dir="rtl">' in arabic
+        assert "تكوين الفريق" in arabic
+        english = signed_in.get(url).text
+        assert '<html lang="en" dir="ltr">' in english
+        assert "<h2>1. Panel composition</h2>" in english
+
+    def test_the_api_keeps_the_checklist_in_english(self, client, auth, two_rounds):
+        body = report_json(client, auth)
+        assert body["accord"][0]["section"] == "title"
+        assert body["accord"][0]["item"] == service.ACCORD_ITEMS[0][1]
+        assert body["accord"][0]["item"].startswith("Identify the report")
+
 
 class TestCharts:
     def test_distribution_table_says_what_the_bars_show(self):
@@ -223,6 +246,25 @@ class TestPdf:
             words = survey.text(item.statement.text).split()
             assert " ".join(words[:5]) in flat, item.statement.key
         assert reader.pages[0].mediabox.width == pytest.approx(595, abs=2)  # A4
+
+    def test_the_api_pdf_takes_a_language(self, client, auth, two_rounds):
+        response = client.get(
+            f"/api/v1/studies/{STUDY}/report.pdf", params={"lang": "es"}, headers=auth
+        )
+        assert response.status_code == 200
+        reader = PdfReader(io.BytesIO(response.content))
+        flat = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+        assert "Composición del panel" in flat
+
+    def test_the_consoles_pdf_is_in_the_pages_language(self, signed_in, two_rounds):
+        response = signed_in.get(
+            f"/console/studies/{STUDY}/report.pdf", headers={"Accept-Language": "fr"}
+        )
+        assert response.status_code == 200
+        reader = PdfReader(io.BytesIO(response.content))
+        flat = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+        assert "Liste de contrôle ACCORD" in flat
+        assert "ACCORD checklist" not in flat
 
 
 class TestPlanPage:
