@@ -98,7 +98,7 @@ def render(
     """
     if status_code is None:
         status_code = error.status if error else status.HTTP_200_OK
-    language = i18n.request_language(None, request.headers.get("accept-language"))
+    language = console_language(request)
     with i18n.use_language(language):
         return templates.TemplateResponse(
             request,
@@ -116,11 +116,15 @@ def render(
         )
 
 
+def console_language(request: Request) -> str:
+    """The language the console's pages are shown in: the browser's preference."""
+    return i18n.request_language(None, request.headers.get("accept-language"))
+
+
 def console_text(request: Request, message: str, **params: object) -> str:
     """``message`` (marked with ``N_``) in the language the console pages are shown in, so a
     flash message reads like the page it appears on."""
-    language = i18n.request_language(None, request.headers.get("accept-language"))
-    with i18n.use_language(language):
+    with i18n.use_language(console_language(request)):
         return i18n.translate(message, params)
 
 
@@ -490,6 +494,11 @@ def round_page(
     closed = round_.state == RoundState.CLOSED
     snapshot = repository.snapshot_of(session, round_) if closed else None
     built = report.build(session, survey, round_, snapshot) if snapshot else None
+    charts = None
+    if built:
+        # The charts' texts (titles, quadrants, table cells) are written while they are drawn.
+        with i18n.use_language(console_language(request)):
+            charts = report.charts(survey, built)
     return render(
         request,
         "round.html",
@@ -498,7 +507,7 @@ def round_page(
             "status": rounds.status(session, round_),
             "groups": progress.by_group(session, survey, round_),
             "report": built,
-            "charts": report.charts(survey, built) if built else None,
+            "charts": charts,
             "reasons": report.reasons(session, survey, round_) if snapshot else None,
             "export_tables": exports.names(),
         },

@@ -13,7 +13,7 @@ from app import i18n
 from app.analysis import plan as analysis_plan
 from app.console.auth import CurrentFacilitator
 from app.console.forms import PostedForm, field
-from app.console.pages import Csrf, Study, console_router, done, render
+from app.console.pages import Csrf, Study, console_language, console_router, done, render
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import Facilitator, Survey
@@ -22,11 +22,6 @@ from app.web.sessions import SessionDep
 from app.web.templating import templates
 
 router = console_router()
-
-
-def console_language(request: Request) -> str:
-    """The language :func:`app.console.pages.render` shows the console in."""
-    return i18n.request_language(None, request.headers.get("accept-language"))
 
 
 CriterionKey = Annotated[

@@ -136,3 +136,6 @@ class TestTranslated:
         assert "Tableau de ce graphique" in charts
         assert "masqué (moins de 5)" in charts
         assert "pas de consensus" in charts
+        # drawn in French too: the map's quadrants inside the SVG, not only its table
+        assert "élevé, " in charts
+        assert "high " not in charts
