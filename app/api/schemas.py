@@ -274,6 +274,7 @@ class Method(Schema):
 class RankedStatement(Schema):
     """One statement's place in a ranking question."""
 
+    statement_id: int = Field(description="The id of the statement version ranked.")
     key: str = Field(description="The statement's key.")
     mean_rank: float | None = Field(
         description="Mean rank, 1 the top; a statement left out of a top N counts as tied "

@@ -14,7 +14,7 @@ from app.analysis.schemas import (
     Stability,
     TrajectoryPoint,
 )
-from app.api.schemas import AGREE_BAND, DISAGREE_BAND, Schema, Summary
+from app.api.schemas import AGREE_BAND, DISAGREE_BAND, RankingMetrics, Schema, Summary
 
 
 class ReportStudy(Schema):
@@ -162,6 +162,15 @@ class Dissent(Schema):
     )
 
 
+class RoundRankings(Schema):
+    """The ranking questions of one closed round."""
+
+    round: int = Field(description="The round number.")
+    questions: list[RankingMetrics] = Field(
+        description="One per ranking criterion and topic, as the round's metrics give them."
+    )
+
+
 class AccordItem(Schema):
     """An item of the ACCORD reporting checklist."""
 
@@ -185,5 +194,8 @@ class Report(Schema):
     sensitivity: list[RoundSensitivity] = Field(description="Per closed rated round.")
     attrition: list[RoundAttrition] = Field(description="Per closed rated round.")
     agreement: list[RoundAgreement] = Field(description="Per closed rated round.")
+    rankings: list[RoundRankings] = Field(
+        description="Per closed round that has ranking questions; empty without any."
+    )
     stability: list[Stability] = Field(description="Per statement and criterion.")
     accord: list[AccordItem] = Field(description="The ACCORD checklist items.")

@@ -121,6 +121,11 @@ def build(session: Session, survey: Survey) -> dict[str, Any]:
         "sensitivity": [],
         "attrition": [],
         "agreement": [],
+        "rankings": [
+            {"round": closed.round.number, "questions": closed.snapshot.results["rankings"]}
+            for closed in rated
+            if closed.snapshot.results.get("rankings")
+        ],
         "stability": study.stability(trajectories),
     }
     final_entries: dict[str, tuple[int, dict[str, Any]]] = {}
