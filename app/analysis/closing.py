@@ -9,7 +9,7 @@ are held back as on the progress page).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -28,9 +28,7 @@ from app.models import (
 )
 from app.rounds import summaries
 from app.rounds.progress import held_back
-
-if TYPE_CHECKING:
-    from app.rounds.snapshot import RoundRatings
+from app.rounds.ratings import RoundRatings
 
 #: Seed of the opinion-group clustering: the same ratings always give the same groups.
 OPINION_SEED = 20240101

@@ -10,7 +10,7 @@ from scipy import stats
 from app.analysis import closing
 from app.rounds import repository
 from app.rounds import service as rounds
-from app.rounds.snapshot import load_ratings
+from app.rounds.ratings import load_ratings
 
 STUDY = "crime-prevention-2027"
 
