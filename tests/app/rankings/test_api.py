@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.api import keys
 from app.models import Panelist, Survey
 from app.rounds import service as rounds
-from tests.app.rankings.test_service import CYBER_1, CYBER_2, submit_order
+from tests.app.rankings.test_service import CYBER_1, submit_order, two_ranked_rounds
 
 
 @pytest.fixture
@@ -41,12 +41,7 @@ class TestRankingApi:
         ranking_survey: Survey,
         ranking_panel: list[Panelist],
     ) -> None:
-        for orders in (CYBER_1, CYBER_2):
-            round_ = rounds.launch(db, ranking_survey, actor="test")
-            for panelist, order in zip(ranking_panel, orders, strict=True):
-                submit_order(db, ranking_survey, round_, panelist, order)
-            snapshot = rounds.close(db, ranking_survey, round_, actor="test")
-        db.flush()
+        snapshot = two_ranked_rounds(db, ranking_survey, ranking_panel)[-1]
         body = client.get("/api/v1/studies/ranking-study/rounds/2/metrics", headers=auth).json()
         cyber, wildlife = body["rankings"]
         stored = snapshot.results["rankings"][0]
@@ -97,12 +92,7 @@ class TestRankingApi:
         ranking_survey: Survey,
         ranking_panel: list[Panelist],
     ) -> None:
-        for orders in (CYBER_1, CYBER_2):
-            round_ = rounds.launch(db, ranking_survey, actor="test")
-            for panelist, order in zip(ranking_panel, orders, strict=True):
-                submit_order(db, ranking_survey, round_, panelist, order)
-            snapshot = rounds.close(db, ranking_survey, round_, actor="test")
-        db.flush()
+        snapshot = two_ranked_rounds(db, ranking_survey, ranking_panel)[-1]
         base = "/api/v1/studies/ranking-study/rounds/2"
         text = client.get(f"{base}/tables/rankings.csv", headers=auth).text
         rows = list(csv.DictReader(io.StringIO(text)))

@@ -8,8 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.models import Panelist, Survey
-from app.rounds import service as rounds
-from tests.app.rankings.test_service import CYBER_1, CYBER_2, submit_order
+from tests.app.rankings.test_service import two_ranked_rounds
 
 
 class TestRankingReport:
@@ -20,12 +19,7 @@ class TestRankingReport:
         ranking_survey: Survey,
         ranking_panel: list[Panelist],
     ) -> None:
-        for orders in (CYBER_1, CYBER_2):
-            round_ = rounds.launch(db, ranking_survey, actor="test")
-            for panelist, order in zip(ranking_panel, orders, strict=True):
-                submit_order(db, ranking_survey, round_, panelist, order)
-            snapshot = rounds.close(db, ranking_survey, round_, actor="test")
-        db.flush()
+        snapshot = two_ranked_rounds(db, ranking_survey, ranking_panel)[-1]
         html = signed_in.get("/console/studies/ranking-study/rounds/2").text
         cyber = snapshot.results["rankings"][0]
         assert "Ranking: Priority – Cybercrime" in html
@@ -42,13 +36,7 @@ class TestRankingReport:
         ranking_survey: Survey,
         ranking_panel: list[Panelist],
     ) -> None:
-        snapshots = []
-        for orders in (CYBER_1, CYBER_2):
-            round_ = rounds.launch(db, ranking_survey, actor="test")
-            for panelist, order in zip(ranking_panel, orders, strict=True):
-                submit_order(db, ranking_survey, round_, panelist, order)
-            snapshots.append(rounds.close(db, ranking_survey, round_, actor="test"))
-        db.flush()
+        snapshots = two_ranked_rounds(db, ranking_survey, ranking_panel)
         html = signed_in.get("/console/studies/ranking-study/report").text.replace("&#39;", "'")
         for number, snapshot in enumerate(snapshots, start=1):
             cyber = snapshot.results["rankings"][0]

@@ -42,6 +42,18 @@ def submit_order(
     db.flush()
 
 
+def two_ranked_rounds(db: Session, survey: Survey, panel: list[Panelist]) -> list[RoundSnapshot]:
+    """Rounds 1 and 2 ranked in the orders ``CYBER_1`` and ``CYBER_2``, each closed."""
+    snapshots = []
+    for orders in (CYBER_1, CYBER_2):
+        round_ = rounds.launch(db, survey, actor="test")
+        for panelist, order in zip(panel, orders, strict=True):
+            submit_order(db, survey, round_, panelist, order)
+        snapshots.append(rounds.close(db, survey, round_, actor="test"))
+    db.flush()
+    return snapshots
+
+
 def positions(orders: list[list[int]]) -> np.ndarray:
     """(panelists x statements) positions from orders."""
     out = np.zeros((len(orders), len(orders[0])))
