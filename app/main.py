@@ -159,7 +159,8 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
-        return _error_response(request, exc.message, exc.status)
+        message = exc.message
+        return _error_response(request, message.template, exc.status, params=dict(message.params))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -39,7 +39,7 @@ def create(
     session: Session, *, email: str, name: str, password: str, actor: str = "cli"
 ) -> Facilitator:
     """Create an account; the password is stored only as an Argon2id hash."""
-    problems = []
+    problems: list[str] = []
     try:
         email = normalize_email(email)
     except Invalid as exc:

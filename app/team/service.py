@@ -116,7 +116,7 @@ def invite(
     it; one who has an account is told they were added. Everything is checked before
     anything is written.
     """
-    problems = []
+    problems: list[str] = []
     parsed: Role | None = None
     try:
         address = accounts.normalize_email(email)
