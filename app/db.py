@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -153,11 +154,13 @@ def _serialise_sqlite(engine: Engine, timeout: float) -> None:
         dbapi = connection.connection.dbapi_connection
         assert isinstance(dbapi, _TurnTakingConnection)
         readonly = bool(connection.get_execution_options().get(READONLY))
+        # Straight to the driver: these run twice a request, and SQLAlchemy's statement
+        # machinery cost more than SQLite does. Its errors are wrapped as it would.
         if dbapi.query_only != readonly:
-            connection.exec_driver_sql(f"PRAGMA query_only={int(readonly)}")
+            _driver_execute(dbapi, f"PRAGMA query_only={int(readonly)}")
             dbapi.query_only = readonly
         if readonly:
-            connection.exec_driver_sql("BEGIN DEFERRED")
+            _driver_execute(dbapi, "BEGIN DEFERRED")
             return
         if not turn.acquire(timeout=timeout):
             raise OperationalError(
@@ -165,10 +168,17 @@ def _serialise_sqlite(engine: Engine, timeout: float) -> None:
             )
         dbapi.turn = turn
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _driver_execute(dbapi, "BEGIN IMMEDIATE")
         except BaseException:
             dbapi._release()
             raise
+
+
+def _driver_execute(dbapi: sqlite3.Connection, sql: str) -> None:
+    try:
+        dbapi.execute(sql).close()
+    except sqlite3.OperationalError as exc:
+        raise OperationalError(sql, None, exc) from exc
 
 
 class _ProcessEngine:
@@ -204,9 +214,14 @@ def session_factory(
 
     ``readonly`` sessions never write; on SQLite they take no lock at all.
     """
-    bind = engine or get_engine()
-    if readonly:
-        bind = bind.execution_options(**{READONLY: True})
+    return _session_factory(engine or get_engine(), readonly)
+
+
+@functools.lru_cache(maxsize=16)
+def _session_factory(engine: Engine, readonly: bool) -> sessionmaker[Session]:
+    # Built once per engine: an engine's execution_options() copy joins its event
+    # listeners anew, which cost more than a read-only request's query.
+    bind = engine.execution_options(**{READONLY: True}) if readonly else engine
     return sessionmaker(bind=bind, expire_on_commit=False)
 
 
