@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,11 @@ def find_or_create(session: Session, panelist: Panelist) -> Respondent:
 def find_id(session: Session, survey_id: int, panelist_id: int) -> int | None:
     """The id of the panelist's Respondent, if they have answered before."""
     key = respondent_key(survey_id, panelist_id)
-    return session.scalar(select(Respondent.id).where(Respondent.key == key))
+    return session.connection().execute(_FIND_ID, {"key": key}).scalar()
+
+
+# Built once and run on the connection: the answer path asks on every request.
+_FIND_ID = select(Respondent.id).where(Respondent.key == bindparam("key"))
 
 
 def find_or_create_id(

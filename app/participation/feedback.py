@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import i18n
@@ -134,13 +134,21 @@ _lock = threading.Lock()
 KEPT = 128
 
 
+# Built once and run on the connection: every questionnaire request asks.
+_PREVIOUS = (
+    select(Round.id, Round.opened_at, Round.number, RoundSnapshot.computed_at)
+    .join(RoundSnapshot, RoundSnapshot.round_id == Round.id)
+    .where(Round.survey_id == bindparam("survey_id"), Round.number == bindparam("number"))
+)
+
+
 def previous_round(session: Session, plan: RoundPlan) -> PreviousRound | None:
     """The previous round with a snapshot, or ``None`` in round 1."""
-    row = session.execute(
-        select(Round.id, Round.opened_at, Round.number, RoundSnapshot.computed_at)
-        .join(RoundSnapshot, RoundSnapshot.round_id == Round.id)
-        .where(Round.survey_id == plan.survey.id, Round.number == plan.number - 1)
-    ).first()
+    row = (
+        session.connection()
+        .execute(_PREVIOUS, {"survey_id": plan.survey.id, "number": plan.number - 1})
+        .first()
+    )
     if row is None:
         return None
     key = (str(session.get_bind().engine.url), row.id, str(row.computed_at))

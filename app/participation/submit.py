@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app import i18n
 from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet
-from app.models import Panelist, Round, RoundState
+from app.models import Round, RoundState
 from app.participation import feedback
 from app.participation.participant import (
     Participant,
@@ -124,16 +124,25 @@ def _still_open(session: Session, who: Participant) -> bool:
     the round's FOR SHARE, which a concurrent close's UPDATE waits for (or this one sees
     the round closed), so no answer is counted as submitted after the snapshot was taken.
     """
-    state = select(Round.state, Round.deadline).where(Round.id == who.plan.round_id)
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(
-            select(Panelist.id)
-            .where(Panelist.id == who.panelist_id)
-            .with_for_update(key_share=True)
-        )
-        state = state.with_for_update(read=True)
-    row = session.execute(state).one()
+    connection = session.connection()
+    key = {"round_id": who.plan.round_id, "panelist_id": who.panelist_id}
+    row = None
+    if connection.dialect.name != "sqlite":
+        row = connection.execute(_LOCKED_STATE, key).first()
+    if row is None:  # SQLite, or (PostgreSQL) the panelist's row is gone
+        row = connection.execute(_STATE, key).one()
     return row.state == RoundState.OPEN and not is_past(as_utc(row.deadline))
+
+
+# Built once. On PostgreSQL one statement takes both locks, each with its own clause
+# (SQLAlchemy's with_for_update gives one mode to all): the round's row FOR SHARE and
+# the panelist's FOR NO KEY UPDATE.
+_STATE = select(Round.state, Round.deadline).where(Round.id == bindparam("round_id"))
+_LOCKED_STATE = text(
+    "SELECT round.state, round.deadline FROM round, panelist"
+    " WHERE round.id = :round_id AND panelist.id = :panelist_id"
+    " FOR SHARE OF round FOR NO KEY UPDATE OF panelist"
+).columns(Round.state, Round.deadline)
 
 
 def save_draft(session: Session, who: Participant, answers: AnswerSheet) -> None:
