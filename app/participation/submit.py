@@ -126,11 +126,14 @@ def _still_open(session: Session, who: Participant) -> bool:
     """
     connection = session.connection()
     key = {"round_id": who.plan.round_id, "panelist_id": who.panelist_id}
-    row = None
-    if connection.dialect.name != "sqlite":
-        row = connection.execute(_LOCKED_STATE, key).first()
-    if row is None:  # SQLite, or (PostgreSQL) the panelist's row is gone
+    if connection.dialect.name == "sqlite":
         row = connection.execute(_STATE, key).one()
+    else:
+        # The panelist's row gone (removed meanwhile): still the round's FOR SHARE.
+        row = (
+            connection.execute(_LOCKED_STATE, key).first()
+            or connection.execute(_SHARED_STATE, key).one()
+        )
     return row.state == RoundState.OPEN and not is_past(as_utc(row.deadline))
 
 
@@ -138,6 +141,7 @@ def _still_open(session: Session, who: Participant) -> bool:
 # (SQLAlchemy's with_for_update gives one mode to all): the round's row FOR SHARE and
 # the panelist's FOR NO KEY UPDATE.
 _STATE = select(Round.state, Round.deadline).where(Round.id == bindparam("round_id"))
+_SHARED_STATE = _STATE.with_for_update(read=True)
 _LOCKED_STATE = text(
     "SELECT round.state, round.deadline FROM round, panelist"
     " WHERE round.id = :round_id AND panelist.id = :panelist_id"
