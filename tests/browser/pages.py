@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -32,10 +33,19 @@ def _gone(element: WebElement) -> bool:
     return False
 
 
-def _navigate_by(driver: WebDriver, control: WebElement) -> None:
+def navigate(driver: WebDriver, action: Callable[[], object]) -> None:
+    """Do what leads to another page (a click, Enter on a button or link) and wait until
+    that page has replaced this one and loaded: finding elements before then may find the
+    old page's, stale a moment later."""
     page = driver.find_element(By.TAG_NAME, "html")
-    control.click()
-    WebDriverWait(driver, NAVIGATION_TIMEOUT, poll_frequency=0.05).until(lambda _: _gone(page))
+    action()
+    WebDriverWait(driver, NAVIGATION_TIMEOUT, poll_frequency=0.05).until(
+        lambda d: _gone(page) and d.execute_script("return document.readyState") == "complete"
+    )
+
+
+def _navigate_by(driver: WebDriver, control: WebElement) -> None:
+    navigate(driver, control.click)
 
 
 def press(driver: WebDriver, caption: str) -> None:

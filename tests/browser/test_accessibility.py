@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,6 @@ import yaml
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.browser.harness import (
     FACILITATOR_EMAIL,
@@ -33,6 +33,7 @@ from tests.browser.pages import (
     assert_fits_width,
     heading,
     horizontal_extent,
+    navigate,
     press,
     press_value,
     ratings_plan,
@@ -164,7 +165,8 @@ class TestAxeOnTheConsole:
         check(driver, axe_source, seen)
         driver.find_element(By.ID, "email").send_keys(FACILITATOR_EMAIL)
         driver.find_element(By.ID, "password").send_keys(FACILITATOR_PASSWORD)
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        sign_in = driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+        navigate(driver, sign_in.click)
         panel_html = statements_html = ""
         for path in (
             f"{base}/console",
@@ -266,29 +268,21 @@ class TestKeyboardOnly:
                     active.send_keys(Keys.SPACE)
                 elif active.tag_name == "button" and set(page.chosen()) == set(groups):
                     if active.get_dom_attribute("value") in ("next", "review"):
-                        active.send_keys(Keys.ENTER)
+                        navigate(driver, partial(active.send_keys, Keys.ENTER))
                         break
                 active.send_keys(Keys.TAB)
             else:
                 pytest.fail(f"the keyboard did not get through {driver.current_url}")
-            page_loaded(driver)
         assert heading(driver)
         for _step in range(200):
             active = driver.switch_to.active_element
             if active.tag_name == "button" and active.get_dom_attribute("value") == "submit":
-                active.send_keys(Keys.ENTER)
+                navigate(driver, partial(active.send_keys, Keys.ENTER))
                 break
             active.send_keys(Keys.TAB)
         else:
             pytest.fail("the keyboard did not reach Submit")
-        page_loaded(driver)
         assert "your answers are submitted" in status_message(driver)
-
-
-def page_loaded(driver: WebDriver) -> None:
-    WebDriverWait(driver, 15).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
 
 
 class TestReflow:

@@ -12,7 +12,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from tests.browser.harness import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, PHONE, OpenRound
-from tests.browser.pages import QuestionnairePage, assert_fits_width, press
+from tests.browser.pages import QuestionnairePage, assert_fits_width, navigate, press
 from tests.browser.test_rounds import answer_round_1, close_and_relaunch
 
 pytestmark = pytest.mark.browser
@@ -83,7 +83,8 @@ class TestArabic:
         assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
         driver.find_element(By.ID, "email").send_keys(FACILITATOR_EMAIL)
         driver.find_element(By.ID, "password").send_keys(FACILITATOR_PASSWORD)
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        sign_in = driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+        navigate(driver, sign_in.click)
         driver.get(f"{base}/console/studies/{shared_round.key}")
         html = driver.find_element(By.TAG_NAME, "html")
         assert html.get_attribute("dir") == "rtl"

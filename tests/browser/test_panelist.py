@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.browser.harness import PHONE
 from tests.browser.pages import (
@@ -20,6 +18,7 @@ from tests.browser.pages import (
     assert_fits_width,
     heading,
     main_text,
+    navigate,
     press,
     ratings_plan,
     status_message,
@@ -52,15 +51,6 @@ def save_reload_and_submit(page: QuestionnairePage, plan: dict[str, str]) -> Non
     assert "your answers are submitted" in status_message(driver)
     assert "What happens next" in main_text(driver)
     assert page.chosen_everywhere() == plan
-
-
-def _navigate_by_keyboard(driver: WebDriver, link: WebElement) -> None:
-    """Follow a link to another page with Enter and wait until it has loaded."""
-    link.send_keys(Keys.ENTER)
-    WebDriverWait(driver, 15).until(lambda d: "check=1" in d.current_url)
-    WebDriverWait(driver, 15).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
 
 
 class TestOnAPhone:
@@ -144,7 +134,7 @@ class TestErrorSummary:
         driver.switch_to.active_element.send_keys(Keys.TAB)
         assert driver.switch_to.active_element == every[0]
         first_target = every[0].get_dom_attribute("href").split("#")[1]
-        _navigate_by_keyboard(driver, every[0])
+        navigate(driver, partial(every[0].send_keys, Keys.ENTER))
 
         # The topic page opens at the field (the link's fragment), and repeats its own
         # problems at the top with links within the page.
