@@ -42,8 +42,6 @@ from babel.messages import mofile, pofile
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from app.errors import shown
-
 __all__ = [
     "LANGUAGES",
     "N_",
@@ -241,7 +239,6 @@ def install(env: Environment) -> None:
     env.globals["in_language"] = in_language
     env.globals["current_language"] = current_language
     env.globals["translate"] = translate
-    env.filters["shown"] = shown
     env.filters["direction"] = text_direction
     env.filters["language_name"] = language_name
     env.filters["decimal"] = _in_current_language(format_decimal)

@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from app import i18n
 from app.console import labels
+from app.errors import shown
 from app.web import fragments
 from app.web.urls import template_url_for
 
@@ -19,3 +20,5 @@ templates.env.globals["url_for"] = template_url_for
 i18n.install(templates.env)
 fragments.install(templates.env)
 labels.install(templates.env)
+# A domain error's message, translated where the page shows it.
+templates.env.filters["shown"] = shown
