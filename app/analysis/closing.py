@@ -114,6 +114,14 @@ def _primary(survey: Survey) -> Criterion:
     return next((c for c in survey.criteria if c.consensus_rule), survey.criteria[0])
 
 
+def _canonical(matrix: np.ndarray, cannot_judge: np.ndarray) -> np.ndarray:
+    """Rows sorted by their answers. Rows come ordered by respondent id, which is random,
+    and seeded k-means depends on row order: sorted, the same answers give the same groups.
+    """
+    coded = np.where(np.isnan(matrix), np.where(cannot_judge, -2.0, -1.0), matrix)
+    return np.lexsort(coded.T[::-1]) if coded.size else np.arange(matrix.shape[0])
+
+
 def opinion_groups(survey: Survey, data: RoundRatings, keys: list[str]) -> dict[str, Any]:
     """Groups of respondents who rate alike (PCA + k-means, seeded), described for a report.
 
@@ -123,7 +131,9 @@ def opinion_groups(survey: Survey, data: RoundRatings, keys: list[str]) -> dict[
     """
     criterion = _primary(survey)
     k = survey.min_group_size
-    matrix = data.ratings[criterion.id]
+    order = _canonical(data.ratings[criterion.id], data.cannot_judge_mask[criterion.id])
+    matrix = data.ratings[criterion.id][order]
+    cannot_judge = data.cannot_judge_mask[criterion.id][order]
     base: dict[str, Any] = {"criterion": criterion.key, "seed": OPINION_SEED, "min_size": k}
     if matrix.shape[0] < max(2 * k, 4) or matrix.shape[1] < 2:
         return {**base, "computed": False}
@@ -135,7 +145,7 @@ def opinion_groups(survey: Survey, data: RoundRatings, keys: list[str]) -> dict[
         summaries.scale(criterion),
         rule or "agreement-75",
         min_size=k,
-        cannot_judge=data.cannot_judge_mask[criterion.id],
+        cannot_judge=cannot_judge,
         **summaries.options(survey, criterion),
     )
     described = {int(g): bool(d) for g, d in zip(profiles.groups, profiles.described, strict=True)}

@@ -4,17 +4,21 @@ as the pages, validators on closed-round resources, 409 while a round is open.""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 
+import numpy as np
 import openpyxl
 import pytest
 from sqlalchemy import select
 
+from app.analysis import closing
 from app.api import service as api
 from app.exports import service as exports
 from app.models import HiddenCause, Reason
 from app.reasons import service as reasons
+from app.rounds.ratings import load_ratings
 from tests.app.factories import submit_with_reasons
 
 STUDY = "crime-prevention-2027"
@@ -22,6 +26,12 @@ BASE = f"/api/v1/studies/{STUDY}/rounds/1"
 # private-sector has 2 members: fewer than k = 5, so it is suppressed everywhere.
 PANEL = {"member-state": 6, "ngo": 6, "academia": 5, "private-sector": 2}
 FORMULA = '=HYPERLINK("http://example.org")'
+
+
+def camps(n: int, j: int) -> int:
+    """Two camps of panelists who rate every other statement high and the rest low, so
+    the round has opinion groups above k (a rating cycle has none)."""
+    return 1 + (n + j) % 3 + (6 if n % 2 == j % 2 else 0)
 
 
 @pytest.fixture
@@ -34,7 +44,7 @@ def closed(db, survey, study):
             survey,
             round_,
             panelist,
-            lambda j, c, n=n: 1 + (n + j) % 9 if c == 0 else 1 + n % 5,
+            lambda j, c, n=n: camps(n, j) if c == 0 else 1 + n % 5,
             lambda j, n=n: (FORMULA if n == 1 else f"Reason {n}") if j == 0 else None,
         )
     study.close(round_)
@@ -107,6 +117,25 @@ class TestWorkbook:
 
 
 class TestTables:
+    def test_opinion_groups_do_not_depend_on_the_respondents_order(self, db, survey, closed):
+        # rows come ordered by respondent id, which is random: another draw of ids must
+        # give the same groups for the same answers (it did not, and CI saw this table
+        # empty once: every group below k)
+        data = load_ratings(db, survey, closed)
+        keys = [item.statement.key for item in closed.items]
+        found = closing.opinion_groups(survey, data, keys)
+        assert found["groups"]
+        for seed in range(8):
+            order = np.random.default_rng(seed).permutation(len(data.respondent_ids))
+            shuffled = dataclasses.replace(
+                data,
+                respondent_ids=[data.respondent_ids[i] for i in order],
+                groups=[data.groups[i] for i in order],
+                ratings={c: m[order] for c, m in data.ratings.items()},
+                cannot_judge_mask={c: m[order] for c, m in data.cannot_judge_mask.items()},
+            )
+            assert closing.opinion_groups(survey, shuffled, keys) == found, seed
+
     def test_metrics_have_one_row_per_statement_and_criterion_matching_the_api(
         self, client, auth, closed, survey
     ):
