@@ -13,6 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs (as :func:`app.i18n.N_`, without importing the
+    catalogs, so a command-line service stays light); it is translated where it is shown."""
+    return message
+
+
 class Say(str):
     """An English message that can also be shown in the language of the page.
 
@@ -31,10 +37,12 @@ class Say(str):
         return self
 
     def text(self) -> str:
-        """The message in the current language (see :func:`app.i18n.use_language`)."""
+        """The message in the current language (see :func:`app.i18n.use_language`); a value
+        that is itself a :class:`Say` (a label, a reason) is translated too."""
         from app import i18n  # the catalogs load only where a page shows an error
 
-        return i18n.translate(self.template, self.params or None)
+        values = {name: shown(value) for name, value in self.params.items()}
+        return i18n.translate(self.template, values or None)
 
 
 def shown(message: object) -> str:

@@ -6,7 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.api import keys
+from app.errors import N_, Conflict, Say, shown
 
 
 class TestHtmlErrors:
@@ -42,3 +44,27 @@ class TestApiErrors:
         assert response.status_code == 422
         assert "99999999999999999999" not in response.text
         assert "aaaaaaaaaa" not in response.text
+
+
+class TestSay:
+    def test_is_the_english_text_and_translates_where_shown(self) -> None:
+        message = Say(N_("Round %(number)s"), {"number": 3})
+        assert message == "Round 3"
+        assert isinstance(message, str)
+        with i18n.use_language("fr"):
+            assert message.text() == "Tour 3"
+            assert shown(message) == "Tour 3"
+            assert shown("typed by a person") == "typed by a person"
+
+    def test_a_value_that_is_a_message_is_translated_too(self) -> None:
+        message = Say(N_("Round %(number)s"), {"number": Say(N_("closed"))})
+        assert message == "Round closed"
+        with i18n.use_language("fr"):
+            assert message.text() == "Tour " + i18n.translate("closed")
+            assert i18n.translate("closed") != "closed"
+
+    def test_a_domain_error_keeps_its_values(self) -> None:
+        error = Conflict(N_("Round %(number)s"), number=2)
+        assert str(error) == "Round 2"
+        with i18n.use_language("fr"):
+            assert error.text() == "Tour 2"
