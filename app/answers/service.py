@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.answers.cells import Layout
 from app.answers.sheet import AnswerSheet, Cell
+from app.db import insert_many
 from app.models import (
     Base,
     Criterion,
@@ -182,6 +183,7 @@ def submit(
         connection.execute(clear, {"round_id": round_id, "respondent_id": respondent_id})
     rows = [
         {
+            "id": random_id(),
             "round_id": round_id,
             "respondent_id": respondent_id,
             "statement_id": sid,
@@ -192,11 +194,12 @@ def submit(
         }
         for (sid, cid), rating in sheet.ratings.items()
     ]
-    # Core inserts: the ORM's bulk path costs more per row than the database does.
-    if rows:
-        connection.execute(insert(_RESPONSES), rows)
+    # Core inserts (COPY on PostgreSQL): the ORM's bulk path costs more per row than the
+    # database does.
+    insert_many(session, Response, rows)
     reasons = [
         {
+            "id": random_id(),
             "round_id": round_id,
             "respondent_id": respondent_id,
             "statement_id": sid,
@@ -207,10 +210,10 @@ def submit(
         for sid, text in sheet.reasons.items()
         if text
     ]
-    if reasons:
-        connection.execute(insert(_REASONS), reasons)
+    insert_many(session, Reason, reasons)
     endorsements = [
         {
+            "id": random_id(),
             "round_id": round_id,
             "respondent_id": respondent_id,
             "reason_id": reason_id,
@@ -218,8 +221,7 @@ def submit(
         }
         for reason_id in sorted(set(shown_reasons))
     ]
-    if endorsements:
-        connection.execute(insert(_ENDORSEMENTS), endorsements)
+    insert_many(session, Endorsement, endorsements)
 
 
 def submitted_ratings(
