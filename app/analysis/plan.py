@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from app.audit import record
-from app.errors import Conflict, Invalid
+from app.errors import N_, Conflict, Invalid
 from app.models import AnalysisPlan, PlanAmendment, Survey
 
 QUANTILE_METHODS = tuple(engine.QUANTILE_METHODS)
@@ -101,23 +101,25 @@ def amend(
     plan = get(session, survey)
     if plan is None:
         raise Conflict(
-            "the analysis plan is frozen when round 1 launches; until then, change the "
-            "study file instead"
+            N_(
+                "the analysis plan is frozen when round 1 launches; until then, change the "
+                "study file instead"
+            )
         )
     reason = reason.strip()
     if not reason:
-        raise Invalid("an amendment needs a reason: say why the plan changes")
+        raise Invalid(N_("an amendment needs a reason: say why the plan changes"))
     if len(reason) > MAX_REASON:
-        raise Invalid(f"the reason may be at most {MAX_REASON} characters")
+        raise Invalid(N_("the reason may be at most %(most)s characters"), most=MAX_REASON)
     if not changes:
-        raise Invalid("an amendment needs at least one setting to change")
+        raise Invalid(N_("an amendment needs at least one setting to change"))
     before = content(survey)
     for change in changes:
         _apply(survey, change)
     after = content(survey)
     diff = _diff(before, after)
     if not diff:
-        raise Invalid("the amendment changes nothing: every setting already has that value")
+        raise Invalid(N_("the amendment changes nothing: every setting already has that value"))
     amendment = PlanAmendment(
         plan=plan, actor=actor, reason=reason, changes=diff, content_hash=digest(after)
     )
@@ -162,7 +164,7 @@ def _rule_text(name: str, value: str) -> str:
     try:
         return str(engine.ConsensusRule.coerce(value))
     except ValueError as exc:
-        raise Invalid(f"{name}: {exc}") from None
+        raise Invalid(N_("%(setting)s: %(problem)s"), setting=name, problem=exc) from None
 
 
 def _apply(survey: Survey, change: Setting) -> None:
@@ -175,7 +177,9 @@ def _apply(survey: Survey, change: Setting) -> None:
     if len(parts) == 3 and parts[0] == "criteria" and parts[2] == "consensus":
         criterion = criteria.get(parts[1])
         if criterion is None:
-            raise Invalid(f"{name}: the study has no criterion {parts[1]!r}")
+            raise Invalid(
+                N_("%(setting)s: the study has no criterion %(key)r"), setting=name, key=parts[1]
+            )
         criterion.consensus_rule = (
             engine.ConsensusRule.coerce(_rule_text(name, value)).to_dict() if value else None
         )
@@ -184,18 +188,26 @@ def _apply(survey: Survey, change: Setting) -> None:
         rules = dict(method.get("alternative_rules", {}))
         if value:
             if parts[1] in engine.consensus.PRESETS or parts[1] == "study":
-                raise Invalid(f"{name}: {parts[1]!r} is a preset's name; choose another")
+                raise Invalid(
+                    N_("%(setting)s: %(key)r is a preset's name; choose another"),
+                    setting=name,
+                    key=parts[1],
+                )
             rules[parts[1]] = _rule_text(name, value)
         else:
             rules.pop(parts[1], None)
         method["alternative_rules"] = rules
     elif name == "quantile_method":
         if value not in QUANTILE_METHODS:
-            raise Invalid(f"{name}: choose one of {', '.join(QUANTILE_METHODS)}")
+            raise Invalid(
+                N_("%(setting)s: choose one of %(choices)s"),
+                setting=name,
+                choices=", ".join(QUANTILE_METHODS),
+            )
         method["quantile_method"] = value
     elif name == "cannot_judge_counts":
         if value not in ("true", "false"):
-            raise Invalid(f"{name}: true or false")
+            raise Invalid(N_("%(setting)s: true or false"), setting=name)
         method["cannot_judge_counts"] = value == "true"
     elif name in ("min_group_size", "max_rounds"):
         number = _int(name, value, 1, 10_000 if name == "min_group_size" else 20)
@@ -209,11 +221,13 @@ def _apply(survey: Survey, change: Setting) -> None:
         except ValueError:
             threshold = -1.0
         if not 0 < threshold < 1:
-            raise Invalid(f"{name}: a number between 0 and 1")
+            raise Invalid(N_("%(setting)s: a number between 0 and 1"), setting=name)
         stopping["stability_threshold"] = threshold
     else:
         raise Invalid(
-            f"{name!r} is not a setting of the plan; known: {', '.join(settable(survey))}"
+            N_("%(setting)r is not a setting of the plan; known: %(known)s"),
+            setting=name,
+            known=", ".join(settable(survey)),
         )
     survey.method = method
     survey.stopping = stopping
@@ -225,5 +239,11 @@ def _int(name: str, value: str, low: int, high: int) -> int:
     except ValueError:
         number = low - 1
     if not low <= number <= high:
-        raise Invalid(f"{name}: a whole number from {low} to {high}")
+        raise Invalid(
+            N_("%(setting)s: a whole number from %(low)s to %(high)s"),
+            setting=name,
+            low=low,
+            high=high,
+        )
+
     return number

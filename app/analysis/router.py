@@ -10,7 +10,7 @@ from app.analysis import schemas, study
 from app.api import service as api_service
 from app.api.keys import AnalystKey
 from app.api.router import NOT_FOUND, OPEN_ROUND, RoundNumber, StudyDep, _problem
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.rounds import repository
 from app.web.sessions import SessionDep
 
@@ -60,7 +60,12 @@ def opinion_groups(session: SessionDep, survey: StudyDep, number: RoundNumber) -
         study.opinion_groups(study.ClosedRound(round_, snapshot)) if snapshot is not None else None
     )
     if found is None:
-        raise NotFound(f"round {number} of {survey.key!r} has no opinion groups stored")
+        raise NotFound(
+            N_("round %(number)s of %(key)r has no opinion groups stored"),
+            number=number,
+            key=survey.key,
+        )
+
     return found
 
 

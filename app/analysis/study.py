@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from app.errors import N_, Conflict
 from app.models import Round, RoundSnapshot, RoundState, Survey
 from app.rounds import repository
 
@@ -34,9 +34,14 @@ def closed_rounds(
     open_round = repository.open_round(session, survey)
     if open_round is not None and not while_open:
         raise Conflict(
-            f"round {open_round.number} of study {survey.key!r} is still open; the final "
-            "report is published once no round is open: close the round first"
+            N_(
+                "round %(number)s of study %(key)r is still open; the final report is "
+                "published once no round is open: close the round first"
+            ),
+            number=open_round.number,
+            key=survey.key,
         )
+
     rows = session.execute(
         select(Round, RoundSnapshot)
         .join(RoundSnapshot, RoundSnapshot.round_id == Round.id)

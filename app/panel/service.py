@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Invalid, NotFound
+from app.errors import N_, Invalid, NotFound, Say
 from app.mail.outbox import cancel_for_panelist
 from app.models import Panelist, Survey
 from app.models.base import utcnow
@@ -38,7 +38,11 @@ class PanelRow:
 def parse(text: str, survey: Survey, filename: str = "<panel>") -> list[PanelRow]:
     """Validate every row; raise ``Invalid`` listing each bad row by line number."""
     if len(text) > MAX_FILE_BYTES:
-        raise Invalid(f"{filename}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+        raise Invalid(
+            N_("%(file)s: the file is larger than %(size)s MB"),
+            file=filename,
+            size=MAX_FILE_BYTES // 1_000_000,
+        )
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     try:
         return _parse_rows(reader, survey, filename)
@@ -46,7 +50,10 @@ def parse(text: str, survey: Survey, filename: str = "<panel>") -> list[PanelRow
         # The DictReader's own line_num lags behind until a row is complete.
         line = reader.reader.line_num
         raise Invalid(
-            f"{filename}: line {line}: not valid CSV: {exc}; nothing was imported"
+            N_("%(file)s: line %(line)s: not valid CSV: %(problem)s; nothing was imported"),
+            file=filename,
+            line=line,
+            problem=exc,
         ) from None
 
 
@@ -55,72 +62,104 @@ def _parse_rows(reader: csv.DictReader[str], survey: Survey, filename: str) -> l
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise Invalid(
-            f"{filename}: missing column(s) {', '.join(missing)}; "
-            f"expected a header line with {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
+            N_("%(file)s: missing column(s) %(missing)s; expected a header line with %(columns)s"),
+            file=filename,
+            missing=", ".join(missing),
+            columns=", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS),
         )
     unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
-        raise Invalid(f"{filename}: unknown column(s) {', '.join(unknown)}")
+        raise Invalid(
+            N_("%(file)s: unknown column(s) %(unknown)s"), file=filename, unknown=", ".join(unknown)
+        )
     reader.fieldnames = header
     groups = [g["key"] for g in survey.stakeholder_groups]
-    problems: list[str] = []
+    problems: list[Say] = []
     rows: list[PanelRow] = []
     first_line: dict[str, int] = {}
     for record_ in reader:
         line = reader.line_num
         values = {k: (v or "").strip() for k, v in record_.items() if k is not None}
         if None in record_:
-            problems.append(f"line {line}: more fields than columns in the header")
+            problems.append(_on_line(line, Say(N_("more fields than columns in the header"))))
             continue
         too_long = [k for k, v in values.items() if len(v) > MAX_FIELD_LENGTH]
         if too_long:
             problems.append(
-                f"line {line}: {too_long[0]}: longer than {MAX_FIELD_LENGTH} characters"
+                _on_line(
+                    line,
+                    Say(
+                        N_("%(column)s: longer than %(most)s characters"),
+                        {"column": too_long[0], "most": MAX_FIELD_LENGTH},
+                    ),
+                )
             )
             continue
         row_problems, row = _check_row(values, survey, groups)
         if row is not None:
             if row.email in first_line:
-                row_problems.append(f"duplicate email (first on line {first_line[row.email]})")
+                row_problems.append(
+                    Say(
+                        N_("duplicate email (first on line %(line)s)"),
+                        {"line": first_line[row.email]},
+                    )
+                )
             else:
                 first_line[row.email] = line
-        problems += [f"line {line}: {p}" for p in row_problems]
+        problems += [_on_line(line, p) for p in row_problems]
         if row is not None and not row_problems:
             rows.append(row)
     if not rows and not problems:
-        raise Invalid(f"{filename}: no panelists in the file")
+        raise Invalid(N_("%(file)s: no panelists in the file"), file=filename)
     if problems:
-        raise Invalid(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
+        raise Invalid(
+            N_("%(file)s: %(count)s problem(s); nothing was imported"),
+            problems,
+            file=filename,
+            count=len(problems),
+        )
     return rows
+
+
+def _on_line(line: int, problem: Say) -> Say:
+    return Say(N_("line %(line)s: %(problem)s"), {"line": line, "problem": problem})
 
 
 def _check_row(
     values: dict[str, str], survey: Survey, groups: list[str]
-) -> tuple[list[str], PanelRow | None]:
-    problems: list[str] = []
+) -> tuple[list[Say], PanelRow | None]:
+    problems: list[Say] = []
     email = values.get("email", "")
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        problems.append(f"email: {exc}" if email else "email: missing")
+        problems.append(
+            Say(N_("email: %(problem)s"), {"problem": exc}) if email else Say(N_("email: missing"))
+        )
     name = values.get("name", "")
     if not name:
-        problems.append("name: missing")
+        problems.append(Say(N_("name: missing")))
     elif len(name) > MAX_NAME_LENGTH:
-        problems.append(f"name: longer than {MAX_NAME_LENGTH} characters")
+        problems.append(Say(N_("name: longer than %(most)s characters"), {"most": MAX_NAME_LENGTH}))
     if any("\x00" in value for value in values.values()):
-        problems.append("contains a NUL character (is this a text CSV file?)")
+        problems.append(Say(N_("contains a NUL character (is this a text CSV file?)")))
     group = values.get("stakeholder_group", "")
     if group not in groups:
         problems.append(
-            f"stakeholder_group: {group!r} is not one of {', '.join(groups)}"
+            Say(
+                N_("stakeholder_group: %(value)r is not one of %(keys)s"),
+                {"value": group, "keys": ", ".join(groups)},
+            )
             if group
-            else "stakeholder_group: missing"
+            else Say(N_("stakeholder_group: missing"))
         )
     language = values.get("language") or survey.default_language
     if language not in survey.languages:
         problems.append(
-            f"language: {language!r} is not one of the study's ({', '.join(survey.languages)})"
+            Say(
+                N_("language: %(value)r is not one of the study's (%(languages)s)"),
+                {"value": language, "languages": ", ".join(survey.languages)},
+            )
         )
     row = PanelRow(email=email, name=name, stakeholder_group=group, language=language)
     return problems, row if "@" in email else None
@@ -134,8 +173,10 @@ def import_rows(session: Session, survey: Survey, rows: list[PanelRow], *, actor
     clashes = [r.email for r in rows if r.email in existing]
     if clashes:
         raise Invalid(
-            f"{len(clashes)} email(s) already on the panel of {survey.key!r}; nothing was imported",
-            [f"already on the panel: {email}" for email in clashes],
+            N_("%(count)s email(s) already on the panel of %(key)r; nothing was imported"),
+            [Say(N_("already on the panel: %(email)s"), {"email": email}) for email in clashes],
+            count=len(clashes),
+            key=survey.key,
         )
     session.add_all(
         Panelist(
@@ -155,10 +196,16 @@ def import_rows(session: Session, survey: Survey, rows: list[PanelRow], *, actor
 def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "cli") -> int:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise Invalid(f"{path}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+            raise Invalid(
+                N_("%(file)s: the file is larger than %(size)s MB"),
+                file=path,
+                size=MAX_FILE_BYTES // 1_000_000,
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(f"{path}: cannot read the file ({exc})") from None
+        raise Invalid(
+            N_("%(file)s: cannot read the file (%(problem)s)"), file=path, problem=exc
+        ) from None
     return import_rows(session, survey, parse(text, survey, str(path)), actor=actor)
 
 
@@ -180,7 +227,7 @@ def get_or_raise(session: Session, survey: Survey, panelist_id: int) -> Panelist
     """A panelist of ``survey`` still on the panel, or ``NotFound``."""
     panelist = session.get(Panelist, panelist_id)
     if panelist is None or panelist.survey_id != survey.id or panelist.removed_at is not None:
-        raise NotFound(f"study {survey.key!r} has no panelist {panelist_id}")
+        raise NotFound(N_("study %(key)r has no panelist %(id)s"), key=survey.key, id=panelist_id)
     return panelist
 
 
@@ -192,7 +239,9 @@ def get_by_email_or_raise(session: Session, survey: Survey, email: str) -> Panel
         )
     )
     if panelist is None:
-        raise NotFound(f"no panelist with email {email.strip()!r} in {survey.key!r}")
+        raise NotFound(
+            N_("no panelist with email %(email)r in %(key)r"), email=email.strip(), key=survey.key
+        )
     return panelist
 
 
@@ -208,7 +257,7 @@ def check(
     }
     problems, row = _check_row(values, survey, [g["key"] for g in survey.stakeholder_groups])
     if problems or row is None:
-        raise Invalid("The panelist's details are not valid; nothing was changed.", problems)
+        raise Invalid(N_("The panelist's details are not valid; nothing was changed."), problems)
     return row
 
 
@@ -222,8 +271,8 @@ def _refuse_taken(session: Session, survey: Survey, email: str, keep: int | None
     )
     if taken is not None:
         raise Invalid(
-            "The panelist's details are not valid; nothing was changed.",
-            [f"email: {email} is already on the panel"],
+            N_("The panelist's details are not valid; nothing was changed."),
+            [Say(N_("email: %(email)s is already on the panel"), {"email": email})],
         )
 
 

@@ -13,7 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from app.errors import Invalid
+from app.errors import N_, Invalid, Say, shown
 from app.models import Criterion, Statement, StatementState, Survey
 
 REQUIRED_COLUMNS = ("round", "respondent", "statement", "criterion", "rating")
@@ -47,19 +47,41 @@ class ImportedRound:
     warnings: list[str]
 
 
+class Listed(Say):
+    """Messages joined with commas, each one translated where the list is shown."""
+
+    parts: list[Say]
+
+    def __new__(cls, parts: list[Say]) -> Listed:
+        joined = ", ".join(parts)
+        self = str.__new__(cls, joined)
+        self.template, self.params, self.parts = joined, {}, parts
+        return self
+
+    def text(self) -> str:
+        return ", ".join(shown(part) for part in self.parts)
+
+
 def parse(text: str, survey: Survey, statements: list[Statement], filename: str) -> ImportedRound:
     """Check every row of ``text`` against ``survey``; raise ``Invalid`` with each problem.
 
     ``statements`` are the study's statements that can be rated (no superseded version).
     """
     if len(text) > MAX_FILE_BYTES:
-        raise Invalid(f"{filename}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+        raise Invalid(
+            N_("%(file)s: the file is larger than %(size)s MB"),
+            file=filename,
+            size=MAX_FILE_BYTES // 1_000_000,
+        )
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     try:
         return _Parser(survey, statements, filename).rows(reader)
     except csv.Error as exc:
         raise Invalid(
-            f"{filename}: line {reader.reader.line_num}: not valid CSV: {exc}; nothing was imported"
+            N_("%(file)s: line %(line)s: not valid CSV: %(problem)s; nothing was imported"),
+            file=filename,
+            line=reader.reader.line_num,
+            problem=exc,
         ) from None
 
 
@@ -70,7 +92,7 @@ class _Parser:
         self.statements = {s.key: s for s in statements}
         self.criteria: dict[str, Criterion] = {c.key: c for c in survey.criteria}
         self.groups = [g["key"] for g in survey.stakeholder_groups]
-        self.problems: list[str] = []
+        self.problems: list[Say] = []
         self.warnings: list[str] = []
         self.respondents: dict[str, ImportedRespondent] = {}
         self.first_line: dict[tuple[str, int, int], int] = {}
@@ -81,36 +103,63 @@ class _Parser:
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise Invalid(
-                f"{self.filename}: missing column(s) {', '.join(missing)}; expected a header "
-                f"line with {', '.join(REQUIRED_COLUMNS)} and optionally "
-                f"{', '.join(OPTIONAL_COLUMNS)}"
+                N_(
+                    "%(file)s: missing column(s) %(missing)s; expected a header line with "
+                    "%(required)s and optionally %(optional)s"
+                ),
+                file=self.filename,
+                missing=", ".join(missing),
+                required=", ".join(REQUIRED_COLUMNS),
+                optional=", ".join(OPTIONAL_COLUMNS),
             )
         unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
         if unknown:
-            raise Invalid(f"{self.filename}: unknown column(s) {', '.join(unknown)}")
+            raise Invalid(
+                N_("%(file)s: unknown column(s) %(unknown)s"),
+                file=self.filename,
+                unknown=", ".join(unknown),
+            )
         reader.fieldnames = header
         for record in reader:
             line = reader.line_num
             if None in record:
-                self._problem(line, "more fields than columns in the header")
+                self._problem(line, Say(N_("more fields than columns in the header")))
                 continue
             values = {k: (v or "").strip() for k, v in record.items()}
             too_long = [k for k, v in values.items() if len(v) > MAX_FIELD_LENGTH]
             if too_long:
-                self._problem(line, f"{too_long[0]}: longer than {MAX_FIELD_LENGTH} characters")
+                self._problem(
+                    line,
+                    Say(
+                        N_("%(column)s: longer than %(most)s characters"),
+                        {"column": too_long[0], "most": MAX_FIELD_LENGTH},
+                    ),
+                )
                 continue
             self._row(line, values)
         if not self.numbers and not self.problems:
-            raise Invalid(f"{self.filename}: no answers in the file")
+            raise Invalid(N_("%(file)s: no answers in the file"), file=self.filename)
         if len(self.numbers) > 1:
-            lines = ", ".join(f"round {n} on line {line}" for n, line in self.numbers.items())
-            self.problems.insert(0, f"one round per file, but the file has {lines}")
+            lines = Listed(
+                [
+                    Say(N_("round %(number)s on line %(line)s"), {"number": n, "line": line})
+                    for n, line in self.numbers.items()
+                ]
+            )
+            self.problems.insert(
+                0, Say(N_("one round per file, but the file has %(rounds)s"), {"rounds": lines})
+            )
         if self.problems:
-            shown = self.problems[:MAX_PROBLEMS]
+            listed = self.problems[:MAX_PROBLEMS]
             if len(self.problems) > MAX_PROBLEMS:
-                shown.append(f"… and {len(self.problems) - MAX_PROBLEMS} more")
+                listed.append(
+                    Say(N_("… and %(count)s more"), {"count": len(self.problems) - MAX_PROBLEMS})
+                )
             raise Invalid(
-                f"{self.filename}: {len(self.problems)} problem(s); nothing was imported", shown
+                N_("%(file)s: %(count)s problem(s); nothing was imported"),
+                listed,
+                file=self.filename,
+                count=len(self.problems),
             )
         rated = {sid for r in self.respondents.values() for sid, _ in r.ratings}
         return ImportedRound(
@@ -120,38 +169,64 @@ class _Parser:
             warnings=self.warnings,
         )
 
-    def _problem(self, line: int, message: str) -> None:
-        self.problems.append(f"line {line}: {message}")
+    def _problem(self, line: int, message: Say) -> None:
+        self.problems.append(
+            Say(N_("line %(line)s: %(problem)s"), {"line": line, "problem": message})
+        )
 
     def _row(self, line: int, values: dict[str, str]) -> None:
-        problems: list[str] = []
+        problems: list[Say] = []
         number = _integer(values["round"])
         if number is None or number < 1:
-            problems.append(f"round: {values['round']!r} is not a round number (1 or more)")
+            problems.append(
+                Say(
+                    N_("round: %(value)r is not a round number (1 or more)"),
+                    {"value": values["round"]},
+                )
+            )
         elif number not in self.numbers:
             self.numbers[number] = line
         code = values["respondent"]
         if not code:
-            problems.append("respondent: empty")
+            problems.append(Say(N_("respondent: empty")))
         statement = self.statements.get(values["statement"])
         if statement is None:
-            problems.append(f"statement: the study has no statement {values['statement']!r}")
+            problems.append(
+                Say(
+                    N_("statement: the study has no statement %(key)r"),
+                    {"key": values["statement"]},
+                )
+            )
         criterion = self.criteria.get(values["criterion"])
         if criterion is None:
             problems.append(
-                f"criterion: {values['criterion']!r} is not one of {', '.join(self.criteria)}"
+                Say(
+                    N_("criterion: %(value)r is not one of %(keys)s"),
+                    {"value": values["criterion"], "keys": ", ".join(self.criteria)},
+                )
             )
         group = self._group(values.get("stakeholder_group", ""), problems)
         rating, answered = self._rating(line, values, criterion, problems)
         if problems or statement is None or criterion is None or group is None:
-            self.problems += [f"line {line}: {p}" for p in problems]
+            for problem in problems:
+                self._problem(line, problem)
             return
         respondent = self.respondents.setdefault(code, ImportedRespondent(code, group, line))
         if respondent.group != group:
             self._problem(
                 line,
-                f"stakeholder_group: {group!r}, but respondent {code!r} is in "
-                f"{respondent.group!r} on line {respondent.line}",
+                Say(
+                    N_(
+                        "stakeholder_group: %(group)r, but respondent %(code)r is in "
+                        "%(earlier)r on line %(line)s"
+                    ),
+                    {
+                        "group": group,
+                        "code": code,
+                        "earlier": respondent.group,
+                        "line": respondent.line,
+                    },
+                ),
             )
             return
         reason = values.get("reason", "")
@@ -160,8 +235,13 @@ class _Parser:
             if earlier != reason:
                 self._problem(
                     line,
-                    f"reason: respondent {code!r} already gave another reason on statement "
-                    f"{statement.key!r} (one reason per statement)",
+                    Say(
+                        N_(
+                            "reason: respondent %(code)r already gave another reason on "
+                            "statement %(key)r (one reason per statement)"
+                        ),
+                        {"code": code, "key": statement.key},
+                    ),
                 )
                 return
         cell = (statement.id, criterion.id)
@@ -169,24 +249,37 @@ class _Parser:
         if first != line:
             self._problem(
                 line,
-                f"respondent {code!r} already answered {statement.key!r} on "
-                f"{criterion.key!r} on line {first}",
+                Say(
+                    N_(
+                        "respondent %(code)r already answered %(key)r on %(criterion)r "
+                        "on line %(first)s"
+                    ),
+                    {
+                        "code": code,
+                        "key": statement.key,
+                        "criterion": criterion.key,
+                        "first": first,
+                    },
+                ),
             )
             return
         if answered:
             respondent.ratings[cell] = rating
 
-    def _group(self, value: str, problems: list[str]) -> str | None:
+    def _group(self, value: str, problems: list[Say]) -> str | None:
         if value:
             if value not in self.groups:
                 problems.append(
-                    f"stakeholder_group: {value!r} is not one of {', '.join(self.groups)}"
+                    Say(
+                        N_("stakeholder_group: %(value)r is not one of %(keys)s"),
+                        {"value": value, "keys": ", ".join(self.groups)},
+                    )
                 )
                 return None
             return value
         if len(self.groups) == 1:
             return str(self.groups[0])
-        problems.append("stakeholder_group: needed, the study has several groups")
+        problems.append(Say(N_("stakeholder_group: needed, the study has several groups")))
         return None
 
     def _rating(
@@ -194,13 +287,13 @@ class _Parser:
         line: int,
         values: dict[str, str],
         criterion: Criterion | None,
-        problems: list[str],
+        problems: list[Say],
     ) -> tuple[int | None, bool]:
         """The rating (None: cannot judge) and whether the cell was answered at all."""
         text = values["rating"]
         flag = values.get("cannot_judge", "").lower()
         if flag not in TRUE | FALSE:
-            problems.append(f"cannot_judge: {flag!r} is not 1 or 0")
+            problems.append(Say(N_("cannot_judge: %(value)r is not 1 or 0"), {"value": flag}))
             return None, False
         cannot_judge = flag in TRUE or text.lower() in CANNOT_JUDGE_WORDS
         if not text or text.lower() in CANNOT_JUDGE_WORDS:
@@ -210,9 +303,20 @@ class _Parser:
             return None, False
         if rating is None or not criterion.scale_low <= rating <= criterion.scale_high:
             problems.append(
-                f"rating: {text!r} is not a point of the {criterion.key} scale "
-                f"{criterion.scale_low}-{criterion.scale_high} (or empty with cannot_judge 1)"
+                Say(
+                    N_(
+                        "rating: %(value)r is not a point of the %(criterion)s scale "
+                        "%(low)s-%(high)s (or empty with cannot_judge 1)"
+                    ),
+                    {
+                        "value": text,
+                        "criterion": criterion.key,
+                        "low": criterion.scale_low,
+                        "high": criterion.scale_high,
+                    },
+                )
             )
+
             return None, False
         if cannot_judge:
             self.warnings.append(

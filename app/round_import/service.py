@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet
 from app.audit import record
-from app.errors import Conflict, Invalid
+from app.errors import N_, Conflict, Invalid
 from app.models import (
     Respondent,
     Round,
@@ -53,9 +53,9 @@ def import_text(
 ) -> Imported:
     """Check ``text`` (see :mod:`app.round_import.parse`) and store it as a closed round."""
     if survey.state == SurveyState.FINISHED:
-        raise Conflict(f"study {survey.key!r} is finished")
+        raise Conflict(N_("study %(key)r is finished"), key=survey.key)
     if repository.open_round(session, survey) is not None:
-        raise Conflict(f"study {survey.key!r} has an open round; close it first")
+        raise Conflict(N_("study %(key)r has an open round; close it first"), key=survey.key)
     statements = parse.rateable(_statements(session, survey))
     found = parse.parse(text, survey, statements, filename)
     _check_number(session, survey, found.number, filename)
@@ -99,10 +99,16 @@ def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "c
     """:func:`import_text` on a file (UTF-8)."""
     try:
         if path.stat().st_size > parse.MAX_FILE_BYTES:
-            raise Invalid(f"{path}: the file is larger than {parse.MAX_FILE_BYTES // 1_000_000} MB")
+            raise Invalid(
+                N_("%(file)s: the file is larger than %(size)s MB"),
+                file=path,
+                size=parse.MAX_FILE_BYTES // 1_000_000,
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(f"{path}: cannot read the file ({exc})") from None
+        raise Invalid(
+            N_("%(file)s: cannot read the file (%(problem)s)"), file=path, problem=exc
+        ) from None
     return import_text(session, survey, text, str(path), actor=actor)
 
 
@@ -111,16 +117,26 @@ def import_upload(
 ) -> Imported:
     """:func:`import_text` on an uploaded file's bytes (UTF-8)."""
     if len(data) > parse.MAX_FILE_BYTES:
-        raise Invalid(f"{filename}: the file is larger than {parse.MAX_FILE_BYTES // 1_000_000} MB")
+        raise Invalid(
+            N_("%(file)s: the file is larger than %(size)s MB"),
+            file=filename,
+            size=parse.MAX_FILE_BYTES // 1_000_000,
+        )
     if not data:
-        raise Invalid("choose a CSV file to upload")
+        raise Invalid(N_("choose a CSV file to upload"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise Invalid(f"{filename}: not UTF-8 text; save the file as UTF-8 and try again") from None
+        raise Invalid(
+            N_("%(file)s: not UTF-8 text; save the file as UTF-8 and try again"), file=filename
+        ) from None
     if "\x00" in text:  # PostgreSQL refuses to store it, and no text file holds one
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise Invalid(f"{filename}: line {line}: contains a NUL character; not a text file")
+        raise Invalid(
+            N_("%(file)s: line %(line)s: contains a NUL character; not a text file"),
+            file=filename,
+            line=line,
+        )
     return import_text(session, survey, text, filename, actor=actor)
 
 
@@ -140,12 +156,20 @@ def _check_number(session: Session, survey: Survey, number: int, filename: str) 
     latest = repository.latest(session, survey)
     if latest is not None and number <= latest.number:
         raise Conflict(
-            f"{filename}: the study already has round {latest.number}; "
-            f"a round answered elsewhere must come after it (round {latest.number + 1} or later)"
+            N_(
+                "%(file)s: the study already has round %(number)s; a round answered elsewhere "
+                "must come after it (round %(next)s or later)"
+            ),
+            file=filename,
+            number=latest.number,
+            next=latest.number + 1,
         )
     if number > survey.max_rounds:
         raise Conflict(
-            f"{filename}: round {number} is past the study's maximum of {survey.max_rounds} rounds"
+            N_("%(file)s: round %(number)s is past the study's maximum of %(most)s rounds"),
+            file=filename,
+            number=number,
+            most=survey.max_rounds,
         )
 
 

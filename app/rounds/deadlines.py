@@ -12,14 +12,13 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict, Invalid
+from app.errors import N_, Conflict, Invalid
 from app.models import Round, RoundState, Survey
 from app.models.base import utcnow
 from app.rounds import invitations
 from app.schedule import plan
 
 MAX_LENGTH = 40
-FORMS = "a date (YYYY-MM-DD, the end of that day UTC) or an ISO 8601 date and time such as "
 EXAMPLE = "2027-03-01T17:00+01:00"
 
 
@@ -29,14 +28,27 @@ def parse(text: str) -> dt.datetime | None:
     if not text:
         return None
     if len(text) > MAX_LENGTH or not text.isprintable():
-        raise Invalid(f"deadline: not a date; give {FORMS}{EXAMPLE}")
+        raise Invalid(
+            N_(
+                "deadline: not a date; give a date (YYYY-MM-DD, the end of that day UTC) or "
+                "an ISO 8601 date and time such as %(example)s"
+            ),
+            example=EXAMPLE,
+        )
     try:
         if len(text) == len("YYYY-MM-DD"):
             day = dt.date.fromisoformat(text)
             return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
         when = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise Invalid(f"deadline: {text!r} is not a date; give {FORMS}{EXAMPLE}") from None
+        raise Invalid(
+            N_(
+                "deadline: %(text)r is not a date; give a date (YYYY-MM-DD, the end of that "
+                "day UTC) or an ISO 8601 date and time such as %(example)s"
+            ),
+            text=text,
+            example=EXAMPLE,
+        ) from None
     return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
 
 
@@ -45,8 +57,9 @@ def check_future(deadline: dt.datetime, *, now: dt.datetime | None = None) -> No
     now = now or utcnow()
     if deadline <= now:
         raise Invalid(
-            f"deadline: {_show(deadline)} has already passed (it is now {_show(now)}); "
-            "give a later one"
+            N_("deadline: %(deadline)s has already passed (it is now %(now)s); give a later one"),
+            deadline=_show(deadline),
+            now=_show(now),
         )
 
 
@@ -62,11 +75,14 @@ def extend(
     check_future(deadline)
     previous = plan.as_utc(round_.deadline) if round_.deadline else None
     if round_.state != RoundState.OPEN:
-        raise Conflict(f"round {round_.number} is not open")
+        raise Conflict(N_("round %(number)s is not open"), number=round_.number)
     if previous is not None and deadline <= previous:
         raise Invalid(
-            f"deadline: {_show(deadline)} is not later than the current one, {_show(previous)}"
+            N_("deadline: %(deadline)s is not later than the current one, %(previous)s"),
+            deadline=_show(deadline),
+            previous=_show(previous),
         )
+
     round_.deadline = deadline
     session.flush()
     plan.replan(session, survey, round_)

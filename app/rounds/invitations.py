@@ -14,7 +14,7 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict
+from app.errors import N_, Conflict
 from app.mail.outbox import cancel_for_panelist, enqueue, enqueue_all
 from app.models import (
     Outbox,
@@ -54,7 +54,7 @@ def send(
 ) -> Outbox:
     """Mint a fresh link for ``panelist`` and queue a mail of ``kind`` carrying it."""
     if panelist.email is None:  # removed: nothing to send to
-        raise Conflict("this panelist has been removed from the panel")
+        raise Conflict(N_("this panelist has been removed from the panel"))
     link = links.mint(session, round_, panelist)
     return enqueue(
         session,
@@ -133,16 +133,17 @@ def lock_open(session: Session, round_: Round) -> None:
         select(Round.state).where(Round.id == round_.id).with_for_update(read=True)
     )
     if state != RoundState.OPEN:
-        raise Conflict(f"round {round_.number} is not open")
+        raise Conflict(N_("round %(number)s is not open"), number=round_.number)
 
 
 def _invited_or_raise(session: Session, round_: Round, panelist: Panelist) -> None:
     if panelist.removed_at is not None:
-        raise Conflict("this panelist has been removed from the panel")
+        raise Conflict(N_("this panelist has been removed from the panel"))
     if panelist.id not in {p.id for p in links.invited(session, round_)}:
         raise Conflict(
-            f"{panelist.name} is not invited to round {round_.number}; "
-            "they join the next round you launch"
+            N_("%(name)s is not invited to round %(number)s; they join the next round you launch"),
+            name=panelist.name,
+            number=round_.number,
         )
 
 
@@ -165,7 +166,8 @@ def resend(session: Session, survey: Survey, panelist: Panelist, *, actor: str) 
     """
     round_ = repository.open_round(session, survey)
     if round_ is None:
-        raise Conflict(f"study {survey.key!r} has no open round to send a link for")
+        raise Conflict(N_("study %(key)r has no open round to send a link for"), key=survey.key)
+
     lock_open(session, round_)
     _invited_or_raise(session, round_, panelist)
     links.revoke(session, panelist, round_id=round_.id)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.analysis import plan as analysis_plan
 from app.audit import record
 from app.db import Transactions
-from app.errors import Conflict, NotFound
+from app.errors import N_, Conflict, NotFound, Say
 from app.models import (
     AccessLink,
     Panelist,
@@ -46,10 +46,18 @@ class RoundStatus:
         return self.submitted / self.invited if self.invited else 0.0
 
 
+# What a round's state is called in a message (the catalogs already hold these words).
+STATE_WORDS: dict[RoundState, str] = {
+    RoundState.DRAFT: N_("draft"),
+    RoundState.OPEN: N_("open"),
+    RoundState.CLOSED: N_("closed"),
+}
+
+
 def get_or_raise(session: Session, survey: Survey, number: int) -> Round:
     round_ = repository.by_number(session, survey, number)
     if round_ is None:
-        raise NotFound(f"study {survey.key!r} has no round {number}")
+        raise NotFound(N_("study %(key)r has no round %(number)s"), key=survey.key, number=number)
     return round_
 
 
@@ -81,28 +89,36 @@ def launch(
     # Two launches (or a launch and a finish) at once: the second waits here for the
     # first to commit, then sees its round and is refused below.
     if _lock(session, survey) == SurveyState.FINISHED:
-        raise Conflict(f"study {survey.key!r} is finished")
+        raise Conflict(N_("study %(key)r is finished"), key=survey.key)
     if repository.open_round(session, survey) is not None:
-        raise Conflict(f"study {survey.key!r} already has an open round; close it first")
+        raise Conflict(
+            N_("study %(key)r already has an open round; close it first"), key=survey.key
+        )
     previous = repository.latest(session, survey)
     if survey.is_realtime and (previous is not None or proposals_only):
         raise Conflict(
-            f"study {survey.key!r} is real-time: it opens once, and checkpoints take the "
-            "place of rounds"
+            N_(
+                "study %(key)r is real-time: it opens once, and checkpoints take the "
+                "place of rounds"
+            ),
+            key=survey.key,
         )
     number = _next_number(survey, previous, proposals_only)
     statements = [] if proposals_only else _statements_to_rate(session, survey)
     panel = list_for(session, survey)
     if not panel:
-        raise Conflict(f"study {survey.key!r} has no panel; import panelists first")
+        raise Conflict(N_("study %(key)r has no panel; import panelists first"), key=survey.key)
     if deadline is not None:
         deadlines.check_future(deadline)
     if previous is not None and not survey.reinvite_non_responders:
         panel = _responders(session, survey, previous, panel)
         if not panel:
             raise Conflict(
-                f"nobody submitted round {previous.number}, and the study does not "
-                "re-invite non-responders: there is nobody to invite"
+                N_(
+                    "nobody submitted round %(number)s, and the study does not "
+                    "re-invite non-responders: there is nobody to invite"
+                ),
+                number=previous.number,
             )
     round_ = Round(
         survey_id=survey.id,
@@ -116,7 +132,9 @@ def launch(
         with session.begin_nested():
             session.add(round_)
     except IntegrityError as exc:  # the lock above makes this unreachable, short of a bug
-        raise Conflict(f"round {number} of study {survey.key!r} already exists") from exc
+        raise Conflict(
+            N_("round %(number)s of study %(key)r already exists"), number=number, key=survey.key
+        ) from exc
     invitations.send_all(session, survey, round_, panel, invitations.INVITATION)
     plan.plan(session, survey, round_)
     if not proposals_only:
@@ -157,14 +175,20 @@ def _next_number(survey: Survey, previous: Round | None, proposals_only: bool) -
     if proposals_only:
         if previous is not None:
             raise Conflict(
-                f"study {survey.key!r} already has round {previous.number}; a round of "
-                "proposals (round 0) can only open a study"
+                N_(
+                    "study %(key)r already has round %(number)s; a round of "
+                    "proposals (round 0) can only open a study"
+                ),
+                key=survey.key,
+                number=previous.number,
             )
         return 0
     number = previous.number + 1 if previous else 1
     if number > survey.max_rounds:
         raise Conflict(
-            f"study {survey.key!r} has reached its maximum of {survey.max_rounds} rounds"
+            N_("study %(key)r has reached its maximum of %(most)s rounds"),
+            key=survey.key,
+            most=survey.max_rounds,
         )
     return number
 
@@ -173,7 +197,7 @@ def _statements_to_rate(session: Session, survey: Survey) -> list[Statement]:
     """The active statements, once every changed one has all its translations."""
     chosen = statements.for_next_round(session, survey)
     if not chosen:
-        raise Conflict(f"study {survey.key!r} has no statements left to rate")
+        raise Conflict(N_("study %(key)r has no statements left to rate"), key=survey.key)
     statements.ensure_translated(session, survey)
     return chosen
 
@@ -244,7 +268,11 @@ def complete(transactions: Transactions, survey_id: int, number: int) -> RoundSn
     with transactions.read() as session:
         survey, round_ = _load(session, survey_id, number)
         if round_.state != RoundState.CLOSED:
-            raise Conflict(f"round {number} is {round_.state.value}, not closed")
+            raise Conflict(
+                N_("round %(number)s is %(state)s, not closed"),
+                number=number,
+                state=Say(STATE_WORDS[round_.state]),
+            )
         result = snapshot.compute(session, survey, round_)
     with transactions.write() as session:
         survey, round_ = _load(session, survey_id, number)
@@ -254,21 +282,25 @@ def complete(transactions: Transactions, survey_id: int, number: int) -> RoundSn
 def _load(session: Session, survey_id: int, number: int) -> tuple[Survey, Round]:
     survey = session.get(Survey, survey_id)
     if survey is None:
-        raise NotFound("no such study")
+        raise NotFound(N_("no such study"))
     return survey, get_or_raise(session, survey, number)
 
 
 def mark_closed(session: Session, survey: Survey, round_: Round, *, actor: str) -> None:
     """Stop the round accepting answers; of two closes at once, the second is refused."""
     if round_.state != RoundState.OPEN:
-        raise Conflict(f"round {round_.number} is {round_.state.value}, not open")
+        raise Conflict(
+            N_("round %(number)s is %(state)s, not open"),
+            number=round_.number,
+            state=Say(STATE_WORDS[round_.state]),
+        )
     closing = session.execute(
         update(Round)
         .where(Round.id == round_.id, Round.state == RoundState.OPEN)
         .values(state=RoundState.CLOSED, closed_at=utcnow())
     )
     if cast(CursorResult[Any], closing).rowcount != 1:
-        raise Conflict(f"round {round_.number} is already closed")
+        raise Conflict(N_("round %(number)s is already closed"), number=round_.number)
     # Its unsent invitations and reminders would bring links that no longer work.
     plan.round_closed(session, round_.id)
     record(session, actor, "round.close", survey.id, {"round": round_.number})
@@ -280,7 +312,9 @@ def store(session: Session, survey: Survey, round_: Round, result: RoundSnapshot
         with session.begin_nested():
             session.add(result)
     except IntegrityError as exc:  # a concurrent complete() got there first
-        raise Conflict(f"round {round_.number} already has its results") from exc
+        raise Conflict(
+            N_("round %(number)s already has its results"), number=round_.number
+        ) from exc
     # A real-time study has checkpoints, not a last round.
     last_round = not survey.is_realtime and round_.number >= survey.max_rounds
     settled: dict[StatementState, list[int]] = {
@@ -303,9 +337,10 @@ def finish(session: Session, survey: Survey, *, actor: str) -> int:
     """Mark the study finished (no round can be launched afterwards) and tell the panel
     that its results are ready; how many panelists are told."""
     if _lock(session, survey) == SurveyState.FINISHED:
-        raise Conflict(f"study {survey.key!r} is finished already")
+        raise Conflict(N_("study %(key)r is finished already"), key=survey.key)
     if repository.open_round(session, survey) is not None:
-        raise Conflict("close the open round before finishing the study")
+        raise Conflict(N_("close the open round before finishing the study"))
+
     survey.state = SurveyState.FINISHED
     told = results.announce(session, survey)
     record(session, actor, "survey.finish", survey.id, {"told": told})

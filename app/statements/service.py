@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import N_, Conflict, Invalid, NotFound, Say
 from app.models import (
     Round,
     RoundItem,
@@ -55,18 +55,69 @@ MAX_NOTE_LENGTH = 2000
 MAX_PARTS = 10
 KEY_LENGTH = 80
 
+# What a state is called in a message (the catalogs already hold these words).
+STATE_WORDS: dict[StatementState, str] = {
+    StatementState.ACTIVE: N_("active"),
+    StatementState.CONSENSUS: N_("consensus"),
+    StatementState.DROPPED: N_("dropped"),
+    StatementState.SUPERSEDED: N_("superseded"),
+}
+
+# Why a statement cannot change, per action: each variant is a whole sentence to translate.
+BEING_RATED: dict[str, str] = {
+    "reword": N_(
+        "cannot reword %(label)s: it is being rated in round %(number)s, which is open "
+        "(close the round first)"
+    ),
+    "split": N_(
+        "cannot split %(label)s: it is being rated in round %(number)s, which is open "
+        "(close the round first)"
+    ),
+    "merge": N_(
+        "cannot merge %(label)s: it is being rated in round %(number)s, which is open "
+        "(close the round first)"
+    ),
+    "drop": N_(
+        "cannot drop %(label)s: it is being rated in round %(number)s, which is open "
+        "(close the round first)"
+    ),
+    "move": N_(
+        "cannot move %(label)s: it is being rated in round %(number)s, which is open "
+        "(close the round first)"
+    ),
+}
+REPLACED: dict[str, str] = {
+    "reword": N_("cannot reword %(label)s: a newer version replaces it"),
+    "split": N_("cannot split %(label)s: a newer version replaces it"),
+    "merge": N_("cannot merge %(label)s: a newer version replaces it"),
+    "drop": N_("cannot drop %(label)s: a newer version replaces it"),
+    "move": N_("cannot move %(label)s: a newer version replaces it"),
+}
+NOT_RATED: dict[str, str] = {
+    "reword": N_("cannot reword %(label)s: it is %(state)s and no longer rated"),
+    "split": N_("cannot split %(label)s: it is %(state)s and no longer rated"),
+    "merge": N_("cannot merge %(label)s: it is %(state)s and no longer rated"),
+    "drop": N_("cannot drop %(label)s: it is %(state)s and no longer rated"),
+    "move": N_("cannot move %(label)s: it is %(state)s and no longer rated"),
+}
+
+
+def state_word(state: StatementState) -> Say:
+    """``state`` as a message shows it: the English value, translated on a page."""
+    return Say(STATE_WORDS[state])
+
 
 def get_or_raise(session: Session, survey: Survey, statement_id: int) -> Statement:
     statement = session.get(Statement, statement_id)
     if statement is None or statement.survey_id != survey.id:
-        raise NotFound(f"study {survey.key!r} has no such statement")
+        raise NotFound(N_("study %(key)r has no such statement"), key=survey.key)
     return statement
 
 
 def topic_or_raise(session: Session, survey: Survey, topic_id: int) -> Topic:
     topic = session.get(Topic, topic_id)
     if topic is None or topic.survey_id != survey.id:
-        raise Invalid(f"topic: study {survey.key!r} has no such topic")
+        raise Invalid(N_("topic: study %(key)r has no such topic"), key=survey.key)
     return topic
 
 
@@ -79,21 +130,36 @@ def clean_text(survey: Survey, texts: Mapping[str, str], field: str = "text") ->
     result: Translations = {}
     for language, raw in texts.items():
         if language not in survey.languages:
-            raise Invalid(f"{field}: the study has no language {language!r}")
+            raise Invalid(
+                N_("%(field)s: the study has no language %(language)r"),
+                field=field,
+                language=language,
+            )
         value = " ".join(raw.split())
         if "\x00" in value:
-            raise Invalid(f"{field} ({language}): cannot contain a NUL character")
+            raise Invalid(
+                N_("%(field)s (%(language)s): cannot contain a NUL character"),
+                field=field,
+                language=language,
+            )
         if len(value) > MAX_TEXT_LENGTH:
             raise Invalid(
-                f"{field} ({language}): at most {MAX_TEXT_LENGTH} characters "
-                f"(this one has {len(value)})"
+                N_(
+                    "%(field)s (%(language)s): at most %(most)s characters "
+                    "(this one has %(length)s)"
+                ),
+                field=field,
+                language=language,
+                most=MAX_TEXT_LENGTH,
+                length=len(value),
             )
         if value:
             result[language] = value
     if survey.default_language not in result:
         raise Invalid(
-            f"{field}: the text in the study's default language "
-            f"({survey.default_language}) is required"
+            N_("%(field)s: the text in the study's default language (%(language)s) is required"),
+            field=field,
+            language=survey.default_language,
         )
     return result
 
@@ -101,9 +167,13 @@ def clean_text(survey: Survey, texts: Mapping[str, str], field: str = "text") ->
 def clean_note(value: str, field: str) -> str:
     note = " ".join(value.split())
     if not note:
-        raise Invalid(f"{field}: give a reason (it is kept with the decision)")
+        raise Invalid(N_("%(field)s: give a reason (it is kept with the decision)"), field=field)
     if len(note) > MAX_NOTE_LENGTH or "\x00" in note:
-        raise Invalid(f"{field}: at most {MAX_NOTE_LENGTH} characters of plain text")
+        raise Invalid(
+            N_("%(field)s: at most %(most)s characters of plain text"),
+            field=field,
+            most=MAX_NOTE_LENGTH,
+        )
     return note
 
 
@@ -128,16 +198,11 @@ def _changeable(session: Session, statement: Statement, action: str) -> None:
     """Refuse to change a statement that is being rated or no longer current."""
     round_ = open_round_of(session, statement)
     if round_ is not None:
-        raise Conflict(
-            f"cannot {action} {statement.label}: it is being rated in round {round_.number}, "
-            "which is open (close the round first)"
-        )
+        raise Conflict(BEING_RATED[action], label=statement.label, number=round_.number)
     if statement.state == StatementState.SUPERSEDED:
-        raise Conflict(f"cannot {action} {statement.label}: a newer version replaces it")
+        raise Conflict(REPLACED[action], label=statement.label)
     if statement.state != StatementState.ACTIVE:
-        raise Conflict(
-            f"cannot {action} {statement.label}: it is {statement.state.value} and no longer rated"
-        )
+        raise Conflict(NOT_RATED[action], label=statement.label, state=state_word(statement.state))
 
 
 def _free_key(session: Session, survey: Survey, stem: str) -> str:
@@ -197,8 +262,11 @@ def reword(
         statement.text
     ):
         raise Invalid(
-            f"text: the new wording of {statement.label} is the same as the current one; "
-            "change it, or leave the statement as it is"
+            N_(
+                "text: the new wording of %(label)s is the same as the current one; "
+                "change it, or leave the statement as it is"
+            ),
+            label=statement.label,
         )
     newer = _new(
         survey,
@@ -244,14 +312,17 @@ def split(
     _changeable(session, statement, "split")
     if len(parts) < 2:
         raise Invalid(
-            f"parts: a split needs at least two parts (got {len(parts)}); to change the "
-            "wording only, reword the statement"
+            N_(
+                "parts: a split needs at least two parts (got %(count)s); to change the "
+                "wording only, reword the statement"
+            ),
+            count=len(parts),
         )
     if len(parts) > MAX_PARTS:
-        raise Invalid(f"parts: at most {MAX_PARTS} parts")
+        raise Invalid(N_("parts: at most %(most)s parts"), most=MAX_PARTS)
     defaults = [part[survey.default_language] for part in parts]
     if len(set(defaults)) != len(defaults):
-        raise Invalid("parts: two parts have the same text")
+        raise Invalid(N_("parts: two parts have the same text"))
     created = []
     for part in parts:
         created.append(
@@ -291,9 +362,9 @@ def merge(
     """Replace ``statements`` (two or more) by one statement with ``text``."""
     ids = [s.id for s in statements]
     if len(set(ids)) != len(ids):
-        raise Invalid("statements: a statement cannot be merged into itself")
+        raise Invalid(N_("statements: a statement cannot be merged into itself"))
     if len(statements) < 2:
-        raise Invalid("statements: choose at least two different statements to merge")
+        raise Invalid(N_("statements: choose at least two different statements to merge"))
     for statement in statements:
         _changeable(session, statement, "merge")
     first = min(statements, key=lambda s: (s.position, s.id))
@@ -368,7 +439,7 @@ def move(
     """Put ``statement`` under another topic (its text and ratings stay as they are)."""
     _changeable(session, statement, "move")
     if topic.id == statement.topic_id:
-        raise Invalid(f"topic: {statement.label} is already under this topic")
+        raise Invalid(N_("topic: %(label)s is already under this topic"), label=statement.label)
     before = statement.topic.key
     statement.topic = topic
     session.flush()
@@ -390,13 +461,20 @@ def translate(
     """
     if rated(session, statement):
         raise Conflict(
-            f"cannot edit the text of {statement.label}: a round has rated it; "
-            "reword it to make a new version"
+            N_(
+                "cannot edit the text of %(label)s: a round has rated it; "
+                "reword it to make a new version"
+            ),
+            label=statement.label,
         )
     if statement.state != StatementState.ACTIVE:
-        raise Conflict(f"cannot edit {statement.label}: it is {statement.state.value}")
+        raise Conflict(
+            N_("cannot edit %(label)s: it is %(state)s"),
+            label=statement.label,
+            state=state_word(statement.state),
+        )
     if text == statement.text:
-        raise Invalid(f"text: nothing changed in the texts of {statement.label}")
+        raise Invalid(N_("text: nothing changed in the texts of %(label)s"), label=statement.label)
     statement.text = text
     session.flush()
     record(
@@ -436,8 +514,12 @@ def ensure_translated(session: Session, survey: Survey) -> None:
     if missing:
         listed = "; ".join(f"{m.statement.label}: {', '.join(m.languages)}" for m in missing)
         raise Conflict(
-            f"the next round cannot launch: {len(missing)} changed statement(s) lack a "
-            f"translation ({listed})"
+            N_(
+                "the next round cannot launch: %(count)s changed statement(s) lack a "
+                "translation (%(listed)s)"
+            ),
+            count=len(missing),
+            listed=listed,
         )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.models import Survey
 
 
@@ -17,7 +17,7 @@ def get_by_key(session: Session, key: str) -> Survey | None:
 def get_by_key_or_raise(session: Session, key: str) -> Survey:
     survey = get_by_key(session, key)
     if survey is None:
-        raise NotFound(f"no study with key {key!r}")
+        raise NotFound(N_("no study with key %(key)r"), key=key)
     return survey
 
 

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.errors import N_, Say
 from engine.methods import QuantileMethod
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
@@ -51,9 +52,14 @@ class ScaleIn(Strict):
     @model_validator(mode="after")
     def _two_points(self) -> ScaleIn:
         if self.high <= self.low:
-            raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
+            raise ValueError(
+                Say(
+                    N_("high (%(high)s) must be greater than low (%(low)s)"),
+                    {"high": self.high, "low": self.low},
+                )
+            )
         if self.high - self.low > 100:
-            raise ValueError("a scale may have at most 101 points")
+            raise ValueError(Say(N_("a scale may have at most 101 points")))
         return self
 
 
@@ -83,10 +89,18 @@ class CriterionIn(Strict):
         if info.field_name == "anchors":
             outside = [p for p in value if not low <= p <= high]
             if outside:
-                raise ValueError(f"anchor {outside[0]} is outside the scale {low}-{high}")
+                raise ValueError(
+                    Say(
+                        N_("anchor %(point)s is outside the scale %(low)s-%(high)s"),
+                        {"point": outside[0], "low": low, "high": high},
+                    )
+                )
         elif not low <= value[0] <= value[1] <= high:
             raise ValueError(
-                f"{info.field_name} band {list(value)} must lie within the scale {low}-{high}"
+                Say(
+                    N_("%(field)s band %(band)s must lie within the scale %(low)s-%(high)s"),
+                    {"field": info.field_name, "band": list(value), "low": low, "high": high},
+                )
             )
         return value
 
@@ -94,9 +108,13 @@ class CriterionIn(Strict):
     def _kind_fits(self) -> CriterionIn:
         if self.kind == "rating":
             if self.scale is None:
-                raise ValueError(f"criterion {self.key!r} needs a scale (or kind: rank)")
+                raise ValueError(
+                    Say(N_("criterion %(key)r needs a scale (or kind: rank)"), {"key": self.key})
+                )
             if self.top is not None:
-                raise ValueError(f"criterion {self.key!r}: top is for kind: rank only")
+                raise ValueError(
+                    Say(N_("criterion %(key)r: top is for kind: rank only"), {"key": self.key})
+                )
             return self
         given = [
             name
@@ -111,8 +129,13 @@ class CriterionIn(Strict):
         ]
         if given:
             raise ValueError(
-                f"criterion {self.key!r} is a ranking (kind: rank) and takes no {given[0]}: "
-                "positions are not a scale"
+                Say(
+                    N_(
+                        "criterion %(key)r is a ranking (kind: rank) and takes no %(field)s: "
+                        "positions are not a scale"
+                    ),
+                    {"key": self.key, "field": given[0]},
+                )
             )
         return self
 
@@ -151,7 +174,12 @@ class MethodIn(Strict):
 
         taken = sorted(n for n in value if n in PRESETS or n == "study")
         if taken:
-            raise ValueError(f"{taken[0]!r} names a preset; give the alternative another name")
+            raise ValueError(
+                Say(
+                    N_("%(name)r names a preset; give the alternative another name"),
+                    {"name": taken[0]},
+                )
+            )
         return value
 
 
@@ -170,7 +198,7 @@ class RemindersIn(Strict):
     def _distinct(cls, value: list[int]) -> list[int]:
         repeated = sorted({d for d in value if value.count(d) > 1})
         if repeated:
-            raise ValueError(f"day {repeated[0]} is listed more than once")
+            raise ValueError(Say(N_("day %(day)s is listed more than once"), {"day": repeated[0]}))
         return sorted(value, reverse=True)
 
 
@@ -231,29 +259,60 @@ class SurveyIn(Strict):
         default = self.languages[0]
         for where, translations in self._texts():
             if default not in translations:
-                raise ValueError(f"{where} has no text in the default language {default!r}")
+                raise ValueError(
+                    Say(
+                        N_("%(where)s has no text in the default language %(language)r"),
+                        {"where": where, "language": default},
+                    )
+                )
             extra = set(translations) - set(self.languages)
             if extra:
-                raise ValueError(f"{where} has text in undeclared language(s) {sorted(extra)}")
+                raise ValueError(
+                    Say(
+                        N_("%(where)s has text in undeclared language(s) %(languages)s"),
+                        {"where": where, "languages": sorted(extra)},
+                    )
+                )
             missing = [language for language in self.languages if language not in translations]
             if missing and not self.translation_fallbacks:
-                raise ValueError(
-                    f"{where} has no text in {missing[0]!r}"
-                    + (f" (nor in {missing[1:]})" if len(missing) > 1 else "")
-                    + "; translate it, or set translation_fallbacks: true to show the"
-                    f" {default!r} text instead"
-                )
+                raise ValueError(_untranslated(where, missing, default))
         return self
 
-    def _texts(self) -> list[tuple[str, dict[str, str]]]:
-        texts: list[tuple[str, dict[str, str]]] = [("title", self.title)]
-        texts += [(f"stakeholder group {g.key!r}", g.label) for g in self.stakeholder_groups]
+    def _texts(self) -> list[tuple[Say, dict[str, str]]]:
+        """Each text of the study with what the problem lines call it."""
+        texts: list[tuple[Say, dict[str, str]]] = [(Say(N_("title")), self.title)]
+        texts += [
+            (Say(N_("stakeholder group %(key)r"), {"key": g.key}), g.label)
+            for g in self.stakeholder_groups
+        ]
         for c in self.criteria:
-            texts += [(f"criterion {c.key!r} label", c.label), (f"criterion {c.key!r}", c.question)]
+            texts += [
+                (Say(N_("criterion %(key)r label"), {"key": c.key}), c.label),
+                (Say(N_("criterion %(key)r"), {"key": c.key}), c.question),
+            ]
         for t in self.topics:
-            texts.append((f"topic {t.key!r}", t.title))
-            texts += [(f"statement {s.key!r}", s.text) for s in t.statements]
+            texts.append((Say(N_("topic %(key)r"), {"key": t.key}), t.title))
+            texts += [(Say(N_("statement %(key)r"), {"key": s.key}), s.text) for s in t.statements]
         return texts
+
+
+def _untranslated(where: Say, missing: list[str], default: str) -> Say:
+    """The problem of a text lacking languages: one whole sentence per form."""
+    if len(missing) == 1:
+        return Say(
+            N_(
+                "%(where)s has no text in %(language)r; translate it, or set "
+                "translation_fallbacks: true to show the %(default)r text instead"
+            ),
+            {"where": where, "language": missing[0], "default": default},
+        )
+    return Say(
+        N_(
+            "%(where)s has no text in %(language)r (nor in %(others)s); translate it, or set "
+            "translation_fallbacks: true to show the %(default)r text instead"
+        ),
+        {"where": where, "language": missing[0], "others": missing[1:], "default": default},
+    )
 
 
 def _rankable(criterion: CriterionIn, topics: list[TopicIn]) -> None:
@@ -262,14 +321,24 @@ def _rankable(criterion: CriterionIn, topics: list[TopicIn]) -> None:
     for topic in topics:
         if len(topic.statements) < 2:
             raise ValueError(
-                f"criterion {criterion.key!r} ranks the statements of each topic, but topic "
-                f"{topic.key!r} has only one"
+                Say(
+                    N_(
+                        "criterion %(key)r ranks the statements of each topic, but topic "
+                        "%(topic)r has only one"
+                    ),
+                    {"key": criterion.key, "topic": topic.key},
+                )
             )
     largest = max(len(t.statements) for t in topics)
     if criterion.top is not None and criterion.top >= largest:
         raise ValueError(
-            f"criterion {criterion.key!r}: top {criterion.top} places every statement of "
-            f"every topic (the largest has {largest}); leave top out for a full ranking"
+            Say(
+                N_(
+                    "criterion %(key)r: top %(top)s places every statement of every topic "
+                    "(the largest has %(largest)s); leave top out for a full ranking"
+                ),
+                {"key": criterion.key, "top": criterion.top, "largest": largest},
+            )
         )
 
 
@@ -277,7 +346,10 @@ def _unique(field: str, keys: list[str]) -> None:
     seen: set[str] = set()
     for key in keys:
         if key in seen:
-            raise ValueError(f"{field}: duplicate key {key!r}")
+            raise ValueError(
+                Say(N_("%(field)s: duplicate key %(key)r"), {"field": field, "key": key})
+            )
+
         seen.add(key)
 
 

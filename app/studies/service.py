@@ -7,11 +7,12 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict, Invalid
+from app.errors import N_, Conflict, Invalid, Say
 from app.models import Criterion, CriterionKind, Statement, Survey, SurveyMode, Topic
 from app.studies.repository import get_by_key as get_by_key
 from app.studies.repository import get_by_key_or_raise as get_by_key_or_raise
@@ -32,7 +33,11 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
     anchors and aliases can make a small file expand into billions of values.
     """
     if len(text) > MAX_FILE_BYTES:
-        raise Invalid(f"{filename}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+        raise Invalid(
+            N_("%(file)s: the file is larger than %(size)s MB"),
+            file=filename,
+            size=MAX_FILE_BYTES // 1_000_000,
+        )
     try:
         _check_shape(text, filename)
         node = yaml.compose(text)
@@ -45,9 +50,11 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
             for part in (getattr(exc, "context", None), getattr(exc, "problem", None))
             if part
         )
-        raise Invalid(f"{where}: not valid YAML: {problem or exc}") from None
+        raise Invalid(
+            N_("%(file)s: not valid YAML: %(problem)s"), file=where, problem=problem or exc
+        ) from None
     if not isinstance(data, dict):
-        raise Invalid(f"{filename}: a study file must be a mapping of fields")
+        raise Invalid(N_("%(file)s: a study file must be a mapping of fields"), file=filename)
     try:
         return SurveyIn.model_validate(data)
     except ValidationError as exc:
@@ -56,11 +63,26 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
             loc = [p for p in error["loc"] if not (isinstance(p, str) and "[" in p)]
             field = ".".join(str(p) for p in loc) or "(top level)"
             line = _line_of(node, loc)
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{filename}:{line}: {field}: {message}")
+            # Not marked: the file, line and field need no words; the message is translated.
+            where = f"{filename}:{line}: {field}"
+            problems.append(
+                Say("%(where)s: %(problem)s", {"where": where, "problem": _said(error)})
+            )
         raise Invalid(
-            f"{filename}: {len(problems)} problem(s); nothing was imported", problems
+            N_("%(file)s: %(count)s problem(s); nothing was imported"),
+            problems,
+            file=filename,
+            count=len(problems),
         ) from None
+
+
+def _said(error: ErrorDetails) -> str:
+    """What a pydantic error says: the schema's own :class:`Say` when a validator raised
+    one (pydantic keeps the exception in ``ctx``), else pydantic's English message."""
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Say):
+        return cause.args[0]
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _check_shape(text: str, filename: str) -> None:
@@ -87,10 +109,20 @@ def _check_shape(text: str, filename: str) -> None:
         line = event.start_mark.line + 1 if event.start_mark else 0
         values += size
         if values > MAX_VALUES:
-            raise Invalid(f"{filename}:{line}: more than {MAX_VALUES:,} values in the file")
+            raise Invalid(
+                N_("%(file)s:%(line)s: more than %(most)s values in the file"),
+                file=filename,
+                line=line,
+                most=f"{MAX_VALUES:,}",
+            )
         if isinstance(event, yaml.CollectionStartEvent):
             if len(open_sizes) == MAX_DEPTH:
-                raise Invalid(f"{filename}:{line}: nested deeper than {MAX_DEPTH} levels")
+                raise Invalid(
+                    N_("%(file)s:%(line)s: nested deeper than %(most)s levels"),
+                    file=filename,
+                    line=line,
+                    most=MAX_DEPTH,
+                )
             open_sizes.append(1)
             open_anchors.append(event.anchor)
             continue
@@ -124,17 +156,24 @@ def import_file(session: Session, path: Path, *, actor: str = "cli") -> Survey:
     """Validate and import ``path``; nothing is written if anything is wrong."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise Invalid(f"{path}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+            raise Invalid(
+                N_("%(file)s: the file is larger than %(size)s MB"),
+                file=path,
+                size=MAX_FILE_BYTES // 1_000_000,
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(f"{path}: cannot read the file ({exc})") from None
+        raise Invalid(
+            N_("%(file)s: cannot read the file (%(problem)s)"), file=path, problem=exc
+        ) from None
     return create(session, parse(text, str(path)), text, actor=actor)
 
 
 def create(session: Session, study: SurveyIn, definition: str, *, actor: str) -> Survey:
     """Insert a validated study with its criteria, topics and statements."""
     if session.scalar(select(Survey.id).where(Survey.key == study.key)) is not None:
-        raise Conflict(f"a study with key {study.key!r} already exists")
+        raise Conflict(N_("a study with key %(key)r already exists"), key=study.key)
+
     survey = Survey(
         key=study.key,
         title=study.title,

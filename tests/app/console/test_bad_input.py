@@ -219,3 +219,33 @@ class TestNoStore:
 
         assert [r.status_code for r in responses] == [200, 303, 401, 303]
         assert all(r.headers.get("cache-control") == "no-store" for r in responses)
+
+
+class TestInTheReadersLanguage:
+    """A service's error is shown in the language the facilitator's browser asks for."""
+
+    def test_a_refused_launch_is_explained_in_french(
+        self, post_form: Callable[..., Any], survey: Survey
+    ) -> None:
+        study = f"/console/studies/{survey.key}"
+
+        page = post_form(study, f"{study}/rounds", headers={"Accept-Language": "fr"})
+
+        assert page.status_code == 409
+        assert "n’a pas de panel ; importez d’abord des panélistes" in page.text
+        assert "import panelists first" not in page.text
+
+    def test_each_problem_with_a_panelist_is_listed_in_arabic(
+        self, post_form: Callable[..., Any], survey: Survey, db: Session
+    ) -> None:
+        panel = f"/console/studies/{survey.key}/panel"
+        details = {"email": "ana@example.org", "name": "", "stakeholder_group": "ngo"}
+
+        page = post_form(
+            panel, f"{panel}/add", details, headers={"Accept-Language": "ar, en;q=0.5"}
+        )
+
+        assert page.status_code == 422
+        assert "بيانات عضو الفريق غير صالحة؛ لم يُغيَّر شيء." in page.text
+        assert "<li>name: مفقود</li>" in page.text
+        assert db.scalar(select(func.count()).select_from(Panelist)) == 0
