@@ -50,6 +50,23 @@ def shown(message: object) -> str:
     return message.text() if isinstance(message, Say) else str(message)
 
 
+class Joined(Say):
+    """Messages listed in one value, ``"; "`` between them, each translated when shown
+    (the list of problems that a sentence quotes whole)."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, parts: Sequence[str]) -> Joined:
+        self = str.__new__(cls, "; ".join(parts))
+        self.template = str(self)
+        self.params = {}
+        self.parts = tuple(parts)
+        return self
+
+    def text(self) -> str:
+        return "; ".join(shown(part) for part in self.parts)
+
+
 class DomainError(Exception):
     """Base of every error a user can cause; ``status`` is the HTTP status it maps to.
 
