@@ -41,13 +41,31 @@ class Say(str):
         that is itself a :class:`Say` (a label, a reason) is translated too."""
         from app import i18n  # the catalogs load only where a page shows an error
 
-        values = {name: shown(value) for name, value in self.params.items()}
-        return i18n.translate(self.template, values or None)
+        return i18n.translate(self.template, self.params or None)
 
 
 def shown(message: object) -> str:
     """``message`` as a page shows it: a :class:`Say` translated, any other text as is."""
     return message.text() if isinstance(message, Say) else str(message)
+
+
+class Joined(Say):
+    """Messages listed in one value, each translated when shown (a list that a sentence
+    quotes whole: the problems of a form, the rounds of a file)."""
+
+    parts: tuple[str, ...]
+    separator: str
+
+    def __new__(cls, parts: Sequence[str], separator: str = "; ") -> Joined:
+        self = str.__new__(cls, separator.join(parts))
+        self.template = str(self)
+        self.params = {}
+        self.parts = tuple(parts)
+        self.separator = separator
+        return self
+
+    def text(self) -> str:
+        return self.separator.join(shown(part) for part in self.parts)
 
 
 class DomainError(Exception):

@@ -42,6 +42,8 @@ from babel.messages import mofile, pofile
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from app.errors import shown
+
 __all__ = [
     "LANGUAGES",
     "N_",
@@ -143,7 +145,8 @@ def translate(message: str, params: Mapping[str, object] | None = None) -> str:
     a message that happens to hold a ``%`` sign cannot break the page.
     """
     text = translations(_language.get()).gettext(message)
-    return text % dict(params) if params else text
+    # A value that is itself a message (a label, a reason) is shown in the same language.
+    return text % {name: shown(value) for name, value in params.items()} if params else text
 
 
 def request_language(session_language: object, accept_language: str | None) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.web.templating import templates
 
 ASSETS = Path(str(files("fastapi_offline") / "static"))
@@ -54,7 +54,7 @@ def asset(name: str) -> Response:
     """One of the Swagger UI and ReDoc files."""
     media_type = ASSET_TYPES.get(name)
     if media_type is None:
-        raise NotFound("There is no such file.")
+        raise NotFound(N_("There is no such file."))
     headers = {"Cache-Control": ASSET_CACHE}
     if name == "redoc.standalone.js":
         return Response(_redoc_bundle(), media_type=media_type, headers=headers)

@@ -17,10 +17,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import N_, Conflict, Invalid, NotFound
 from app.models import ApiKey, Survey
 from app.models.base import today, utcnow
 from app.rounds import deadlines
+from app.schedule import plan
 from app.security import api_key_prefix, constant_time_equal, hash_token, new_api_key
 from app.web.sessions import SessionDep, TransactionsDep
 
@@ -54,14 +55,42 @@ def expired(key: ApiKey, now: dt.datetime | None = None) -> bool:
     return key.expires_at is not None and _aware(key.expires_at) <= (now or utcnow())
 
 
+def _show(moment: dt.datetime) -> str:
+    return plan.as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def parse_expiry(text: str) -> dt.datetime | None:
-    """An expiry typed in a form or on the command line; ``None`` for none. Must be ahead."""
+    """An expiry typed in a form or on the command line; ``None`` for none. Must be ahead.
+
+    Read as a deadline is, but each refusal is its own sentence about the ``expires`` field.
+    """
+    typed = text.strip()
     try:
-        when = deadlines.parse(text)
-        if when is not None:
-            deadlines.check_future(when)
-    except Invalid as exc:
-        raise Invalid(exc.message.replace("deadline:", "expires:", 1)) from None
+        when = deadlines.parse(typed)
+    except Invalid:
+        if len(typed) > deadlines.MAX_LENGTH or not typed.isprintable():
+            raise Invalid(
+                N_(
+                    "expires: not a date; give a date (YYYY-MM-DD, the end of that day UTC) "
+                    "or an ISO 8601 date and time such as %(example)s"
+                ),
+                example=deadlines.EXAMPLE,
+            ) from None
+        raise Invalid(
+            N_(
+                "expires: %(text)s is not a date; give a date (YYYY-MM-DD, the end of that "
+                "day UTC) or an ISO 8601 date and time such as %(example)s"
+            ),
+            text=repr(typed),
+            example=deadlines.EXAMPLE,
+        ) from None
+    now = utcnow()
+    if when is not None and when <= now:
+        raise Invalid(
+            N_("expires: %(when)s has already passed (it is now %(now)s); give a later one"),
+            when=_show(when),
+            now=_show(now),
+        )
     return when
 
 
@@ -79,7 +108,10 @@ def create(
     """
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
-        raise Invalid(f"name: an API key needs a name of 1 to {MAX_NAME_LENGTH} characters")
+        raise Invalid(
+            N_("name: an API key needs a name of 1 to %(count)s characters"),
+            count=MAX_NAME_LENGTH,
+        )
     if expires_at is not None:
         deadlines.check_future(_aware(expires_at))  # callers that did not parse it
     full, prefix, digest = new_api_key()
@@ -122,14 +154,14 @@ def get_or_raise(session: Session, *, prefix: str, survey: Survey | None = None)
         query = query.where(ApiKey.survey_id == survey.id)
     row = session.scalar(query)
     if row is None:
-        raise NotFound(f"no API key has the prefix {prefix[:16]!r}")
+        raise NotFound(N_("no API key has the prefix %(prefix)s"), prefix=repr(prefix[:16]))
     return row
 
 
 def revoke(session: Session, key: ApiKey, *, actor: str) -> None:
     """Refuse the key from now on; ``Conflict`` if it already is."""
     if key.revoked_at is not None:
-        raise Conflict(f"the API key {key.prefix} was already revoked")
+        raise Conflict(N_("the API key %(prefix)s was already revoked"), prefix=key.prefix)
     key.revoked_at = utcnow()
     session.flush()
     record(session, actor, "apikey.revoke", key.survey_id, {"key": key.prefix})

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app.api import keys, schemas, service
 from app.api.caching import respond
 from app.api.keys import AnalystKey, CurrentKey
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.exports import service as exports
 from app.models import Survey
 from app.studies import service as studies
@@ -63,7 +63,7 @@ def study_or_404(session: SessionDep, key: StudyKey, api_key: CurrentKey) -> Sur
     survey = studies.get_by_key(session, key)
     if survey is None or not keys.in_scope(api_key, survey):
         # The same answer either way: a scoped key cannot tell which other studies exist.
-        raise NotFound(f"no study with key {key!r}")
+        raise NotFound(N_("no study with key %(key)s"), key=repr(key))
     return survey
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 import engine
 from app.api import schemas
-from app.errors import Conflict, NotFound
+from app.console.labels import said
+from app.errors import N_, Conflict, NotFound
 from app.models import (
     Criterion,
     Respondent,
@@ -129,8 +130,13 @@ def closed_round(session: Session, survey: Survey, number: int) -> Round:
     round_ = rounds.get_or_raise(session, survey, number)
     if round_.state != RoundState.CLOSED:
         raise Conflict(
-            f"round {number} of {survey.key!r} is {round_.state.value}; metrics and ratings "
-            "are published only once it is closed"
+            N_(
+                "round %(number)s of %(key)s is %(state)s; metrics and ratings are published "
+                "only once it is closed"
+            ),
+            number=number,
+            key=repr(survey.key),
+            state=said(round_.state),
         )
     return round_
 
@@ -147,7 +153,11 @@ def metrics(session: Session, survey: Survey, number: int) -> schemas.RoundMetri
     round_ = closed_round(session, survey, number)
     snapshot = repository.snapshot_of(session, round_)
     if snapshot is None:
-        raise NotFound(f"round {number} of {survey.key!r} has no computed results")
+        raise NotFound(
+            N_("round %(number)s of %(key)s has no computed results"),
+            number=number,
+            key=repr(survey.key),
+        )
     entries = snapshot.results["statements"]
     texts = dict(
         session.execute(

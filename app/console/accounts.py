@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict, Invalid
+from app.errors import N_, Conflict, Invalid, Say
 from app.models import Facilitator
 from app.security import hash_password, verify_password
 
@@ -23,7 +23,15 @@ def normalize_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise Invalid(f"email: {exc}") from None
+        # The reason is email_validator's own, in English.
+        raise Invalid(N_("email: %(reason)s"), reason=str(exc)) from None
+
+
+def too_short() -> str:
+    """The problem of a password shorter than :data:`MIN_PASSWORD_LENGTH`."""
+    return Say(
+        N_("password: must be at least %(count)s characters long"), {"count": MIN_PASSWORD_LENGTH}
+    )
 
 
 def get_by_email(session: Session, email: str) -> Facilitator | None:
@@ -46,13 +54,13 @@ def create(
         problems.append(exc.message)
     name = name.strip()
     if not name:
-        problems.append("name: missing")
+        problems.append(Say(N_("name: missing")))
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"password: must be at least {MIN_PASSWORD_LENGTH} characters long")
+        problems.append(too_short())
     if problems:
-        raise Invalid("cannot create the facilitator account", problems)
+        raise Invalid(N_("cannot create the facilitator account"), problems)
     if get_by_email(session, email) is not None:
-        raise Conflict(f"a facilitator with email {email} already exists")
+        raise Conflict(N_("a facilitator with email %(email)s already exists"), email=email)
     facilitator = Facilitator(email=email, name=name, password_hash=hash_password(password))
     session.add(facilitator)
     session.flush()

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, StudyRound, console_router, done, study_page
-from app.errors import DomainError, Invalid
+from app.errors import N_, DomainError, Invalid
 from app.rounds import deadlines
 from app.schedule.plan import as_utc
 from app.web.sessions import SessionDep
@@ -32,14 +32,17 @@ def extend(
         with session.begin_nested():
             when = deadlines.parse(deadline)
             if when is None:
-                raise Invalid("deadline: give the new deadline")
+                raise Invalid(N_("deadline: give the new deadline"))
             told = deadlines.extend(session, survey, round_, when, actor=facilitator.email)
     except DomainError as exc:
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"Round {round_.number} now closes at {as_utc(when):%Y-%m-%d %H:%M} UTC; "
-        f"{told} panelists will be told by email.",
+        N_(
+            "Round %(number)s now closes at %(moment)s UTC; %(count)s panelists will be told "
+            "by email."
+        ),
         "console_study",
+        say={"number": round_.number, "moment": f"{as_utc(when):%Y-%m-%d %H:%M}", "count": told},
         key=survey.key,
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from app.errors import Invalid
+from app.errors import N_, Invalid
 from app.models import Survey
 
 
@@ -22,7 +22,7 @@ PostedForm = Annotated[FormData, Depends(_form)]
 def field(form: FormData, name: str) -> str:
     value = form.get(name, "")
     if not isinstance(value, str):
-        raise Invalid(f"{name}: expected text, got a file")
+        raise Invalid(N_("%(name)s: expected text, got a file"), name=name)
     return value
 
 
@@ -36,7 +36,9 @@ def ids(form: FormData, name: str) -> list[int]:
     result = []
     for value in form.getlist(name):
         if not isinstance(value, str) or not value.isdigit() or len(value) > 18:
-            raise Invalid(f"{name}: {str(value)[:20]!r} is not an id")
+            raise Invalid(
+                N_("%(name)s: %(value)s is not an id"), name=name, value=repr(str(value)[:20])
+            )
         result.append(int(value))
     return result
 
@@ -44,5 +46,5 @@ def ids(form: FormData, name: str) -> list[int]:
 def one_id(form: FormData, name: str) -> int:
     found = ids(form, name)
     if len(found) != 1:
-        raise Invalid(f"{name}: choose one")
+        raise Invalid(N_("%(name)s: choose one"), name=name)
     return found[0]

@@ -1,14 +1,19 @@
 """Words for the enum values the console shows (a round's state, a statement's, a role...).
 
 The values stay English in the database and the API; pages show them through the ``label``
-filter, in the console's language. A value without a label is shown as it is.
+filter, in the console's language. A value without a label is shown as it is. A service
+that names such a value in an error passes :func:`said` as the value, so the error page
+translates the word with the sentence; this module loads the catalogs only to translate.
 """
 
 from __future__ import annotations
 
-from jinja2 import Environment
+from typing import TYPE_CHECKING
 
-from app.i18n import N_, translate
+from app.errors import N_, Say
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 LABELS: dict[str, str] = {
     # rounds
@@ -39,11 +44,24 @@ LABELS: dict[str, str] = {
 }
 
 
+def _raw(value: object) -> str:
+    return str(getattr(value, "value", value))
+
+
 def label(value: object) -> str:
     """The translated word for an enum value (or its ``.value``)."""
-    raw = str(getattr(value, "value", value))
+    from app.i18n import translate
+
+    message = LABELS.get(_raw(value))
+    return translate(message) if message else _raw(value)
+
+
+def said(value: object) -> str:
+    """An enum value as a message's value: its English word (the value itself, where the
+    label is the value) that :meth:`~app.errors.Say.text` translates with the message."""
+    raw = _raw(value)
     message = LABELS.get(raw)
-    return translate(message) if message else raw
+    return Say(message) if message == raw else raw
 
 
 def install(env: Environment) -> None:

@@ -18,7 +18,7 @@ from app import i18n
 from app.console import auth, report, service
 from app.console.auth import CurrentFacilitator
 from app.console.throttle import TooManyFailures
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, Say
 from app.exports import service as exports
 from app.i18n import N_
 from app.models import Facilitator, Role, Round, RoundState, Survey
@@ -65,7 +65,7 @@ def study_or_404(key: str, session: SessionDep) -> Survey:
     """The study named in the path, or a 404 page."""
     # No study has such a key; PostgreSQL would refuse the NUL outright.
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise NotFound("There is no study at this address.")
+        raise NotFound(N_("There is no study at this address."))
     return studies.get_by_key_or_raise(session, key)
 
 
@@ -230,7 +230,7 @@ def login(
     except TooManyFailures as exc:
         return again(exc.message, exc.status, {"Retry-After": str(exc.retry_after)})
     if facilitator is None:
-        return again(LOGIN_FAILED, status.HTTP_401_UNAUTHORIZED)
+        return again(Say(LOGIN_FAILED), status.HTTP_401_UNAUTHORIZED)
     target = auth.safe_next(next) or path_for(request, "console_home")
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
 
@@ -241,7 +241,7 @@ def logout(
 ) -> Response:
     """End the session."""
     auth.logout(request, session, facilitator)
-    return done(request, "You are signed out.", "console_login_form")
+    return done(request, N_("You are signed out."), "console_login_form")
 
 
 @router.get("", name="console_home")
@@ -279,7 +279,13 @@ def import_study(
             team.add(session, survey, facilitator, Role.OWNER, actor=facilitator.email)
     except DomainError as exc:
         return render(request, "import.html", {}, facilitator=facilitator, error=exc)
-    return done(request, f"Study {survey.key} imported.", "console_study", key=survey.key)
+    return done(
+        request,
+        N_("Study %(key)s imported."),
+        "console_study",
+        say={"key": survey.key},
+        key=survey.key,
+    )
 
 
 @router.get("/studies/{key}", name="console_study")
@@ -319,7 +325,13 @@ def import_panel(
             )
     except DomainError as exc:
         return panel_view(request, session, survey, facilitator, exc)
-    return done(request, f"{added} panelists added.", "console_panel", key=survey.key)
+    return done(
+        request,
+        N_("%(count)s panelists added."),
+        "console_panel",
+        say={"count": added},
+        key=survey.key,
+    )
 
 
 @router.post("/studies/{key}/rounds", name="console_launch")
@@ -476,8 +488,9 @@ def finish(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        f"The study is finished. {told} panelists will get its results by email.",
+        N_("The study is finished. %(count)s panelists will get its results by email."),
         "console_study",
+        say={"count": told},
         key=survey.key,
     )
 

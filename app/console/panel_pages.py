@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, console_router, done, panel_view, render
-from app.errors import Conflict, DomainError
+from app.errors import N_, Conflict, DomainError
 from app.models import Facilitator, Panelist, Survey
 from app.panel import service as panel
 from app.rounds import invitations, repository
@@ -92,10 +92,12 @@ def add(
             invited = invitations.invite_late(session, survey, added, actor=facilitator.email)
     except DomainError as exc:
         return panel_view(request, session, survey, facilitator, exc)
-    message = f"{row.name} added to the panel."
-    if invited:
-        message += " Their invitation to the open round is queued."
-    return done(request, message, "console_panel", key=survey.key)
+    message = (
+        N_("%(name)s added to the panel. Their invitation to the open round is queued.")
+        if invited
+        else N_("%(name)s added to the panel.")
+    )
+    return done(request, message, "console_panel", say={"name": row.name}, key=survey.key)
 
 
 @router.get("/studies/{key}/panel/{panelist_id}", name="console_panelist")
@@ -142,8 +144,15 @@ def edit(
             changed = panel.update(session, survey, panelist, row, actor=facilitator.email)
     except DomainError as exc:
         return edit_page(request, session, survey, panelist, facilitator, exc, values)
-    message = f"Changed: {', '.join(changed).replace('_', ' ')}." if changed else "Nothing changed."
-    return done(request, message, "console_panel", key=survey.key)
+    if not changed:
+        return done(request, N_("Nothing changed."), "console_panel", key=survey.key)
+    return done(
+        request,
+        N_("Changed: %(fields)s."),
+        "console_panel",
+        say={"fields": ", ".join(changed).replace("_", " ")},
+        key=survey.key,
+    )
 
 
 @router.post("/studies/{key}/panel/{panelist_id}/remove", name="console_panelist_remove")
@@ -160,8 +169,9 @@ def remove(
     panel.remove(session, survey, panelist, actor=facilitator.email)
     return done(
         request,
-        f"{name} was removed from the panel; their name and email are erased.",
+        N_("%(name)s was removed from the panel; their name and email are erased."),
         "console_panel",
+        say={"name": name},
         key=survey.key,
     )
 
@@ -183,9 +193,12 @@ def resend(
         return edit_page(request, session, survey, panelist, facilitator, exc)
     return done(
         request,
-        f"A fresh link to round {round_.number} is on its way to {panelist.name}; "
-        "their earlier links no longer work.",
+        N_(
+            "A fresh link to round %(number)s is on its way to %(name)s; their earlier links "
+            "no longer work."
+        ),
         "console_panel",
+        say={"number": round_.number, "name": panelist.name},
         key=survey.key,
     )
 
@@ -204,13 +217,14 @@ def remind(
         with session.begin_nested():
             round_ = repository.open_round(session, survey)
             if round_ is None:
-                raise Conflict(f"study {survey.key!r} has no open round")
+                raise Conflict(N_("study %(key)s has no open round"), key=repr(survey.key))
             invitations.remind_one(session, survey, round_, panelist, actor=facilitator.email)
     except DomainError as exc:
         return edit_page(request, session, survey, panelist, facilitator, exc)
     return done(
         request,
-        f"A reminder of round {round_.number} is on its way to {panelist.name}.",
+        N_("A reminder of round %(number)s is on its way to %(name)s."),
         "console_panel",
+        say={"number": round_.number, "name": panelist.name},
         key=survey.key,
     )

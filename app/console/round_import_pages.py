@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import File, Request, UploadFile
 from fastapi.responses import Response
 
+from app import i18n
 from app.console.auth import CurrentFacilitator
-from app.console.pages import Csrf, Study, console_router, done, study_page
+from app.console.pages import Csrf, Study, console_language, console_router, done, study_page
 from app.console.service import display_filename
-from app.errors import DomainError
+from app.errors import N_, DomainError, shown
 from app.round_import import parse
 from app.round_import import service as round_import
 from app.web.sessions import SessionDep
@@ -36,12 +37,28 @@ def import_round(
             found = round_import.import_upload(session, survey, data, name, actor=facilitator.email)
     except DomainError as exc:
         return study_page(request, session, survey, facilitator, exc)
-    notes = f" Note: {'; '.join(found.warnings)}." if found.warnings else ""
+    say: dict[str, str | int] = {
+        "number": found.round.number,
+        "respondents": found.respondents,
+        "statements": len(found.round.items),
+    }
+    if found.warnings:
+        # The flash keeps plain text: the notes go into it in the console's language.
+        with i18n.use_language(console_language(request)):
+            say["notes"] = "; ".join(shown(warning) for warning in found.warnings)
     return done(
         request,
-        f"Round {found.round.number} imported and closed: {found.respondents} respondents, "
-        f"{len(found.round.items)} statements.{notes}",
+        N_(
+            "Round %(number)s imported and closed: %(respondents)s respondents, "
+            "%(statements)s statements. Note: %(notes)s."
+        )
+        if found.warnings
+        else N_(
+            "Round %(number)s imported and closed: %(respondents)s respondents, "
+            "%(statements)s statements."
+        ),
         "console_round",
+        say=say,
         key=survey.key,
         number=found.round.number,
     )

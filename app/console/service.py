@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import Invalid
+from app.errors import N_, Invalid
 from app.models import (
     Panelist,
     Round,
@@ -146,17 +146,27 @@ def display_filename(filename: str | None, default: str) -> str:
 def decode_upload(data: bytes, filename: str) -> str:
     """The text of an uploaded file, or ``Invalid`` saying why it cannot be read."""
     if not data:
-        raise Invalid(f"{filename}: the file is empty (choose a file to upload)")
+        raise Invalid(N_("%(file)s: the file is empty (choose a file to upload)"), file=filename)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise Invalid(f"{filename}: the file is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB")
+        raise Invalid(
+            N_("%(file)s: the file is larger than %(size)s MB"),
+            file=filename,
+            size=MAX_UPLOAD_BYTES // 1_000_000,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise Invalid(f"{filename}: not UTF-8 text; save the file as UTF-8 and try again") from None
+        raise Invalid(
+            N_("%(file)s: not UTF-8 text; save the file as UTF-8 and try again"), file=filename
+        ) from None
     if "\x00" in text:
         # A text file never holds one, and PostgreSQL refuses to store it.
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise Invalid(f"{filename}:{line}: contains a NUL character; this is not a text file")
+        raise Invalid(
+            N_("%(file)s:%(line)s: contains a NUL character; this is not a text file"),
+            file=filename,
+            line=line,
+        )
     return text
 
 

@@ -26,7 +26,7 @@ import math
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
 
-from app.errors import DomainError
+from app.errors import N_, DomainError
 from app.web.ratelimit import RateLimits
 
 PER_PAIR = parse("5/15 minutes")
@@ -41,8 +41,8 @@ class TooManyFailures(DomainError):
 
     status = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: int, **say: object) -> None:
+        super().__init__(message, **say)
         self.retry_after = retry_after
 
 
@@ -53,13 +53,30 @@ class ThrottleUnavailable(TooManyFailures):
 
     def __init__(self) -> None:
         super().__init__(
-            "Signing in is not possible for a moment; try again in a minute.", STORAGE_DOWN_RETRY
+            N_("Signing in is not possible for a moment; try again in a minute."),
+            STORAGE_DOWN_RETRY,
         )
 
 
-def _minutes(seconds: int) -> str:
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+# Each refusal is two whole sentences: for a wait of one minute, and of several.
+BY_ADDRESS = (
+    N_("Too many sign-in attempts from your address; try again in %(minutes)s minute."),
+    N_("Too many sign-in attempts from your address; try again in %(minutes)s minutes."),
+)
+BY_SLOWED_ACCOUNT = (
+    N_(
+        "This account has had many failed sign-ins lately, so each address gets one try a "
+        "minute; try again in %(minutes)s minute."
+    ),
+    N_(
+        "This account has had many failed sign-ins lately, so each address gets one try a "
+        "minute; try again in %(minutes)s minutes."
+    ),
+)
+BY_ACCOUNT = (
+    N_("Too many failed sign-ins for this account; try again in %(minutes)s minute."),
+    N_("Too many failed sign-ins for this account; try again in %(minutes)s minutes."),
+)
 
 
 class SignInThrottle:
@@ -82,21 +99,17 @@ class SignInThrottle:
         # Each hit is atomic, so parallel tries cannot all pass one check before any counts.
         hit = self.limits.sync.hit
         if not hit(PER_ADDRESS, self.address):
-            self._refuse(PER_ADDRESS, self.address, "Too many sign-in attempts from your address")
+            self._refuse(PER_ADDRESS, self.address, BY_ADDRESS)
         slowed = not self.limits.sync.test(PER_ACCOUNT, self.account)
         if slowed and not hit(SLOWED, self.pair):
-            self._refuse(
-                SLOWED,
-                self.pair,
-                "This account has had many failed sign-ins lately, so each address gets "
-                "one try a minute",
-            )
+            self._refuse(SLOWED, self.pair, BY_SLOWED_ACCOUNT)
         if not hit(PER_PAIR, self.pair):
-            self._refuse(PER_PAIR, self.pair, "Too many failed sign-ins for this account")
+            self._refuse(PER_PAIR, self.pair, BY_ACCOUNT)
 
-    def _refuse(self, item: RateLimitItem, identifier: str, reason: str) -> None:
+    def _refuse(self, item: RateLimitItem, identifier: str, refusal: tuple[str, str]) -> None:
         wait = self.limits.wait(item, identifier)
-        raise TooManyFailures(f"{reason}; try again in {_minutes(wait)}.", wait)
+        minutes = math.ceil(wait / 60)
+        raise TooManyFailures(refusal[0 if minutes == 1 else 1], wait, minutes=minutes)
 
     def failed(self) -> None:
         """The password was wrong: count it against the account."""

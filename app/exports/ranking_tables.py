@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.exports.registry import Column, Rows, round_table
 from app.models import Round, Survey
 from app.rounds import repository
@@ -50,7 +50,7 @@ def rankings(session: Session, survey: Survey, round_: Round) -> Rows:
     """One row per ranking question and statement of ``round_``'s snapshot."""
     snapshot = repository.snapshot_of(session, round_)
     if snapshot is None:
-        raise NotFound(f"round {round_.number} has no computed results")
+        raise NotFound(N_("round %(number)s has no computed results"), number=round_.number)
     rows: Rows = []
     for question in snapshot.results.get("rankings", []):
         change = question.get("change") or {}

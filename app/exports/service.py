@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from app.api import service as api
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.exports import analysis_tables as _analysis_tables  # noqa: F401  (registers tables)
 from app.exports import ranking_tables as _ranking_tables  # noqa: F401  (registers tables)
 from app.exports import tables as _tables  # noqa: F401  (registers the round tables)
@@ -68,7 +68,11 @@ def round_table(session: Session, survey: Survey, number: int, name: str) -> Tab
         return dictionary(ROUND_TABLES.values())
     spec = ROUND_TABLES.get(name)
     if spec is None:
-        raise NotFound(f"no export table {name!r}; there are {', '.join(names())}")
+        raise NotFound(
+            N_("no export table %(name)s; there are %(names)s"),
+            name=repr(name),
+            names=", ".join(names()),
+        )
     return spec.of(session, survey, api.closed_round(session, survey, number))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 import engine
 from app.api import schemas
 from app.api import service as api
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.exports.registry import Column, Rows, Value, round_table
 from app.models import Round, RoundSnapshot, Statement, Survey
 from app.rounds import repository
@@ -61,7 +61,7 @@ def _entries(
 ) -> tuple[RoundSnapshot, list[dict[str, Any]], dict[int, int]]:
     snapshot = repository.snapshot_of(session, round_)
     if snapshot is None:
-        raise NotFound(f"round {round_.number} has no computed results")
+        raise NotFound(N_("round %(number)s has no computed results"), number=round_.number)
     entries = snapshot.results["statements"]
     versions = dict(
         session.execute(

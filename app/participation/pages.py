@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from app import i18n
 from app.answers.sheet import AnswerSheet
 from app.db import Transactions
-from app.errors import Invalid, NotFound
+from app.errors import N_, Invalid, NotFound
 from app.models import Round, Survey, SurveyMode
 from app.participation import schemas, service
 from app.results import service as results
@@ -41,7 +41,7 @@ class LinkNotValid(NotFound):
     """Every failure to identify a panelist, indistinguishable from the outside."""
 
     def __init__(self) -> None:
-        super().__init__("This link does not work")
+        super().__init__(N_("This link does not work"))
 
 
 def _link_not_valid(request: Request) -> Response:
@@ -334,9 +334,13 @@ def _posted_page(form: FormData, pages: list[service.Page]) -> service.Page | st
         return None
     if not isinstance(raw, str) or not raw.isdigit() or not 1 <= int(raw) <= len(pages):
         raise Invalid(
-            f"page: {str(raw)[:20]!r} is not a page of this questionnaire (1 to {len(pages)} "
-            "or 'summary'). Reload the questionnaire and try again.",
+            N_(
+                "page: %(page)s is not a page of this questionnaire (1 to %(count)s or "
+                "'summary'). Reload the questionnaire and try again."
+            ),
             ["page"],
+            page=repr(str(raw)[:20]),
+            count=len(pages),
         )
     return pages[int(raw) - 1]
 

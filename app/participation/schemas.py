@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal, cast
 
 from app.answers.sheet import CANNOT_JUDGE_VALUE, AnswerSheet, Cell
-from app.errors import Invalid
+from app.errors import N_, Invalid, Joined, Say
 from app.rounds.plan import CriterionInfo
 
 CANNOT_JUDGE = CANNOT_JUDGE_VALUE
@@ -91,38 +91,47 @@ def parse_form(
         ):
             continue
         if not isinstance(raw, str):
-            problems.append(f"{_clip(name)}: expected text, got a file")
+            problems.append(Say(N_("%(name)s: expected text, got a file"), {"name": _clip(name)}))
             continue
         value = raw.strip()
         if name == PERSUASIVE_FIELD:
             _persuasive(answers, value, shown, problems)
             continue
         if name in seen:
-            problems.append(f"{_clip(name)}: sent more than once")
+            problems.append(Say(N_("%(name)s: sent more than once"), {"name": _clip(name)}))
             continue
         seen.add(name)
         if "\x00" in value:
             # No browser sends it from our form, and PostgreSQL cannot store it in text.
-            problems.append(f"{_clip(name)}: cannot contain a NUL character")
+            problems.append(
+                Say(N_("%(name)s: cannot contain a NUL character"), {"name": _clip(name)})
+            )
         elif name == "action":
             action = value
         elif match := _RATING_FIELD.fullmatch(name):
             statement_id, criterion_id = int(match[1]), int(match[2])
             criterion = scales.get(criterion_id)
             if statement_id not in statements or criterion is None:
-                problems.append(f"{name}: no such statement and criterion on this round")
+                problems.append(
+                    Say(
+                        N_("%(name)s: no such statement and criterion on this round"),
+                        {"name": name},
+                    )
+                )
             elif value:
                 _rating(answers, statement_id, criterion, name, value, problems)
         elif match := _RANK_FIELD.fullmatch(name):
             cell = (int(match[1]), int(match[2]))
             if cell not in limits:
-                problems.append(f"{name}: no such ranking on this round")
+                problems.append(Say(N_("%(name)s: no such ranking on this round"), {"name": name}))
             elif value:
                 _position(answers, cell, limits[cell], name, value, problems)
         elif match := _REASON_FIELD.fullmatch(name):
             statement_id = int(match[1])
             if statement_id not in statements:
-                problems.append(f"{name}: no such statement on this round")
+                problems.append(
+                    Say(N_("%(name)s: no such statement on this round"), {"name": name})
+                )
             elif len(value) > REASON_MAX_LENGTH:
                 too_long[name] = value
             elif value:
@@ -130,29 +139,54 @@ def parse_form(
         elif match := _PROPOSAL_FIELD.fullmatch(name):
             topic_id = int(match[1])
             if topic_id not in topics:
-                problems.append(f"{name}: this questionnaire takes no proposal for that topic")
+                problems.append(
+                    Say(
+                        N_("%(name)s: this questionnaire takes no proposal for that topic"),
+                        {"name": name},
+                    )
+                )
             elif len(value) > PROPOSAL_MAX_LENGTH:
                 too_long[name] = value
             elif value:
                 answers.proposals[topic_id] = value
         else:
-            problems.append(f"{_clip(name)}: not a field of this questionnaire")
+            problems.append(
+                Say(N_("%(name)s: not a field of this questionnaire"), {"name": _clip(name)})
+            )
     if action not in ACTIONS:
-        problems.append(f"action: must be one of {', '.join(ACTIONS)}, got {_clip(action)!r}")
+        problems.append(
+            Say(
+                N_("action: must be one of %(actions)s, got %(action)s"),
+                {"actions": ", ".join(ACTIONS), "action": repr(_clip(action))},
+            )
+        )
     if problems:
         raise Invalid(
-            "Your answers were not saved because the form contained values it cannot "
-            f"contain: {'; '.join(problems)}. Reload the questionnaire and try again.",
+            N_(
+                "Your answers were not saved because the form contained values it cannot "
+                "contain: %(details)s. Reload the questionnaire and try again."
+            ),
             problems,
+            details=Joined(problems),
         )
     return Posted(action=cast(Action, action), answers=answers, too_long=too_long)
 
 
 def _persuasive(answers: AnswerSheet, value: str, shown: set[int], problems: list[str]) -> None:
     if not re.fullmatch(r"\d{1,18}", value) or int(value) not in shown:
-        problems.append(f"{PERSUASIVE_FIELD}: {_clip(value)!r} is not a reason this page shows")
+        problems.append(
+            Say(
+                N_("%(field)s: %(value)s is not a reason this page shows"),
+                {"field": PERSUASIVE_FIELD, "value": repr(_clip(value))},
+            )
+        )
     elif int(value) in answers.persuasive:
-        problems.append(f"{PERSUASIVE_FIELD}: {value} sent more than once")
+        problems.append(
+            Say(
+                N_("%(field)s: %(value)s sent more than once"),
+                {"field": PERSUASIVE_FIELD, "value": value},
+            )
+        )
     else:
         answers.persuasive.add(int(value))
 
@@ -176,13 +210,26 @@ def _rating(
         answers.ratings[(statement_id, criterion.id)] = None
         return
     if not re.fullmatch(r"-?\d{1,9}", value):
-        problems.append(f"{name}: {value[:20]!r} is not a whole number or {CANNOT_JUDGE!r}")
+        problems.append(
+            Say(
+                N_("%(name)s: %(value)s is not a whole number or %(cannot_judge)s"),
+                {"name": name, "value": repr(value[:20]), "cannot_judge": repr(CANNOT_JUDGE)},
+            )
+        )
         return
     rating = int(value)
     if not criterion.scale_low <= rating <= criterion.scale_high:
         problems.append(
-            f"{name}: {rating} is off the {criterion.key} scale "
-            f"({criterion.scale_low} to {criterion.scale_high})"
+            Say(
+                N_("%(name)s: %(rating)s is off the %(criterion)s scale (%(low)s to %(high)s)"),
+                {
+                    "name": name,
+                    "rating": rating,
+                    "criterion": criterion.key,
+                    "low": criterion.scale_low,
+                    "high": criterion.scale_high,
+                },
+            )
         )
         return
     answers.ratings[(statement_id, criterion.id)] = rating
@@ -194,6 +241,11 @@ def _position(
     # Repeated or missing positions are a panelist's mistake (see app.rankings.form); a
     # position the list does not offer is not.
     if not re.fullmatch(r"\d{1,9}", value) or not 1 <= int(value) <= limit:
-        problems.append(f"{name}: {value[:20]!r} is not a position from 1 to {limit}")
+        problems.append(
+            Say(
+                N_("%(name)s: %(value)s is not a position from 1 to %(limit)s"),
+                {"name": name, "value": repr(value[:20]), "limit": limit},
+            )
+        )
         return
     answers.ratings[cell] = int(value)

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict, NotFound
+from app.console.labels import said
+from app.errors import N_, Conflict, NotFound
 from app.models import Proposal, ProposalState, Round, Statement, StatementOrigin, Survey, Topic
 from app.models.survey import Translations
 from app.reasons import text as similarity
@@ -84,13 +85,13 @@ def list_for(
 def get_or_raise(session: Session, survey: Survey, proposal_id: int) -> Proposal:
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.survey_id != survey.id:
-        raise NotFound(f"study {survey.key!r} has no such proposal")
+        raise NotFound(N_("study %(key)s has no such proposal"), key=repr(survey.key))
     return proposal
 
 
 def _pending(proposal: Proposal) -> None:
     if proposal.state != ProposalState.PENDING:
-        raise Conflict(f"this proposal was already {proposal.state.value}")
+        raise Conflict(N_("this proposal was already %(state)s"), state=said(proposal.state))
 
 
 def accept(
@@ -130,7 +131,11 @@ def merge(
     if text is not None and text != statement.text:
         target = statements.reword(session, survey, statement, text, actor=actor)
     elif statement.state.value != "active":
-        raise Conflict(f"cannot merge into {statement.label}: it is {statement.state.value}")
+        raise Conflict(
+            N_("cannot merge into %(label)s: it is %(state)s"),
+            label=statement.label,
+            state=said(statement.state),
+        )
     proposal.state = ProposalState.MERGED
     proposal.statement_id = target.id
     session.flush()

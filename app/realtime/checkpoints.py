@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.answers import live as live_answers
 from app.audit import record
 from app.db import Transactions
-from app.errors import Conflict, DomainError, NotFound
+from app.errors import N_, Conflict, DomainError, NotFound
 from app.models import Round, RoundItem, RoundSnapshot, RoundState, Survey, SurveyMode
 from app.models.base import utcnow
 from app.rounds import repository
@@ -39,7 +39,7 @@ def take(transactions: Transactions, survey_id: int, *, actor: str) -> RoundSnap
     with transactions.write() as session:
         survey = session.get(Survey, survey_id)
         if survey is None:
-            raise NotFound("no such study")
+            raise NotFound(N_("no such study"))
         number = _freeze(session, survey, actor=actor)
     try:
         return rounds.complete(transactions, survey_id, number)
@@ -57,10 +57,10 @@ def take(transactions: Transactions, survey_id: int, *, actor: str) -> RoundSnap
 def live_round(session: Session, survey: Survey) -> Round:
     """The open round of a real-time study."""
     if not survey.is_realtime:
-        raise Conflict(f"study {survey.key!r} is not a real-time study")
+        raise Conflict(N_("study %(key)s is not a real-time study"), key=repr(survey.key))
     round_ = repository.open_round(session, survey)
     if round_ is None:
-        raise Conflict(f"study {survey.key!r} is not open")
+        raise Conflict(N_("study %(key)s is not open"), key=repr(survey.key))
     return round_
 
 
@@ -79,7 +79,7 @@ def _freeze(session: Session, survey: Survey, *, actor: str) -> int:
     session.execute(select(Round.id).where(Round.id == live.id).with_for_update())
     session.refresh(live)
     if live.state != RoundState.OPEN:
-        raise Conflict(f"study {survey.key!r} closed meanwhile")
+        raise Conflict(N_("study %(key)s closed meanwhile"), key=repr(survey.key))
     answers = live_answers.revisions(session, live.id)
     last = session.scalar(
         select(Round).where(Round.checkpoint_of == live.id).order_by(Round.number.desc()).limit(1)

@@ -26,7 +26,7 @@ from app.answers import live as live_answers
 from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet, Cell
 from app.audit import record
-from app.errors import Conflict, Invalid
+from app.errors import N_, Conflict, Invalid
 from app.models import Reason, Round, Survey, SurveyMode
 from app.panel import respondents
 from app.participation import service as participation
@@ -313,9 +313,16 @@ def _target(name: str, who: Participant) -> str:
 def set_mode(session: Session, survey: Survey, mode: str, *, actor: str) -> None:
     """Choose how the study runs (``rounds`` or ``realtime``) while nothing is launched."""
     if mode not in MODES:
-        raise Invalid(f"mode: choose one of {', '.join(MODES)}, not {mode[:20]!r}")
+        raise Invalid(
+            N_("mode: choose one of %(modes)s, not %(mode)s"),
+            modes=", ".join(MODES),
+            mode=repr(mode[:20]),
+        )
     if session.scalar(select(Round.id).where(Round.survey_id == survey.id).limit(1)):
-        raise Conflict(f"study {survey.key!r} has been launched; its mode can no longer change")
+        raise Conflict(
+            N_("study %(key)s has been launched; its mode can no longer change"),
+            key=repr(survey.key),
+        )
     survey.mode = SurveyMode(mode)
     session.flush()
     record(session, actor, "survey.mode", survey.id, {"mode": mode})
@@ -339,9 +346,17 @@ def confirmations(items: Iterable[tuple[str, object]], statement_ids: Iterable[i
         if name != CONFIRM_FIELD:
             continue
         if not isinstance(value, str) or not re.fullmatch(r"\d{1,18}", value):
-            raise Invalid(f"{CONFIRM_FIELD}: {str(value)[:20]!r} is not a statement")
+            raise Invalid(
+                N_("%(field)s: %(value)s is not a statement"),
+                field=CONFIRM_FIELD,
+                value=repr(str(value)[:20]),
+            )
         if int(value) not in known:
-            raise Invalid(f"{CONFIRM_FIELD}: {value} is not a statement of this study")
+            raise Invalid(
+                N_("%(field)s: %(value)s is not a statement of this study"),
+                field=CONFIRM_FIELD,
+                value=value,
+            )
         out.add(int(value))
     return out
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.errors import Invalid, NotFound
+from app.errors import N_, Invalid, NotFound
 from app.models import Round, Statement, Survey
 from app.reasons.bands import BandKind, bands_of
 from app.reasons.service import RoundReason, round_reasons, shown_groups, snapshot_or_raise
@@ -62,12 +62,20 @@ def statement_reasons(
         (e for e in snapshot.results["statements"] if e["statement_id"] == statement.id), None
     )
     if entry is None:
-        raise NotFound(f"round {round_.number} did not rate statement {statement.label}")
+        raise NotFound(
+            N_("round %(number)s did not rate statement %(label)s"),
+            number=round_.number,
+            label=statement.label,
+        )
     allowed = shown_groups(survey, entry)
     if group is not None and group not in allowed:
         raise Invalid(
-            f"group: reasons can be filtered by a stakeholder group only where it has at "
-            f"least {survey.min_group_size} raters on the statement; {group!r} has not"
+            N_(
+                "group: reasons can be filtered by a stakeholder group only where it has at "
+                "least %(size)s raters on the statement; %(group)s has not"
+            ),
+            size=survey.min_group_size,
+            group=repr(group),
         )
     reasons = round_reasons(
         session, survey, round_, include_hidden=True, statement_ids=[statement.id]

@@ -19,7 +19,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import Conflict, Invalid, NotFound
+from app.console.labels import said
+from app.errors import N_, Conflict, Invalid, NotFound
 from app.models import (
     HiddenCause,
     Reason,
@@ -90,12 +91,18 @@ def snapshot_or_raise(session: Session, survey: Survey, round_: Round) -> RoundS
     """The snapshot of a closed round; reasons are read against it."""
     if round_.state != RoundState.CLOSED:
         raise Conflict(
-            f"round {round_.number} of {survey.key!r} is {round_.state.value}; its reasons "
-            "are read once it is closed"
+            N_("round %(number)s of %(key)s is %(state)s; its reasons are read once it is closed"),
+            number=round_.number,
+            key=repr(survey.key),
+            state=said(round_.state),
         )
     snapshot = repository.snapshot_of(session, round_)
     if snapshot is None:
-        raise Conflict(f"round {round_.number} of {survey.key!r} has no computed results yet")
+        raise Conflict(
+            N_("round %(number)s of %(key)s has no computed results yet"),
+            number=round_.number,
+            key=repr(survey.key),
+        )
     return snapshot
 
 
@@ -229,7 +236,11 @@ def get_or_raise(session: Session, survey: Survey, round_: Round, reason_id: int
     """Reason ``reason_id`` of ``round_`` of ``survey``, or ``NotFound``."""
     reason = session.get(Reason, reason_id)
     if reason is None or reason.round_id != round_.id or round_.survey_id != survey.id:
-        raise NotFound(f"round {round_.number} of {survey.key!r} has no such reason")
+        raise NotFound(
+            N_("round %(number)s of %(key)s has no such reason"),
+            number=round_.number,
+            key=repr(survey.key),
+        )
     return reason
 
 
@@ -238,7 +249,7 @@ def parse_cause(value: str) -> HiddenCause:
         return HiddenCause(value)
     except ValueError:
         choices = ", ".join(c.value for c in HiddenCause)
-        raise Invalid(f"cause: choose one of {choices}") from None
+        raise Invalid(N_("cause: choose one of %(choices)s"), choices=choices) from None
 
 
 def hide(
@@ -253,7 +264,7 @@ def hide(
     """Hide ``reason`` from panelists and exports, recording why; nothing is deleted."""
     snapshot_or_raise(session, survey, round_)
     if reason.hidden_cause is not None:
-        raise Conflict("this reason is already hidden")
+        raise Conflict(N_("this reason is already hidden"))
     reason.hidden_cause = cause
     session.flush()
     record(
@@ -269,7 +280,7 @@ def restore(session: Session, survey: Survey, round_: Round, reason: Reason, *, 
     """Show a hidden reason again."""
     snapshot_or_raise(session, survey, round_)
     if reason.hidden_cause is None:
-        raise Conflict("this reason is not hidden")
+        raise Conflict(N_("this reason is not hidden"))
     reason.hidden_cause = None
     session.flush()
     record(

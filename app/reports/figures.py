@@ -54,7 +54,10 @@ def build(
     if pair is not None:
         unknown = [k for k in pair if k not in criteria]
         if unknown or pair[0] == pair[1]:
-            raise Invalid("the map needs two different criteria of the study: " + ", ".join(keys))
+            raise Invalid(
+                N_("the map needs two different criteria of the study: %(keys)s"),
+                keys=", ".join(keys),
+            )
         a, b = criteria[pair[0]], criteria[pair[1]]
         out.pair_keys = pair
         out.pair = charts.two_criteria(

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from app.config import get_settings
-from app.errors import DomainError
+from app.errors import N_, DomainError
 
 TIMEOUT = 120  # seconds; a study of 100 statements prints in a few
 
@@ -31,8 +31,11 @@ def render(html: str) -> bytes:
     binary = shutil.which(get_settings().chromium)
     if binary is None:
         raise PdfUnavailable(
-            f"the PDF needs Chromium, and {get_settings().chromium!r} is not installed; "
-            "set DELPHI_CHROMIUM to its path, or print the report page from a browser"
+            N_(
+                "the PDF needs Chromium, and %(binary)s is not installed; set DELPHI_CHROMIUM "
+                "to its path, or print the report page from a browser"
+            ),
+            binary=repr(get_settings().chromium),
         )
     with tempfile.TemporaryDirectory(prefix="delphi-report-") as folder:
         page, out = Path(folder) / "report.html", Path(folder) / "report.pdf"
@@ -54,7 +57,7 @@ def render(html: str) -> bytes:
         try:
             subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
-            raise PdfUnavailable("printing the report to PDF took too long") from None
+            raise PdfUnavailable(N_("printing the report to PDF took too long")) from None
         if not out.exists() or out.stat().st_size == 0:
-            raise PdfUnavailable("Chromium could not print the report to PDF")
+            raise PdfUnavailable(N_("Chromium could not print the report to PDF"))
         return out.read_bytes()

@@ -13,7 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from app.errors import N_, Invalid, Say, shown
+from app.errors import N_, Invalid, Joined, Say
 from app.models import Criterion, Statement, StatementState, Survey
 
 REQUIRED_COLUMNS = ("round", "respondent", "statement", "criterion", "rating")
@@ -45,21 +45,6 @@ class ImportedRound:
     respondents: list[ImportedRespondent]
     # A rating given together with cannot-judge keeps the rating; each such line is noted.
     warnings: list[str]
-
-
-class Listed(Say):
-    """Messages joined with commas, each one translated where the list is shown."""
-
-    parts: list[Say]
-
-    def __new__(cls, parts: list[Say]) -> Listed:
-        joined = ", ".join(parts)
-        self = str.__new__(cls, joined)
-        self.template, self.params, self.parts = joined, {}, parts
-        return self
-
-    def text(self) -> str:
-        return ", ".join(shown(part) for part in self.parts)
 
 
 def parse(text: str, survey: Survey, statements: list[Statement], filename: str) -> ImportedRound:
@@ -140,11 +125,12 @@ class _Parser:
         if not self.numbers and not self.problems:
             raise Invalid(N_("%(file)s: no answers in the file"), file=self.filename)
         if len(self.numbers) > 1:
-            lines = Listed(
+            lines = Joined(
                 [
                     Say(N_("round %(number)s on line %(line)s"), {"number": n, "line": line})
                     for n, line in self.numbers.items()
-                ]
+                ],
+                ", ",
             )
             self.problems.insert(
                 0, Say(N_("one round per file, but the file has %(rounds)s"), {"rounds": lines})

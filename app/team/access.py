@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError, NotFound
+from app.console.labels import said
+from app.errors import N_, DomainError, NotFound
 from app.models import Facilitator, Membership, Role, Survey
 
 # Study keys are at most 80 characters (the column and the study schema say so).
@@ -34,7 +35,7 @@ def require(session: Session, facilitator: Facilitator, key: str, needed: Role) 
     """
     # No study has such a key; PostgreSQL would refuse the NUL outright.
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise NotFound("There is no study at this address.")
+        raise NotFound(N_("There is no study at this address."))
     role = session.scalar(
         select(Membership.role)
         .join(Survey, Survey.id == Membership.survey_id)
@@ -42,10 +43,14 @@ def require(session: Session, facilitator: Facilitator, key: str, needed: Role) 
     )
     if role is None:
         # The message a missing study gets, so the two cannot be told apart.
-        raise NotFound(f"no study with key {key!r}")
+        raise NotFound(N_("no study with key %(key)s"), key=repr(key))
     if not role.includes(needed):
         raise Forbidden(
-            f"Your role in this study is {role.value}; this needs the {needed.value} role. "
-            "An owner of the study can change your role."
+            N_(
+                "Your role in this study is %(role)s; this needs the %(needed)s role. "
+                "An owner of the study can change your role."
+            ),
+            role=said(role),
+            needed=said(needed),
         )
     return role

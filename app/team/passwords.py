@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.audit import record
 from app.config import get_settings
 from app.console import accounts
-from app.errors import DomainError, Invalid
+from app.errors import N_, DomainError, Invalid, Say
 from app.mail.outbox import enqueue
 from app.models import AccountToken, Facilitator, TokenPurpose
 from app.models.base import utcnow
@@ -36,8 +36,10 @@ class LinkNotValid(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This link does not work any more: it has been used, it has expired, or it "
-            "was not copied whole. Ask for a new one."
+            N_(
+                "This link does not work any more: it has been used, it has expired, or it "
+                "was not copied whole. Ask for a new one."
+            )
         )
 
 
@@ -88,17 +90,17 @@ def check(session: Session, token: str) -> AccountToken:
 
 
 def _validate(password: str, confirm: str) -> None:
-    problems = []
+    problems: list[str] = []
     if len(password) < accounts.MIN_PASSWORD_LENGTH:
-        problems.append(
-            f"password: must be at least {accounts.MIN_PASSWORD_LENGTH} characters long"
-        )
+        problems.append(accounts.too_short())
     if len(password) > MAX_PASSWORD_LENGTH:
-        problems.append(f"password: at most {MAX_PASSWORD_LENGTH} characters")
+        problems.append(
+            Say(N_("password: at most %(count)s characters"), {"count": MAX_PASSWORD_LENGTH})
+        )
     if password != confirm:
-        problems.append("confirm: the two passwords differ")
+        problems.append(Say(N_("confirm: the two passwords differ")))
     if problems:
-        raise Invalid("the password was not changed", problems)
+        raise Invalid(N_("the password was not changed"), problems)
 
 
 def _set(session: Session, facilitator: Facilitator, password: str) -> None:
@@ -144,7 +146,9 @@ def change(
 ) -> None:
     """Change a signed-in account's password; the current one must be given."""
     if not verify_password(facilitator.password_hash, current):
-        raise Invalid("the password was not changed", ["current password: not correct"])
+        raise Invalid(
+            N_("the password was not changed"), [Say(N_("current password: not correct"))]
+        )
     _validate(password, confirm)
     _set(session, facilitator, password)
     record(session, facilitator.email, "password.change", None, facilitator_id=facilitator.id)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.console import accounts
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import N_, Conflict, Invalid, NotFound, Say
 from app.mail.outbox import enqueue
 from app.models import Facilitator, Membership, Role, Survey, TokenPurpose
 from app.team import passwords
@@ -41,7 +41,9 @@ def parse_role(value: str) -> Role:
         return Role(value.strip().lower())
     except ValueError:
         raise Invalid(
-            f"role: {value.strip()[:40]!r} is not a role; choose one of {ROLES}"
+            N_("role: %(value)s is not a role; choose one of %(roles)s"),
+            value=repr(value.strip()[:40]),
+            roles=ROLES,
         ) from None
 
 
@@ -84,7 +86,7 @@ def get_member_or_raise(session: Session, survey: Survey, membership_id: int) ->
         .where(Membership.id == membership_id, Membership.survey_id == survey.id)
     ).first()
     if row is None:
-        raise NotFound("There is no such member of this study's team.")
+        raise NotFound(N_("There is no such member of this study's team."))
     return Member(*row)
 
 
@@ -93,7 +95,9 @@ def add(
 ) -> Membership:
     """Put an existing account on the study's team; ``Conflict`` if it is already on it."""
     if role_of(session, survey.id, facilitator) is not None:
-        raise Conflict(f"{facilitator.email} is already on the team of this study")
+        raise Conflict(
+            N_("%(email)s is already on the team of this study"), email=facilitator.email
+        )
     membership = Membership(survey_id=survey.id, facilitator_id=facilitator.id, role=role)
     session.add(membership)
     session.flush()
@@ -129,9 +133,9 @@ def invite(
         problems.append(exc.message)
     name = name.strip()
     if len(name) > MAX_NAME_LENGTH:
-        problems.append(f"name: at most {MAX_NAME_LENGTH} characters")
+        problems.append(Say(N_("name: at most %(count)s characters"), {"count": MAX_NAME_LENGTH}))
     if problems or parsed is None:
-        raise Invalid("cannot invite this colleague", problems)
+        raise Invalid(N_("cannot invite this colleague"), problems)
     colleague = accounts.get_by_email(session, address)
     if colleague is None:
         colleague = Facilitator(email=address, name=name or address, password_hash=None)
@@ -174,7 +178,8 @@ def _owners(session: Session, survey: Survey) -> int:
 def _keep_an_owner(session: Session, survey: Survey, member: Member) -> None:
     if member.membership.role == Role.OWNER and _owners(session, survey) <= 1:
         raise Conflict(
-            f"{member.facilitator.email} is the study's last owner: make someone else owner first"
+            N_("%(email)s is the study's last owner: make someone else owner first"),
+            email=member.facilitator.email,
         )
 
 

@@ -98,6 +98,19 @@ class TestLockPerAddressAndAccount:
         assert client.get("/console", follow_redirects=False).status_code == 303
         assert len(_failures(db, EMAIL)) == 5  # a refused try is not even checked
 
+    def test_the_refusal_is_in_the_language_of_the_console(
+        self, client: TestClient, facilitator: Facilitator
+    ) -> None:
+        _fail(client, EMAIL, 5)
+        client.headers["Accept-Language"] = "fr"
+
+        response = sign_in(client, EMAIL, PASSWORD)
+
+        assert response.status_code == 429
+        assert "Trop d’échecs de connexion pour ce compte ; réessayez dans 15 minutes." in _errors(
+            response.text
+        )
+
     def test_four_failures_still_let_the_right_password_in(
         self, client: TestClient, facilitator: Facilitator
     ) -> None:

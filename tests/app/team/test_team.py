@@ -146,6 +146,33 @@ class TestRoles:
             assert "olivia@example.org is the study&#39;s last owner" in response.text
         assert team.role_of(db, survey.id, owner) == Role.OWNER
 
+    def test_the_refusal_is_in_the_language_of_the_console(
+        self, db, survey, owner, as_account, team_url
+    ) -> None:
+        mid = team.members(db, survey)[0].membership.id
+        browser = as_account(owner)
+        browser.headers["Accept-Language"] = "fr"
+
+        removed = post(browser, team_url, f"{team_url}/{mid}/remove")
+
+        assert removed.status_code == 409
+        assert (
+            "olivia@example.org est le dernier propriétaire de l’étude : nommez d’abord "
+            "quelqu’un d’autre propriétaire"
+        ) in removed.text
+        assert "last owner" not in removed.text
+
+    def test_a_role_named_in_a_refusal_is_translated_with_it(
+        self, db, survey, account, as_account, team_url
+    ) -> None:
+        browser = as_account(account("oscar", survey, Role.OBSERVER))
+        browser.headers["Accept-Language"] = "fr"
+
+        refused = browser.get(f"{team_url.rsplit('/', 1)[0]}/keys")
+
+        assert refused.status_code == 403
+        assert "Votre rôle dans cette étude est « observateur »" in refused.text
+
     def test_one_of_two_owners_can_leave(self, db, survey, owner, account) -> None:
         account("sam", survey, Role.OWNER)
         member = next(m for m in team.members(db, survey) if m.facilitator.id == owner.id)
