@@ -139,3 +139,23 @@ class TestTranslated:
         # drawn in French too: the map's quadrants inside the SVG, not only its table
         assert "élevé, " in charts
         assert "high " not in charts
+
+    def test_the_round_report_writes_numbers_as_the_language_does(
+        self,
+        signed_in: TestClient,
+        survey: Survey,
+        closed_round: tuple[Round, Any],  # noqa: F811
+    ) -> None:
+        url = f"/console/studies/{survey.key}/rounds/1"
+        french = signed_in.get(url, headers={"Accept-Language": "fr"}).text
+        english = signed_in.get(url).text
+
+        # the response rate, the medians of the statements' table and of the charts' tables
+        assert re.search(r"\b\d+\xa0%", french)
+        assert not re.search(r"\b\d+%", french)
+        assert re.search(r">\d,\d<", french)
+        assert not re.search(r">\d\.\d<", french)
+        assert re.search(r"\b\d+%", english)
+        assert re.search(r">\d\.\d<", english)
+        # the SVG geometry stays machine numbers
+        assert not re.search(r' (?:x|y|width|height)="[\d.]*,', french)

@@ -10,6 +10,7 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
+from app import i18n
 from app.analysis import plan, study
 from app.errors import Invalid
 from app.reports import charts, service
@@ -198,12 +199,17 @@ class TestConsolePage:
         assert "Anonymat du panel et des réponses" in french
         assert "<th>Évaluateurs</th>" in french or ">Évaluateurs</th>" in french
         assert "Panel composition" not in french
+        # numbers as French writes them: decimal commas, a space before "%"
+        assert re.search(r">\d+\xa0%</td>", french)
+        assert re.search(r">\d,\d \(\d,\d–\d,\d\), \d+\xa0%</td>", french)
         arabic = signed_in.get(url, headers={"Accept-Language": "ar"}).text
         assert '<html lang="ar" dir="rtl">' in arabic
         assert "تكوين الفريق" in arabic
         english = signed_in.get(url).text
         assert '<html lang="en" dir="ltr">' in english
         assert "<h2>1. Panel composition</h2>" in english
+        assert re.search(r">\d+%</td>", english)
+        assert re.search(r">\d\.\d \(\d\.\d–\d\.\d\), \d+%</td>", english)
 
     def test_the_api_keeps_the_checklist_in_english(self, client, auth, two_rounds):
         body = report_json(client, auth)
@@ -229,6 +235,30 @@ class TestCharts:
         )
         assert chart.rows == [["s1", "7 / 80%", "suppressed (fewer than 5)"]]
         assert chart.svg.count('fill="url(#hatch)"') == 1
+
+    def test_the_numbers_people_read_are_in_the_language_and_the_geometry_is_not(self):
+        rounds = [
+            {
+                "round": 1,
+                "n": 9,
+                "median": 6.5,
+                "q1": 5.25,
+                "q3": 7,
+                "agree": 0.5,
+                "consensus": None,
+            },
+            {"round": 2, "n": 8, "median": 7, "q1": 6, "q3": 8, "agree": 0.75, "consensus": True},
+        ]
+        with i18n.use_language("fr"):
+            chart = charts.trajectory("t", [1, 9], rounds)
+            bars = charts.distribution("d", [1, 2], [1, 3])
+        assert chart.rows[0][2:6] == ["6,5", "5,2", "7", "50\xa0%"]
+        assert bars.rows[1] == ["2", "3", "75\xa0%"]
+        assert ">100\xa0%</text>" in chart.svg
+        geometry = re.findall(r' (?:x|y|x1|y2|cx|cy|width|height)="([^"]*)"', chart.svg)
+        assert geometry
+        assert all(re.fullmatch(r"-?\d+(\.\d+)?", g) for g in geometry)
+        assert re.search(r'points="[\d.]+,[\d.]+ ', chart.svg)
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium prints the PDF")
