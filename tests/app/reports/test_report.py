@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from app import i18n
 from app.analysis import plan, study
 from app.errors import Invalid
-from app.reports import charts, service
+from app.reports import charts, method_labels, service
 
 STUDY = "crime-prevention-2027"
 
@@ -178,6 +178,17 @@ class TestConsolePage:
         assert "<script" not in html
         assert "style=" not in html
 
+    def test_the_method_settings_are_named_not_keyed(self, signed_in, two_rounds):
+        url = f"/console/studies/{STUDY}/report"
+        english = signed_in.get(url).text
+        method = re.search(r'<section id="method">.*?</section>', english, re.S)
+        assert method
+        assert "Quantile method: weibull" in method.group(0)
+        assert "Smallest group reported (k): 5" in method.group(0)
+        assert "quantile_method" not in method.group(0)
+        french = signed_in.get(url, headers={"Accept-Language": "fr"}).text
+        assert "Méthode de calcul des quantiles : weibull" in french
+
     def test_the_map_takes_any_two_criteria_and_refuses_others(self, signed_in, two_rounds):
         page = signed_in.get(
             f"/console/studies/{STUDY}/report", params={"x": "feasibility", "y": "importance"}
@@ -225,6 +236,14 @@ class TestCharts:
         heights = [float(h) for h in re.findall(r'class="bar"[^>]*height="([\d.]+)"', chart.svg)]
         assert heights[1] == 0
         assert heights[2] == pytest.approx(3 * heights[0], abs=0.2)
+
+    def test_an_unknown_setting_is_shown_by_its_key(self):
+        assert method_labels.method_label("quantile_method") == "Quantile method"
+        assert method_labels.method_label("new_setting") == "new_setting"
+        with i18n.use_language("fr"):
+            assert method_labels.method_value(True) == "oui"
+            assert method_labels.method_value(0.15) == "0,15"
+            assert method_labels.method_label("max_rounds") == "Nombre maximal de tours"
 
     def test_a_suppressed_heatmap_cell_is_hatched_and_says_so(self):
         chart = charts.heatmap(
@@ -318,3 +337,5 @@ class TestPlanPage:
         assert "Smaller groups came forward." in page
         assert "fran@example.org" in page
         assert study.survey.min_group_size == 6
+        # each setting named, with the key an amendment is written with
+        assert 'Smallest group reported (k) <code class="muted">min_group_size</code>' in page
