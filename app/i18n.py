@@ -5,7 +5,8 @@ Every other language has a catalog, ``app/translations/<lang>/LC_MESSAGES/messag
 which is read and compiled in memory the first time the language is needed, so a fresh
 clone runs without a build step and no ``.mo`` binary is committed. Numbers and dates are
 written with the CLDR conventions of the language (``6,5`` and ``1er mars 2027`` in
-French), through the Jinja filters ``decimal``, ``long_date`` and ``short_time``.
+French), through the Jinja filters ``decimal``, ``percent``, ``long_date`` and
+``short_time``.
 
 Templates translate with ``{% trans %}`` blocks and ``_()`` (Jinja's i18n extension, new
 style: ``_("Round %(number)s", number=n)``). Which language they render in is the one
@@ -51,6 +52,7 @@ __all__ = [
     "TRANSLATIONS_DIR",
     "current_language",
     "format_decimal",
+    "format_percent",
     "format_long_date",
     "format_short_time",
     "in_language",
@@ -186,11 +188,40 @@ def language_name(language: str, in_language: str | None = None) -> str:
 # ------------------------------------------------------------------ numbers and dates
 
 
-def format_decimal(value: float | None, language: str) -> str:
-    """A statistic as people of ``language`` write it: ``6.5``, ``6,5``; ``–`` for none."""
+def format_decimal(
+    value: float | None,
+    language: str,
+    digits: int | None = None,
+    *,
+    trim: bool = False,
+    sign: bool = False,
+) -> str:
+    """A statistic as people of ``language`` write it: ``6.5``, ``6,5``; ``–`` for none.
+
+    Without ``digits``: at most two decimals, trailing zeros dropped. With ``digits``:
+    exactly that many (``4.0``), or at most that many if ``trim``. ``sign`` puts the
+    locale's plus or minus sign in front (``+0.5``, ``+0.0``, ``-1.0``).
+    """
     if value is None:
         return NO_VALUE
-    return numbers.format_decimal(value, _DECIMAL_PATTERN, locale=locale(language))
+    if digits is None:
+        digits, trim = 2, True
+    pattern = "#,##0" + ("." + ("#" if trim else "0") * digits if digits > 0 else "")
+    where = locale(language)
+    if not sign:
+        return numbers.format_decimal(value, pattern, locale=where)
+    magnitude = numbers.format_decimal(abs(value), pattern, locale=where)
+    if value < 0:
+        return numbers.get_minus_sign_symbol(where) + magnitude
+    return numbers.get_plus_sign_symbol(where) + magnitude
+
+
+def format_percent(value: float | None, language: str) -> str:
+    """A share (0.75) as a whole percentage the way ``language`` writes it: ``75%``,
+    ``75 %``; ``–`` for none."""
+    if value is None:
+        return NO_VALUE
+    return numbers.format_percent(value, locale=locale(language))
 
 
 def format_long_date(value: dt.date | str, language: str) -> str:
@@ -245,17 +276,19 @@ def install(env: Environment) -> None:
     env.filters["direction"] = text_direction
     env.filters["language_name"] = language_name
     env.filters["decimal"] = _in_current_language(format_decimal)
+    env.filters["percent"] = _in_current_language(format_percent)
     env.filters["long_date"] = _in_current_language(format_long_date)
     env.filters["short_time"] = _in_current_language(format_short_time)
 
 
-def _in_current_language(formatter: Callable[[Any, str], str]) -> Callable[..., str]:
-    """A Jinja filter applying ``formatter`` in the language of the render."""
+def _in_current_language(formatter: Callable[..., str]) -> Callable[..., str]:
+    """A Jinja filter applying ``formatter`` in the language of the render; the filter's
+    arguments follow the language (``{{ x | decimal(1, sign=True) }}``)."""
 
     # pass_context keeps Jinja from folding ``{{ 6.5 | decimal }}`` into a constant at
     # compile time, in whatever language happened to be current then.
     @pass_context
-    def apply(context: Context, value: Any) -> str:
-        return formatter(value, _language.get())
+    def apply(context: Context, value: Any, *args: Any, **kwargs: Any) -> str:
+        return formatter(value, _language.get(), *args, **kwargs)
 
     return apply

@@ -48,9 +48,9 @@ __all__ = [
 ]
 
 CAUSE_LABELS = {
-    HiddenCause.PERSONAL_DATA: "Contains personal data",
-    HiddenCause.ABUSIVE: "Abusive",
-    HiddenCause.IDENTIFIES_SOMEONE: "Identifies someone",
+    HiddenCause.PERSONAL_DATA: N_("Contains personal data"),
+    HiddenCause.ABUSIVE: N_("Abusive"),
+    HiddenCause.IDENTIFIES_SOMEONE: N_("Identifies someone"),
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from app.i18n import N_, translate
+from app.i18n import N_, current_language, format_decimal, format_percent, translate
 
 WIDTH, HEIGHT = 440, 200
 PAD_L, PAD_R, PAD_T, PAD_B = 44, 16, 14, 34
@@ -30,14 +30,16 @@ class Chart:
     rows: list[list[str]]
 
 
+# Text people read (labels, table cells) is in the language of the render; geometry
+# (x, y, width, viewBox …) stays machine numbers.
 def _fmt(value: float | None, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
+    if value is not None and math.isnan(value):
+        value = None
+    return format_decimal(value, current_language(), digits, trim=True)
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.0f}%"
+    return format_percent(value, current_language())
 
 
 def _svg(body: list[str], title: str, width: int = WIDTH, height: int = HEIGHT) -> Markup:
@@ -102,8 +104,8 @@ def trajectory(title: str, scale: Sequence[int], rounds: list[dict[str, Any]]) -
         f'y2="{y(scale[0])}"/>',
         _text(PAD_L - 6, y(scale[1]) + 4, str(scale[1]), "tick", "end"),
         _text(PAD_L - 6, y(scale[0]) + 4, str(scale[0]), "tick", "end"),
-        _text(WIDTH - PAD_L + 6, share(1) + 4, "100%", "tick", "start"),
-        _text(WIDTH - PAD_L + 6, share(0) + 4, "0%", "tick", "start"),
+        _text(WIDTH - PAD_L + 6, share(1) + 4, _pct(1), "tick", "start"),
+        _text(WIDTH - PAD_L + 6, share(0) + 4, _pct(0), "tick", "start"),
     ]
     band = [r for r in rounds if r["q1"] is not None and r["q3"] is not None]
     if band:

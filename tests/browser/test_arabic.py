@@ -93,4 +93,10 @@ class TestArabic:
         html = driver.find_element(By.TAG_NAME, "html")
         assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
         assert "الجولة 1" in driver.find_element(By.TAG_NAME, "h1").text
+        # The back link's arrow, the stylesheet's, points to where an Arabic line starts.
+        back = driver.find_element(By.CSS_SELECTOR, "a.back")
+        arrow = driver.execute_script(
+            "return getComputedStyle(arguments[0], '::before').content", back
+        )
+        assert arrow.startswith('"→ "'), arrow
         screenshot(driver, "ar-console-round.png")

@@ -17,6 +17,7 @@ from tests.browser.pages import (
     follow,
     heading,
     main_text,
+    navigate,
     press,
     status_message,
 )
@@ -71,7 +72,7 @@ def close_and_relaunch(driver: WebDriver, study: OpenRound) -> None:
     carried = driver.find_element(By.CSS_SELECTOR, "[data-outcome=carried]").text
     assert carried.startswith(f"{STATEMENTS} carried forward to round 2"), carried
 
-    follow(driver, "← ")
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "a.back").click)  # to the study
     press(driver, "Launch round 2")
     assert status_message(driver) == (
         f"Round 2 launched: {len(study.emails)} invitations are queued."

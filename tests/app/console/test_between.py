@@ -120,6 +120,16 @@ class TestReasonsPage:
         actions = db.scalars(select(AuditLog.action).where(AuditLog.action.like("reason.%")))
         assert list(actions) == ["reason.hide", "reason.restore"]
 
+    def test_the_cause_is_chosen_under_a_whole_label(
+        self, signed_in: TestClient, survey: Survey, closed: tuple[Round, Statement]
+    ) -> None:
+        round_, statement = closed
+        page = signed_in.get(_reasons_url(survey, round_, statement)).text
+        # a label that reads the same in any language, the causes as they are written
+        assert re.search(r'<label for="cause-[^"]+">Why hide it</label>', page)
+        assert '<option value="personal-data">Contains personal data</option>' in page
+        assert '<option value="identifies-someone">Identifies someone</option>' in page
+
     def test_the_report_summarises_the_reasons_and_links_to_them(
         self, signed_in: TestClient, survey: Survey, closed: tuple[Round, Statement]
     ) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.models import Round, Survey
 from app.rounds import service as rounds
+from app.web.templating import TEMPLATES_DIR
 from tests.app.console.test_report import closed_round  # noqa: F401
 
 
@@ -139,3 +141,50 @@ class TestTranslated:
         # drawn in French too: the map's quadrants inside the SVG, not only its table
         assert "élevé, " in charts
         assert "high " not in charts
+
+    def test_the_round_report_writes_numbers_as_the_language_does(
+        self,
+        signed_in: TestClient,
+        survey: Survey,
+        closed_round: tuple[Round, Any],  # noqa: F811
+    ) -> None:
+        url = f"/console/studies/{survey.key}/rounds/1"
+        french = signed_in.get(url, headers={"Accept-Language": "fr"}).text
+        english = signed_in.get(url).text
+
+        # the response rate, the medians of the statements' table and of the charts' tables
+        assert re.search(r"\b\d+\xa0%", french)
+        assert not re.search(r"\b\d+%", french)
+        assert re.search(r">\d,\d<", french)
+        assert not re.search(r">\d\.\d<", french)
+        assert re.search(r"\b\d+%", english)
+        assert re.search(r">\d\.\d<", english)
+        # the SVG geometry stays machine numbers
+        assert not re.search(r' (?:x|y|width|height)="[\d.]*,', french)
+
+
+class TestBackLinks:
+    """A back link's arrow is the stylesheet's, pointing the way the page reads."""
+
+    @pytest.mark.parametrize(("accept", "direction"), [("en", "ltr"), ("ar", "rtl")])
+    def test_the_arrow_is_not_in_the_text(
+        self,
+        signed_in: TestClient,
+        survey: Survey,
+        closed_round: tuple[Round, Any],  # noqa: F811
+        accept: str,
+        direction: str,
+    ) -> None:
+        page = signed_in.get(
+            f"/console/studies/{survey.key}/rounds/1", headers={"Accept-Language": accept}
+        ).text
+
+        assert f'dir="{direction}"' in page
+        assert f'<a class="back" href="/console/studies/{survey.key}">' in page
+        assert "←" not in page
+        assert "→ " not in page
+
+    def test_the_stylesheet_turns_the_arrow_right_to_left_and_keeps_it_silent(self) -> None:
+        css = (TEMPLATES_DIR.parent / "static" / "site.css").read_text()
+        assert 'a.back::before { content: "← "; content: "← " / ""; }' in css
+        assert '[dir="rtl"] a.back::before { content: "→ "; content: "→ " / ""; }' in css

@@ -17,6 +17,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
+from jinja2 import Environment
 
 import app
 from app import i18n
@@ -123,6 +124,40 @@ class TestFormats:
         self, language: str, value: float | None, shown: str
     ) -> None:
         assert i18n.format_decimal(value, language) == shown
+
+    @pytest.mark.parametrize(
+        ("language", "shown"),
+        [
+            ("en", ["4.0", "3.50", "6.5", "+0.3", "-1.0", "75%", "–"]),
+            ("fr", ["4,0", "3,50", "6,5", "+0,3", "-1,0", "75\xa0%", "–"]),
+            ("es", ["4,0", "3,50", "6,5", "+0,3", "-1,0", "75\xa0%", "–"]),
+            ("ru", ["4,0", "3,50", "6,5", "+0,3", "-1,0", "75\xa0%", "–"]),
+            ("zh", ["4.0", "3.50", "6.5", "+0.3", "-1.0", "75%", "–"]),
+            # CLDR's Arabic signs carry a left-to-right mark, so "+0.3" stays in one piece
+            # in a right-to-left line.
+            ("ar", ["4.0", "3.50", "6.5", "\u200e+0.3", "\u200e-1.0", "75%", "–"]),
+        ],
+    )
+    def test_fixed_digits_signs_and_percentages(self, language: str, shown: list[str]) -> None:
+        assert [
+            i18n.format_decimal(4, language, 1),
+            i18n.format_decimal(3.5, language, 2),
+            i18n.format_decimal(6.54, language, 1, trim=True),
+            i18n.format_decimal(0.3, language, 1, sign=True),
+            i18n.format_decimal(-1, language, 1, sign=True),
+            i18n.format_percent(0.75, language),
+            i18n.format_percent(None, language),
+        ] == shown
+
+    def test_the_filters_take_the_options(self) -> None:
+        page = Environment()
+        i18n.install(page)
+        template = page.from_string(
+            "{{ 3.5 | decimal(1) }} {{ 0.25 | decimal(2, sign=True) }} {{ 0.8 | percent }}"
+        )
+        with i18n.use_language("fr"):
+            assert template.render() == "3,5 +0,25 80\xa0%"
+        assert template.render() == "3.5 +0.25 80%"
 
     @pytest.mark.parametrize(
         ("language", "day", "shown"),

@@ -10,9 +10,10 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
+from app import i18n
 from app.analysis import plan, study
 from app.errors import Invalid
-from app.reports import charts, service
+from app.reports import charts, method_labels, service
 
 STUDY = "crime-prevention-2027"
 
@@ -177,6 +178,17 @@ class TestConsolePage:
         assert "<script" not in html
         assert "style=" not in html
 
+    def test_the_method_settings_are_named_not_keyed(self, signed_in, two_rounds):
+        url = f"/console/studies/{STUDY}/report"
+        english = signed_in.get(url).text
+        method = re.search(r'<section id="method">.*?</section>', english, re.S)
+        assert method
+        assert "Quantile method: weibull" in method.group(0)
+        assert "Smallest group reported (k): 5" in method.group(0)
+        assert "quantile_method" not in method.group(0)
+        french = signed_in.get(url, headers={"Accept-Language": "fr"}).text
+        assert "Méthode de calcul des quantiles : weibull" in french
+
     def test_the_map_takes_any_two_criteria_and_refuses_others(self, signed_in, two_rounds):
         page = signed_in.get(
             f"/console/studies/{STUDY}/report", params={"x": "feasibility", "y": "importance"}
@@ -198,12 +210,17 @@ class TestConsolePage:
         assert "Anonymat du panel et des réponses" in french
         assert "<th>Évaluateurs</th>" in french or ">Évaluateurs</th>" in french
         assert "Panel composition" not in french
+        # numbers as French writes them: decimal commas, a space before "%"
+        assert re.search(r">\d+\xa0%</td>", french)
+        assert re.search(r">\d,\d \(\d,\d–\d,\d\), \d+\xa0%</td>", french)
         arabic = signed_in.get(url, headers={"Accept-Language": "ar"}).text
         assert '<html lang="ar" dir="rtl">' in arabic
         assert "تكوين الفريق" in arabic
         english = signed_in.get(url).text
         assert '<html lang="en" dir="ltr">' in english
         assert "<h2>1. Panel composition</h2>" in english
+        assert re.search(r">\d+%</td>", english)
+        assert re.search(r">\d\.\d \(\d\.\d–\d\.\d\), \d+%</td>", english)
 
     def test_the_api_keeps_the_checklist_in_english(self, client, auth, two_rounds):
         body = report_json(client, auth)
@@ -220,6 +237,14 @@ class TestCharts:
         assert heights[1] == 0
         assert heights[2] == pytest.approx(3 * heights[0], abs=0.2)
 
+    def test_an_unknown_setting_is_shown_by_its_key(self):
+        assert method_labels.method_label("quantile_method") == "Quantile method"
+        assert method_labels.method_label("new_setting") == "new_setting"
+        with i18n.use_language("fr"):
+            assert method_labels.method_value(True) == "oui"
+            assert method_labels.method_value(0.15) == "0,15"
+            assert method_labels.method_label("max_rounds") == "Nombre maximal de tours"
+
     def test_a_suppressed_heatmap_cell_is_hatched_and_says_so(self):
         chart = charts.heatmap(
             "h",
@@ -229,6 +254,30 @@ class TestCharts:
         )
         assert chart.rows == [["s1", "7 / 80%", "suppressed (fewer than 5)"]]
         assert chart.svg.count('fill="url(#hatch)"') == 1
+
+    def test_the_numbers_people_read_are_in_the_language_and_the_geometry_is_not(self):
+        rounds = [
+            {
+                "round": 1,
+                "n": 9,
+                "median": 6.5,
+                "q1": 5.25,
+                "q3": 7,
+                "agree": 0.5,
+                "consensus": None,
+            },
+            {"round": 2, "n": 8, "median": 7, "q1": 6, "q3": 8, "agree": 0.75, "consensus": True},
+        ]
+        with i18n.use_language("fr"):
+            chart = charts.trajectory("t", [1, 9], rounds)
+            bars = charts.distribution("d", [1, 2], [1, 3])
+        assert chart.rows[0][2:6] == ["6,5", "5,2", "7", "50\xa0%"]
+        assert bars.rows[1] == ["2", "3", "75\xa0%"]
+        assert ">100\xa0%</text>" in chart.svg
+        geometry = re.findall(r' (?:x|y|x1|y2|cx|cy|width|height)="([^"]*)"', chart.svg)
+        assert geometry
+        assert all(re.fullmatch(r"-?\d+(\.\d+)?", g) for g in geometry)
+        assert re.search(r'points="[\d.]+,[\d.]+ ', chart.svg)
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium prints the PDF")
@@ -288,3 +337,5 @@ class TestPlanPage:
         assert "Smaller groups came forward." in page
         assert "fran@example.org" in page
         assert study.survey.min_group_size == 6
+        # each setting named, with the key an amendment is written with
+        assert 'Smallest group reported (k) <code class="muted">min_group_size</code>' in page
