@@ -177,6 +177,7 @@ def text_direction(language: str) -> str:
     return locale(language).text_direction
 
 
+@functools.lru_cache(maxsize=1024)
 def language_name(language: str, in_language: str | None = None) -> str:
     """The name of ``language`` as readers of ``in_language`` (default: itself) write it."""
     name = Locale.parse(language.replace("-", "_")).get_display_name(
@@ -188,6 +189,8 @@ def language_name(language: str, in_language: str | None = None) -> str:
 # ------------------------------------------------------------------ numbers and dates
 
 
+# Kept per process (a pure function): a questionnaire page formats thousands of statistics.
+@functools.lru_cache(maxsize=8192, typed=True)
 def format_decimal(
     value: float | None,
     language: str,

@@ -14,7 +14,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -107,18 +108,21 @@ class ReasonBand:
     band: RangeBand
     q1: float
     q3: float
-    reasons: list[ShownReason]
+    reasons: tuple[ShownReason, ...]
 
 
 @dataclass(frozen=True)
 class StatementFeedback:
+    """Hashable, so that its rendering can be kept by content (``once``); every field but
+    ``rated_text`` is in the hash (the page passes the wording it shows beside it)."""
+
     round_number: int
-    criteria: list[CriterionFeedback]
-    reasons: list[ReasonBand]
+    criteria: tuple[CriterionFeedback, ...]
+    reasons: tuple[ReasonBand, ...]
     # Too few rated it last round: no figures and no reasons, only a note saying so.
     withheld: bool = False
-    # Reworded since last round: the wording the panel rated then.
-    rated_text: dict[str, Any] | None = None
+    # Reworded since last round: the wording the panel rated then, in every language.
+    rated_text: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -276,8 +280,8 @@ def build(
         if _withheld(entry, survey):
             result[item.statement_id] = StatementFeedback(
                 round_number=previous.number,
-                criteria=[],
-                reasons=[],
+                criteria=(),
+                reasons=(),
                 withheld=True,
                 rated_text=rated_text,
             )
@@ -309,14 +313,14 @@ def build(
             records = {c.id: _record(entry, c) or {} for c in survey.criteria}
             result[item.statement_id] = StatementFeedback(
                 round_number=previous.number,
-                criteria=criteria,
-                reasons=[
+                criteria=tuple(criteria),
+                reasons=tuple(
                     ReasonBand(
                         criterion_label=labels[pick.criterion_id],
                         band=pick.band,
                         q1=float(records[pick.criterion_id]["q1"]),
                         q3=float(records[pick.criterion_id]["q3"]),
-                        reasons=[
+                        reasons=tuple(
                             ShownReason(
                                 id=r.id,
                                 text=r.text,
@@ -326,10 +330,10 @@ def build(
                                 language_name=_language_name(r.language, language),
                             )
                             for r in pick.reasons
-                        ],
+                        ),
                     )
                     for pick in picks.get(item.statement_id, [])
-                ],
+                ),
                 rated_text=rated_text,
             )
     return result
@@ -417,6 +421,7 @@ def shown_reason_ids(
     return {r.id for chosen in picks.values() for pick in chosen for r in pick.reasons}
 
 
+@lru_cache(maxsize=256)
 def _language_name(code: str | None, language: str) -> str | None:
     """``code`` named in ``language`` ("French", "anglais"), or ``None`` if unknown."""
     if not code:

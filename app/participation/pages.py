@@ -229,7 +229,7 @@ def _show_topic(
         if not who.is_open:
             return _closed_page(request, session, who, posted=False)
         errors = service.draft_problems(session, who) if check else None
-        questionnaire = service.questionnaire(session, who, errors=errors)
+        questionnaire = service.questionnaire(session, who, errors=errors, page=topic)
     number = min(topic, len(questionnaire.sections))
     return _topic_page(request, who, questionnaire, number, flag if flag in STATUS_FLAGS else None)
 

@@ -170,11 +170,14 @@ def questionnaire(
     answers: AnswerSheet | None = None,
     errors: dict[str, str] | None = None,
     kept: dict[str, str] | None = None,
+    page: int | None = None,
 ) -> Questionnaire:
     """The round's questionnaire for ``who``.
 
     Prefilled from ``answers`` (a rejected post), else the draft, else what they submitted;
     ``kept`` holds texts of a rejected post that could not be stored (too long), by field.
+    With ``page`` (1-based, the last one if past the end), only that topic page's
+    statements carry last round's feedback and reason prompts: a page shows one topic.
     """
     respondent_id = find_respondent_id(session, who)
     stored = answers_store.load(session, who.plan.round_id, respondent_id, who.plan.layout)
@@ -184,11 +187,13 @@ def questionnaire(
     kept = kept or {}
     previous = previous_round(session, who)
     ranges = feedback.middle_ranges(previous, who.plan)
+    shown = _shown_items(who, page)
+    shown_ids = {item.statement_id for item in shown}
     feedbacks = feedback.build(
         session,
         who.survey,
         previous,
-        who.plan.items,
+        shown,
         respondent_id,
         who.language,
         frozenset(answers.persuasive),
@@ -219,7 +224,9 @@ def questionnaire(
                 reason_name=reason_field(sid),
                 reason=kept.get(reason_field(sid), answers.reasons.get(sid, "")),
                 reason_if_outside=any((sid, c.id) in ranges for c in criteria),
-                reason_checks=_reason_checks(who, answers, ranges, sid),
+                reason_checks=(
+                    _reason_checks(who, answers, ranges, sid) if sid in shown_ids else []
+                ),
                 reason_error=errors.get(reason_field(sid)),
                 feedback=fb,
                 novelty=novel.origin if novel else None,
@@ -271,6 +278,16 @@ def questionnaire(
         proposals_only=who.proposals_only,
         final_round=not who.proposals_only and who.round_number >= who.survey.max_rounds,
     )
+
+
+def _shown_items(who: Participant, page: int | None) -> Sequence[ItemInfo]:
+    """The statements of topic page ``page`` (every statement for ``None``)."""
+    if page is None:
+        return who.plan.items
+    on_pages = pages(who)
+    if not on_pages:
+        return ()
+    return [who.plan.item(sid) for sid in on_pages[min(page, len(on_pages)) - 1].statement_ids]
 
 
 def _previous_ranking(
