@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -23,7 +23,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import i18n
-from app.answers import service as answers_store
 from app.answers.cells import Layout
 from app.answers.sheet import Cell
 from app.models import Reason, Round, RoundSnapshot
@@ -258,17 +257,14 @@ def build(
     items: Sequence[ItemInfo],
     respondent_id: int | None,
     language: str,
-    persuasive: frozenset[int] = frozenset(),
+    persuasive: frozenset[int],
+    own: Mapping[Cell, int | None],
 ) -> dict[int, StatementFeedback]:
     """Feedback per statement id for those of ``items`` rated last round (or whose
-    previous version was); ``persuasive`` are the reasons this panelist marked."""
+    previous version was); ``persuasive`` are the reasons this panelist marked, ``own``
+    their ratings last round."""
     if previous is None:
         return {}
-    own = (
-        answers_store.submitted_ratings(session, previous.round_id, respondent_id, previous.layout)
-        if respondent_id is not None
-        else {}
-    )
     picks = choices(session, survey, previous, items, respondent_id, language)
     result: dict[int, StatementFeedback] = {}
     for item in items:

@@ -66,7 +66,7 @@ class Item:
     reason_name: str
     reason: str
     reason_if_outside: bool
-    reason_checks: list[ReasonCheck]
+    reason_checks: tuple[ReasonCheck, ...]
     reason_error: str | None
     feedback: feedback.StatementFeedback | None
     novelty: str | None = None
@@ -189,6 +189,12 @@ def questionnaire(
     ranges = feedback.middle_ranges(previous, who.plan)
     shown = _shown_items(who, page)
     shown_ids = {item.statement_id for item in shown}
+    # This panelist's ratings last round: the charts and the ranking feedback mark them.
+    own = (
+        answers_store.submitted_ratings(session, previous.round_id, respondent_id, previous.layout)
+        if previous is not None and respondent_id is not None
+        else {}
+    )
     feedbacks = feedback.build(
         session,
         who.survey,
@@ -197,17 +203,20 @@ def questionnaire(
         respondent_id,
         who.language,
         frozenset(answers.persuasive),
+        own,
     )
     criteria = who.survey.criteria
+    # The same for every statement: built once per criterion.
+    asked = {c.id: (who.text(c.label), who.text(c.question), points_of(who, c)) for c in criteria}
     by_topic: dict[int, list[Item]] = {}
     for statement in who.plan.items:
         sid = statement.statement_id
         questions = [
             Question(
                 name=rating_field(sid, c.id),
-                label=who.text(c.label),
-                hint=who.text(c.question),
-                points=points_of(who, c),
+                label=asked[c.id][0],
+                hint=asked[c.id][1],
+                points=asked[c.id][2],
                 selected=answers.value(sid, c.id),
                 error=errors.get(rating_field(sid, c.id)),
             )
@@ -225,7 +234,7 @@ def questionnaire(
                 reason=kept.get(reason_field(sid), answers.reasons.get(sid, "")),
                 reason_if_outside=any((sid, c.id) in ranges for c in criteria),
                 reason_checks=(
-                    _reason_checks(who, answers, ranges, sid) if sid in shown_ids else []
+                    _reason_checks(who, answers, ranges, sid) if sid in shown_ids else ()
                 ),
                 reason_error=errors.get(reason_field(sid)),
                 feedback=fb,
@@ -247,7 +256,7 @@ def questionnaire(
         if topic.id == topic_id
     }
     rankings: dict[int, list[ranking_form.RankingForm]] = {}
-    before = _previous_ranking(session, who, previous, respondent_id)
+    before = _previous_ranking(who, previous, own)
     for ranking in ranking_form.forms(who.plan, answers, errors, who.text, before):
         rankings.setdefault(ranking.topic_id, []).append(ranking)
     sections = [
@@ -291,19 +300,11 @@ def _shown_items(who: Participant, page: int | None) -> Sequence[ItemInfo]:
 
 
 def _previous_ranking(
-    session: Session,
-    who: Participant,
-    previous: feedback.PreviousRound | None,
-    respondent_id: int | None,
+    who: Participant, previous: feedback.PreviousRound | None, own: dict[Cell, int | None]
 ) -> ranking_form.PreviousRanking | None:
     """Last round's ranking figures with this panelist's own positions then."""
     if previous is None or not previous.rankings:
         return None
-    own = (
-        answers_store.submitted_ratings(session, previous.round_id, respondent_id, previous.layout)
-        if respondent_id is not None
-        else {}
-    )
     return ranking_form.PreviousRanking(
         number=previous.number,
         rankings=previous.rankings,
@@ -416,9 +417,9 @@ def _reason_prompt(who: Participant, criterion: CriterionInfo, low: float, high:
 
 def _reason_checks(
     who: Participant, answers: AnswerSheet, ranges: dict[Cell, tuple[float, float]], sid: int
-) -> list[ReasonCheck]:
+) -> tuple[ReasonCheck, ...]:
     outside = {c.id for c, _ in ratings_outside(answers, ranges, sid, who.survey.criteria)}
-    return [
+    return tuple(
         ReasonCheck(
             field=rating_field(sid, c.id),
             low=low,
@@ -429,7 +430,7 @@ def _reason_checks(
         for c in who.survey.criteria
         if (sid, c.id) in ranges
         for low, high in [ranges[(sid, c.id)]]
-    ]
+    )
 
 
 def _page_of(name: str, sections: list[Section]) -> int:
