@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Panelist, Round, Survey
 from app.rounds import service as rounds
-from tests.app.participation.conftest import Browser, Page, add_panelist, full_form
+from tests.app.participation.conftest import Browser, Page, add_panelist, csrf_of, full_form
 
 # Round 1 importance ratings by panelist index: median 7, quartiles 3.5 and 8.5 (Weibull).
 ROUND1_IMPORTANCE = {0: 2, 1: 5, 2: 7, 3: 8, 4: 9}
@@ -308,6 +308,20 @@ class TestTooFewRatersLastRound:
         assert _any_reason(shown)
         assert self.NOTE not in shown
 
+    def test_every_panelist_gets_the_note_one_after_the_other(
+        self, round2: Round, panel: list[Panelist], enter: Enter, sparse: int
+    ) -> None:
+        # Panelists 0 and 1 rated it, 5 did not: the note for each, from kept fragments
+        # too, and the figures of the statements rated enough beside it.
+        for n in (0, 1, 5, 0, 1):
+            html = enter(round2, panel[n]).page()
+            withheld = self.section(html, sparse)
+            assert self.NOTE in Page(withheld).text
+            assert "<svg" not in withheld
+            assert "Your rating" not in withheld
+            assert not _any_reason(withheld)
+            assert "<svg" in self.section(html, round2.items[0].statement_id)
+
     def test_no_reason_is_asked_for_against_the_hidden_quartiles(
         self,
         db: Session,
@@ -404,3 +418,137 @@ class TestStakeholderGroupFeedback:
         groups = ["ngo"] * 5 + ["academia"] * 5
         round2, panelist = self.launch_round_2(db, survey, enter, groups, shown=False)
         assert "by stakeholder group" not in Page(enter(round2, panelist).topic(1)).text
+
+
+class TestKeptFragments:
+    """The feedback, the reason box's guidance and the ranking questions are rendered once
+    by content (app.web.fragments) and reused: whatever a panelist sees of their own
+    (ratings, marks, prompts) is part of what a fragment is kept under, so pages seen
+    one after the other by different panelists, in another language or another round
+    never show someone else's or an older one's."""
+
+    @staticmethod
+    def own_bars(page: Page) -> int:
+        return len([r for r in page.all("rect") if "chart__bar--own" in r.get("class", "")])
+
+    def test_each_panelist_sees_their_own_last_ratings(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        charts = len(round2.items) * 2
+        for _ in range(2):  # the second time from kept fragments
+            first = Page(enter(round2, panel[0]).page())
+            assert "Your rating: 2" in first.text
+            assert "Your rating: 5" not in first.text
+            assert self.own_bars(first) == charts
+            second = Page(enter(round2, panel[1]).page())
+            assert "Your rating: 5" in second.text
+            assert "Your rating: 2" not in second.text
+            assert self.own_bars(second) == charts
+            absent = Page(enter(round2, panel[5]).page())
+            assert "Your rating" not in absent.text
+            assert "You did not rate this" in absent.text
+            assert self.own_bars(absent) == 0
+
+    def test_each_panelist_reads_the_others_reasons_never_their_own(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        for n in (0, 1, 4, 0):
+            text = Page(enter(round2, panel[n]).page()).text
+            assert _reason(n) not in text
+            assert _any_reason(text)
+
+    def test_persuasive_marks_are_each_panelists_own(
+        self, survey: Survey, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        def marked(n: int) -> set[str]:
+            page = Page(enter(round2, panel[n]).page())
+            boxes = page.all("input", type="checkbox", name="persuasive")
+            assert boxes
+            return {b["value"] for b in boxes if "checked" in b}
+
+        assert marked(1) == set()
+        marker = enter(round2, panel[1])
+        boxes = Page(marker.page()).all("input", type="checkbox", name="persuasive")
+        chosen = boxes[0]["value"]
+        form = {**full_form(survey, round2, 7), "persuasive": chosen}
+        assert marker.post(form, "save").status_code == 303
+        assert marked(1) == {chosen}
+        assert marked(2) == set()
+        assert marked(0) == set()
+        assert marked(1) == {chosen}
+
+    def test_a_language_switch_gives_the_other_languages_feedback(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        browser = enter(round2, panel[0])
+        assert "How the panel rated this in round 1" in Page(browser.page()).text
+        for language, shown, gone in (
+            ("fr", "Évaluation du panel au tour 1", "How the panel rated this"),
+            ("en", "How the panel rated this in round 1", "Évaluation du panel"),
+        ):
+            switched = browser.client.post(
+                "/round/language",
+                data={"language": language, "csrf_token": csrf_of(browser.topic(1))},
+                follow_redirects=False,
+            )
+            assert switched.status_code == 303
+            text = Page(browser.page()).text
+            assert shown in text
+            assert gone not in text
+        assert "Median: 7" in text
+        assert "Médiane : 7" not in text
+
+    def test_a_new_round_shows_the_feedback_of_the_round_just_closed(
+        self, db: Session, survey: Survey, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        before = Page(enter(round2, panel[0]).page()).text
+        assert "How the panel rated this in round 1" in before
+        assert "Median: 7" in before
+        # Median 8, spread too wide for consensus: every statement goes on to round 3.
+        for n, rating in enumerate((1, 2, 8, 9, 9)):
+            form = full_form(survey, round2, rating)
+            form.update({f"reason-{item.statement_id}": _reason(n) for item in round2.items})
+            assert enter(round2, panel[n]).post(form, "submit").status_code == 303
+        rounds.close(db, survey, round2, actor="test")
+        round3 = rounds.launch(db, survey, actor="test")
+        after = Page(enter(round3, panel[0]).page()).text
+        assert "How the panel rated this in round 2" in after
+        assert "in round 1" not in after
+        assert "Median: 8" in after
+        assert "Median: 7" not in after
+        assert "Your rating: 1" in after
+        assert "Your rating: 2" not in after
+
+    def test_each_topic_page_shows_the_feedback_of_its_own_statements(
+        self, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        browser = enter(round2, panel[0])
+        first = browser.topic(1)
+        pages = first.count('class="steps__item"') - 1
+        assert pages > 1
+        for number in range(1, pages + 1):
+            html = browser.topic(number)
+            statements = re.findall(r'<article class="statement" id="statement-(\d+)"', html)
+            assert statements
+            charts = re.findall(r'<section class="feedback" aria-labelledby="fb-(\d+)"', html)
+            assert charts == statements
+        # Past the last page: the last page, with its feedback.
+        assert browser.topic(pages + 5).count('class="feedback"') == html.count('class="feedback"')
+
+    def test_the_reason_prompt_and_the_typed_reason_are_each_panelists_own(
+        self, survey: Survey, round2: Round, panel: list[Panelist], enter: Enter
+    ) -> None:
+        prompt = "Your Importance rating is outside the range"
+        outlier = enter(round2, panel[0])
+        form = full_form(survey, round2, 9)
+        form.update({f"reason-{item.statement_id}": "Only mine." for item in round2.items})
+        assert outlier.post(form, "save").status_code == 303
+        inside = enter(round2, panel[1])
+        assert inside.post(full_form(survey, round2, 5), "save").status_code == 303
+        for _ in range(2):
+            text = Page(enter(round2, panel[0]).page()).text
+            assert prompt in text
+            assert text.count("Only mine.") == len(round2.items)
+            text = Page(enter(round2, panel[1]).page()).text
+            assert prompt not in text  # in the page, hidden until a rating falls outside
+            assert "Only mine." not in text
