@@ -5,7 +5,8 @@ rating, in the same language; a radio scale is the same for everyone with the sa
 answer. ``{{ once("chart", chart, c, id) }}`` renders the macro the first time and then
 hands back the stored result for identical arguments: the arguments themselves are the
 key (frozen, hashable values), with the language of the render, so nothing can go stale.
-The store is bounded, least recently used first out.
+The store is bounded by the characters it holds (a feedback section is a few KB, a radio
+scale a few hundred bytes), least recently used first out.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from markupsafe import Markup
 
 from app import i18n
 
-KEPT = 8192
+KEPT_CHARS = 16_000_000  # per worker; about 4,000 feedback sections
 
 _kept: OrderedDict[tuple[Hashable, ...], Markup] = OrderedDict()
+_held = 0
 _lock = threading.Lock()
 
 
@@ -34,11 +36,14 @@ def once(name: str, macro: Any, *args: Hashable) -> Markup:
         if found is not None:
             _kept.move_to_end(key)
             return found
+    global _held
     rendered = Markup(macro(*args))
     with _lock:
-        _kept[key] = rendered
-        while len(_kept) > KEPT:
-            _kept.popitem(last=False)
+        if key not in _kept:
+            _kept[key] = rendered
+            _held += len(rendered)
+        while _held > KEPT_CHARS:
+            _held -= len(_kept.popitem(last=False)[1])
     return rendered
 
 
