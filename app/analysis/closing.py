@@ -114,12 +114,20 @@ def _primary(survey: Survey) -> Criterion:
     return next((c for c in survey.criteria if c.consensus_rule), survey.criteria[0])
 
 
-def _canonical(matrix: np.ndarray, cannot_judge: np.ndarray) -> np.ndarray:
+def _canonical(matrix: np.ndarray) -> np.ndarray:
     """Rows sorted by their answers. Rows come ordered by respondent id, which is random,
     and seeded k-means depends on row order: sorted, the same answers give the same groups.
+
+    Each row's bytes are one sort key (a byte order, not a numeric one: any fixed order
+    will do; every NaN has the same bits), a few ms for 10,000 x 500 where a lexsort by
+    columns took 0.3 s. Rows equal here may differ in which cells were "cannot judge", but
+    equal rows get the same group, so their order changes nothing.
     """
-    coded = np.where(np.isnan(matrix), np.where(cannot_judge, -2.0, -1.0), matrix)
-    return np.lexsort(coded.T[::-1]) if coded.size else np.arange(matrix.shape[0])
+    if matrix.size == 0:
+        return np.arange(matrix.shape[0])
+    rows = np.ascontiguousarray(matrix, dtype=np.float64)
+    keys = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
+    return np.argsort(keys, kind="stable")
 
 
 def opinion_groups(survey: Survey, data: RoundRatings, keys: list[str]) -> dict[str, Any]:
@@ -131,7 +139,7 @@ def opinion_groups(survey: Survey, data: RoundRatings, keys: list[str]) -> dict[
     """
     criterion = _primary(survey)
     k = survey.min_group_size
-    order = _canonical(data.ratings[criterion.id], data.cannot_judge_mask[criterion.id])
+    order = _canonical(data.ratings[criterion.id])
     matrix = data.ratings[criterion.id][order]
     cannot_judge = data.cannot_judge_mask[criterion.id][order]
     base: dict[str, Any] = {"criterion": criterion.key, "seed": OPINION_SEED, "min_size": k}
