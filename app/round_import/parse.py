@@ -44,7 +44,7 @@ class ImportedRound:
     statements: list[Statement]
     respondents: list[ImportedRespondent]
     # A rating given together with cannot-judge keeps the rating; each such line is noted.
-    warnings: list[str]
+    warnings: list[Say]
 
 
 def parse(text: str, survey: Survey, statements: list[Statement], filename: str) -> ImportedRound:
@@ -78,7 +78,7 @@ class _Parser:
         self.criteria: dict[str, Criterion] = {c.key: c for c in survey.criteria}
         self.groups = [g["key"] for g in survey.stakeholder_groups]
         self.problems: list[Say] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Say] = []
         self.respondents: dict[str, ImportedRespondent] = {}
         self.first_line: dict[tuple[str, int, int], int] = {}
         self.numbers: dict[int, int] = {}
@@ -306,7 +306,10 @@ class _Parser:
             return None, False
         if cannot_judge:
             self.warnings.append(
-                f"line {line}: a rating ({rating}) and cannot-judge: the rating is kept"
+                Say(
+                    N_("line %(line)s: a rating (%(rating)s) and cannot-judge: the rating is kept"),
+                    {"line": line, "rating": rating},
+                )
             )
         return rating, True
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet
 from app.audit import record
-from app.errors import N_, Conflict, Invalid
+from app.errors import N_, Conflict, Invalid, Say
 from app.models import (
     Respondent,
     Round,
@@ -45,7 +45,7 @@ class Imported:
     round: Round
     snapshot: RoundSnapshot
     respondents: int
-    warnings: list[str]
+    warnings: list[Say]
 
 
 def import_text(

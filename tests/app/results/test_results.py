@@ -137,7 +137,8 @@ class TestResultsPage:
         assert '<html lang="fr" dir="ltr">' in html
         assert "Ce sur quoi le panel s’est accordé (1 énoncé)" in html
         assert "trop peu d’évaluations pour afficher des chiffres (3)" in html
-        assert "médiane 9, 100 % d’accord (6 évaluations)" in html
+        # CLDR's French percentage: a no-break space before the sign
+        assert "médiane 9, 100\xa0% d’accord (6 évaluations)" in html
 
     def test_the_results_name_no_group_and_no_panelist(self, db, survey, closed):
         rounds.finish(db, survey, actor="test")
