@@ -43,8 +43,6 @@ from babel.messages import mofile, pofile
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from app.errors import shown
-
 __all__ = [
     "LANGUAGES",
     "N_",
@@ -147,8 +145,14 @@ def translate(message: str, params: Mapping[str, object] | None = None) -> str:
     a message that happens to hold a ``%`` sign cannot break the page.
     """
     text = translations(_language.get()).gettext(message)
-    # A value that is itself a message (a label, a reason) is shown in the same language.
-    return text % {name: shown(value) for name, value in params.items()} if params else text
+    # A value that is itself a message (app.errors.Say: a label, a state) shows itself in
+    # the same language; looked up by its method so this module needs nothing of errors.
+    return text % {name: _shown(value) for name, value in params.items()} if params else text
+
+
+def _shown(value: object) -> object:
+    text = getattr(value, "text", None)
+    return text() if callable(text) else value
 
 
 def request_language(session_language: object, accept_language: str | None) -> str:
