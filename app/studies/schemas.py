@@ -18,9 +18,14 @@ from pydantic import (
 from app.errors import N_, Say
 from engine.methods import QuantileMethod
 
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
-Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\x00]*$")]
+# Named so that app.studies.pydantic_messages can say in words what each one asks for.
+KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+TEXT_PATTERN = r"^[^\x00]*$"
+
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=TEXT_PATTERN)]
 Translations = dict[Language, Text]
 
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.errors import N_, Conflict, Invalid, Say
 from app.models import Criterion, CriterionKind, Statement, Survey, SurveyMode, Topic
+from app.studies.pydantic_messages import said as _said
 from app.studies.repository import get_by_key as get_by_key
 from app.studies.repository import get_by_key_or_raise as get_by_key_or_raise
 from app.studies.repository import list_all as list_all
@@ -74,15 +74,6 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
             file=filename,
             count=len(problems),
         ) from None
-
-
-def _said(error: ErrorDetails) -> str:
-    """What a pydantic error says: the schema's own :class:`Say` when a validator raised
-    one (pydantic keeps the exception in ``ctx``), else pydantic's English message."""
-    cause = error.get("ctx", {}).get("error")
-    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Say):
-        return cause.args[0]
-    return error["msg"].removeprefix("Value error, ")
 
 
 def _check_shape(text: str, filename: str) -> None:

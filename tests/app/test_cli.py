@@ -55,7 +55,7 @@ class TestStudySetUp:
         bad.write_text("key: Not A Slug\n", encoding="utf-8")
         code, out = run("survey", "import", str(bad))
         assert code == 2
-        assert "bad.yaml:1: key: String should match pattern" in out
+        assert "bad.yaml:1: key: should be a key: lower-case letters" in out
         code, out = run("round", "launch", "no-such-study")
         assert code == 2
         assert "no study with key 'no-such-study'" in out
