@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from app.db import Transactions
 from app.participation import schemas
 from app.participation.pages import PanelistRoute, PostedForm, _page, _participant
-from app.participation.service import Participant
+from app.participation.participant import Participant
 from app.rankings import form as ranking_form
 from app.realtime import live, service
 from app.web.csrf import CsrfProtected, csrf_token
