@@ -79,8 +79,9 @@ class PanelistRoute(APIRoute):
 router = APIRouter(route_class=PanelistRoute, include_in_schema=False)
 
 
-def _participant(request: Request, session: Session) -> Participant:
-    """The panelist of this browser session, from the link they opened."""
+def participant_or_404(request: Request, session: Session) -> Participant:
+    """The panelist of this browser session, from the link they opened; else the page
+    saying the link is not valid (404)."""
     who = participants.participant(session, request.session.get(LINK_SESSION_KEY))
     if who is None:
         raise LinkNotValid()
@@ -98,13 +99,14 @@ async def _form(request: Request) -> FormData:
 PostedForm = Annotated[FormData, Depends(_form)]
 
 
-def _page(
+def panelist_page(
     request: Request,
     who: Participant,
     template: str,
     context: dict[str, Any],
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
+    """``template`` rendered for the panelist ``who``, with what every panelist's page needs."""
     # The response renders here, inside the block: the whole page is in their language.
     with i18n.use_language(who.language):
         return templates.TemplateResponse(
@@ -129,7 +131,7 @@ def _topic_page(
     flag: str | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
-    return _page(
+    return panelist_page(
         request,
         who,
         "participant/questionnaire.html",
@@ -153,7 +155,7 @@ def _summary_page(
     questionnaire: Questionnaire,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
-    return _page(
+    return panelist_page(
         request,
         who,
         "participant/summary.html",
@@ -166,8 +168,8 @@ def _closed_page(request: Request, session: Session, who: Participant, *, posted
     if not posted:
         finished = results.for_finished(session, who.survey.id, who.language)
         if finished is not None:
-            return _page(request, who, "participant/results.html", {"results": finished})
-    return _page(
+            return panelist_page(request, who, "participant/results.html", {"results": finished})
+    return panelist_page(
         request,
         who,
         "participant/closed.html",
@@ -224,7 +226,7 @@ def _show_topic(
     request: Request, transactions: Transactions, topic: int, flag: str | None, check: bool
 ) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if who.survey.realtime:
             return RedirectResponse(
                 request.app.url_path_for("live"), status_code=status.HTTP_303_SEE_OTHER
@@ -245,7 +247,7 @@ async def show_summary(request: Request, transactions: TransactionsDep) -> Respo
 
 def _show_summary(request: Request, transactions: Transactions) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if not who.is_open:
             return _closed_page(request, session, who, posted=False)
         questionnaire = questionnaires.questionnaire(session, who)
@@ -264,7 +266,7 @@ async def show_submitted(
 
 def _show_submitted(request: Request, transactions: Transactions, proposed: bool) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if not who.is_open:
             return _closed_page(request, session, who, posted=False)
         questionnaire = questionnaires.questionnaire(session, who)
@@ -273,7 +275,7 @@ def _show_submitted(request: Request, transactions: Transactions, proposed: bool
         return RedirectResponse(
             request.app.url_path_for("summary"), status_code=status.HTTP_303_SEE_OTHER
         )
-    return _page(
+    return panelist_page(
         request,
         who,
         "participant/submitted.html",
@@ -295,7 +297,7 @@ def choose_language(
     request: Request, language: Annotated[str, Form(max_length=20)], session: SessionDep
 ) -> Response:
     """Read the study (and get its mail) in another of its languages."""
-    who = _participant(request, session)
+    who = participant_or_404(request, session)
     request.session[LANGUAGE_SESSION_KEY] = participants.choose_language(session, who, language)
     return RedirectResponse(
         request.app.url_path_for("questionnaire"), status_code=status.HTTP_303_SEE_OTHER
@@ -364,7 +366,7 @@ def _anchor(form: FormData, page: Page, questionnaire_answers: AnswerSheet) -> s
 
 def _answer(request: Request, transactions: Transactions, form: FormData) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if who.survey.realtime:
             # Real-time answers go through their own page, which keeps their history.
             return RedirectResponse(

@@ -30,7 +30,7 @@ from app.errors import N_, Conflict, Invalid
 from app.models import Reason, Round, Survey, SurveyMode
 from app.panel import respondents
 from app.participation import submit as submitting
-from app.participation.feedback import CriterionFeedback, ShownReason, _language_name
+from app.participation.feedback import CriterionFeedback, ShownReason, reason_language_name
 from app.participation.participant import Participant
 from app.participation.questionnaire import FieldError, Question, points_of
 from app.participation.schemas import Posted, rating_field, reason_field
@@ -299,7 +299,7 @@ def _reasons(
                     language=r.language,
                     foreign=r.language is not None and r.language != who.language,
                     persuasive=False,
-                    language_name=_language_name(r.language, who.language),
+                    language_name=reason_language_name(r.language, who.language),
                 )
             )
     return out
@@ -377,11 +377,11 @@ def answer(
     post is kept as the draft); after the study closed, the post is kept as the draft
     and nothing counts.
     """
-    if not submitting._still_open(session, who):
+    if not submitting.still_open(session, who):
         submitting.keep_late_answers(session, who, posted.answers)
         return Outcome("closed")
     gettext = who.translations.gettext
-    errors = submitting._too_long(who, posted.too_long)
+    errors = submitting.too_long_problems(who, posted.too_long)
     if posted.action == "save" and not errors:
         submitting.save_draft(session, who, posted.answers)
         return Outcome("saved")
