@@ -320,7 +320,7 @@ class TestConsole:
         page = f"/console/studies/{study.key}/live"
         refused = console_post(console, page, f"/console/studies/{study.key}/mode", mode="rounds")
         assert refused.status_code == 409
-        assert "can no longer change" in refused.text
+        assert refused.text.count("has been launched; its mode can no longer change") == 1
 
     def test_checkpoint_button_and_guard_figures(
         self,
