@@ -28,7 +28,9 @@ from app.models import (
     Survey,
 )
 from app.panel.service import PanelRow, list_for
-from app.participation import service as participation
+from app.participation import participant as participants
+from app.participation import questionnaire as questionnaires
+from app.participation import submit as submitting
 from app.rankings import form as ranking_form
 
 
@@ -54,14 +56,14 @@ def deliver_quietly() -> None:
         worker.send_due()
 
 
-def participant(session: Session, round_: Round, panelist: Panelist) -> participation.Participant:
+def participant(session: Session, round_: Round, panelist: Panelist) -> participants.Participant:
     """The panelist as their link makes them known to the questionnaire."""
     link_id = session.scalar(
         select(AccessLink.id)
         .where(AccessLink.round_id == round_.id, AccessLink.panelist_id == panelist.id)
         .limit(1)
     )
-    who = participation.participant(session, link_id)
+    who = participants.participant(session, link_id)
     assert who is not None
     return who
 
@@ -84,7 +86,7 @@ def simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Gen
             continue
         who = participant(session, round_, panelist)
         sheet = AnswerSheet()
-        shown = sorted(participation.shown_reasons(session, who))
+        shown = sorted(questionnaires.shown_reasons(session, who))
         sheet.persuasive = {r for r in shown if rng.random() < 0.3}
         for j, statement in enumerate(statements):
             level = np.clip(centre[j] + tilt[panelist.stakeholder_group][j], 0, 1)
@@ -109,17 +111,17 @@ def simulate(session: Session, survey: Survey, round_: Round, rng: np.random.Gen
         if rng.random() < 0.1 and who.proposal_topics:
             topic = who.proposal_topics[int(rng.integers(len(who.proposal_topics)))]
             sheet.proposals[topic] = "Member states share anonymised data on what works."
-        needed = participation.problems(session, who, sheet)
+        needed = submitting.problems(session, who, sheet)
         for field_name in needed:
             if field_name.startswith("reason-"):
                 sid = int(field_name.removeprefix("reason-"))
                 sheet.reasons[sid] = a_reason(panelist.language, 0.3, rng)
-        assert not participation.submit(session, who, sheet)
+        assert not submitting.submit(session, who, sheet)
     session.flush()
 
 
 def rank(
-    who: participation.Participant,
+    who: participants.Participant,
     sheet: AnswerSheet,
     level: dict[int, float],
     rng: np.random.Generator,

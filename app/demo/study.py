@@ -30,7 +30,7 @@ from app.models import (
     Survey,
 )
 from app.panel.service import PanelRow, import_rows, list_for
-from app.participation import service as participation
+from app.participation.submit import submit
 from app.proposals import service as proposal_store
 from app.reasons import service as reason_store
 from app.rounds import service as rounds
@@ -97,7 +97,7 @@ def round_zero(session: Session, survey: Survey, rng: np.random.Generator) -> No
     for n, (key, language, text) in enumerate(offered):
         panelist = next(p for p in panel[n:] if p.language == language)
         who = answers.participant(session, round_0, panelist)
-        participation.submit(session, who, AnswerSheet(proposals={topics[key].id: text}))
+        submit(session, who, AnswerSheet(proposals={topics[key].id: text}))
     rounds.close(session, survey, round_0, actor="demo")
     pending = {p.text: p for p in proposal_store.list_for(session, survey)}
     for text, translated in ACCEPTED.items():

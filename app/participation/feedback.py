@@ -323,7 +323,7 @@ def build(
                                 language=r.language,
                                 foreign=r.language is not None and r.language != language,
                                 persuasive=r.id in persuasive,
-                                language_name=_language_name(r.language, language),
+                                language_name=reason_language_name(r.language, language),
                             )
                             for r in pick.reasons
                         ),
@@ -418,7 +418,7 @@ def shown_reason_ids(
 
 
 @lru_cache(maxsize=256)
-def _language_name(code: str | None, language: str) -> str | None:
+def reason_language_name(code: str | None, language: str) -> str | None:
     """``code`` named in ``language`` ("French", "anglais"), or ``None`` if unknown."""
     if not code:
         return None

@@ -20,7 +20,12 @@ from app.answers.sheet import AnswerSheet
 from app.db import Transactions
 from app.errors import N_, Invalid, NotFound
 from app.models import Round, Survey, SurveyMode
-from app.participation import schemas, service
+from app.participation import participant as participants
+from app.participation import questionnaire as questionnaires
+from app.participation import schemas
+from app.participation import submit as submitting
+from app.participation.participant import Participant
+from app.participation.questionnaire import Page, Questionnaire
 from app.results import service as results
 from app.web.admission import LANGUAGE_SESSION_KEY, POSTED_FIELDS, kept_fields
 from app.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
@@ -74,9 +79,10 @@ class PanelistRoute(APIRoute):
 router = APIRouter(route_class=PanelistRoute, include_in_schema=False)
 
 
-def _participant(request: Request, session: Session) -> service.Participant:
-    """The panelist of this browser session, from the link they opened."""
-    who = service.participant(session, request.session.get(LINK_SESSION_KEY))
+def participant_or_404(request: Request, session: Session) -> Participant:
+    """The panelist of this browser session, from the link they opened; else the page
+    saying the link is not valid (404)."""
+    who = participants.participant(session, request.session.get(LINK_SESSION_KEY))
     if who is None:
         raise LinkNotValid()
     return who
@@ -93,13 +99,14 @@ async def _form(request: Request) -> FormData:
 PostedForm = Annotated[FormData, Depends(_form)]
 
 
-def _page(
+def panelist_page(
     request: Request,
-    who: service.Participant,
+    who: Participant,
     template: str,
     context: dict[str, Any],
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
+    """``template`` rendered for the panelist ``who``, with what every panelist's page needs."""
     # The response renders here, inside the block: the whole page is in their language.
     with i18n.use_language(who.language):
         return templates.TemplateResponse(
@@ -118,13 +125,13 @@ def _page(
 
 def _topic_page(
     request: Request,
-    who: service.Participant,
-    questionnaire: service.Questionnaire,
+    who: Participant,
+    questionnaire: Questionnaire,
     number: int,
     flag: str | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
-    return _page(
+    return panelist_page(
         request,
         who,
         "participant/questionnaire.html",
@@ -144,11 +151,11 @@ def _topic_page(
 
 def _summary_page(
     request: Request,
-    who: service.Participant,
-    questionnaire: service.Questionnaire,
+    who: Participant,
+    questionnaire: Questionnaire,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
-    return _page(
+    return panelist_page(
         request,
         who,
         "participant/summary.html",
@@ -157,20 +164,18 @@ def _summary_page(
     )
 
 
-def _closed_page(
-    request: Request, session: Session, who: service.Participant, *, posted: bool
-) -> Response:
+def _closed_page(request: Request, session: Session, who: Participant, *, posted: bool) -> Response:
     if not posted:
         finished = results.for_finished(session, who.survey.id, who.language)
         if finished is not None:
-            return _page(request, who, "participant/results.html", {"results": finished})
-    return _page(
+            return panelist_page(request, who, "participant/results.html", {"results": finished})
+    return panelist_page(
         request,
         who,
         "participant/closed.html",
         {
             "posted": posted,
-            "finished": service.study_finished(session, who),
+            "finished": questionnaires.study_finished(session, who),
             "final_round": who.round_number >= who.survey.max_rounds,
         },
         status.HTTP_409_CONFLICT if posted else status.HTTP_200_OK,
@@ -180,11 +185,11 @@ def _closed_page(
 @router.get("/r/{token:path}", name="open_link", responses={404: {"description": "Not valid"}})
 def open_link(token: str, request: Request, session: SessionDep) -> Response:
     """Exchange an emailed link for a session cookie and a URL without the token."""
-    link = service.exchange(session, token)
+    link = participants.exchange(session, token)
     if link is None:
         raise LinkNotValid()
     request.session[LINK_SESSION_KEY] = link.id
-    request.session[LANGUAGE_SESSION_KEY] = service.language_of(session, link)
+    request.session[LANGUAGE_SESSION_KEY] = participants.language_of(session, link)
     # A fresh CSRF secret for the newly identified panelist (the browser may be shared).
     request.session.pop(CSRF_SESSION_KEY, None)
     csrf_token(request)
@@ -221,15 +226,15 @@ def _show_topic(
     request: Request, transactions: Transactions, topic: int, flag: str | None, check: bool
 ) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if who.survey.realtime:
             return RedirectResponse(
                 request.app.url_path_for("live"), status_code=status.HTTP_303_SEE_OTHER
             )
         if not who.is_open:
             return _closed_page(request, session, who, posted=False)
-        errors = service.draft_problems(session, who) if check else None
-        questionnaire = service.questionnaire(session, who, errors=errors, page=topic)
+        errors = submitting.draft_problems(session, who) if check else None
+        questionnaire = questionnaires.questionnaire(session, who, errors=errors, page=topic)
     number = min(topic, len(questionnaire.sections))
     return _topic_page(request, who, questionnaire, number, flag if flag in STATUS_FLAGS else None)
 
@@ -242,10 +247,10 @@ async def show_summary(request: Request, transactions: TransactionsDep) -> Respo
 
 def _show_summary(request: Request, transactions: Transactions) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if not who.is_open:
             return _closed_page(request, session, who, posted=False)
-        questionnaire = service.questionnaire(session, who)
+        questionnaire = questionnaires.questionnaire(session, who)
     return _summary_page(request, who, questionnaire)
 
 
@@ -261,16 +266,16 @@ async def show_submitted(
 
 def _show_submitted(request: Request, transactions: Transactions, proposed: bool) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if not who.is_open:
             return _closed_page(request, session, who, posted=False)
-        questionnaire = service.questionnaire(session, who)
+        questionnaire = questionnaires.questionnaire(session, who)
     if questionnaire.submitted_on is None:
         # Nothing submitted yet (a bookmarked address): the summary says what is missing.
         return RedirectResponse(
             request.app.url_path_for("summary"), status_code=status.HTTP_303_SEE_OTHER
         )
-    return _page(
+    return panelist_page(
         request,
         who,
         "participant/submitted.html",
@@ -292,8 +297,8 @@ def choose_language(
     request: Request, language: Annotated[str, Form(max_length=20)], session: SessionDep
 ) -> Response:
     """Read the study (and get its mail) in another of its languages."""
-    who = _participant(request, session)
-    request.session[LANGUAGE_SESSION_KEY] = service.choose_language(session, who, language)
+    who = participant_or_404(request, session)
+    request.session[LANGUAGE_SESSION_KEY] = participants.choose_language(session, who, language)
     return RedirectResponse(
         request.app.url_path_for("questionnaire"), status_code=status.HTTP_303_SEE_OTHER
     )
@@ -324,7 +329,7 @@ async def answer(request: Request, form: PostedForm, transactions: TransactionsD
 WHOLE = "whole"
 
 
-def _posted_page(form: FormData, pages: list[service.Page]) -> service.Page | str | None:
+def _posted_page(form: FormData, pages: list[Page]) -> Page | str | None:
     """The topic page a post came from: ``None`` for the summary (no fields), ``WHOLE``
     for a post without a page (every field of the round, replacing the draft whole)."""
     raw = form.get("page")
@@ -345,7 +350,7 @@ def _posted_page(form: FormData, pages: list[service.Page]) -> service.Page | st
     return pages[int(raw) - 1]
 
 
-def _anchor(form: FormData, page: service.Page, questionnaire_answers: AnswerSheet) -> str:
+def _anchor(form: FormData, page: Page, questionnaire_answers: AnswerSheet) -> str:
     """Where on the page a saved draft returns to: the statement the panelist was reading
     (the script sends it), else the first one not rated yet, else the buttons."""
     raw = form.get("anchor")
@@ -361,17 +366,17 @@ def _anchor(form: FormData, page: service.Page, questionnaire_answers: AnswerShe
 
 def _answer(request: Request, transactions: Transactions, form: FormData) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if who.survey.realtime:
             # Real-time answers go through their own page, which keeps their history.
             return RedirectResponse(
                 request.app.url_path_for("live"), status_code=status.HTTP_303_SEE_OTHER
             )
-        pages = service.pages(who)
+        pages = questionnaires.pages(who)
         posted_page = _posted_page(form, pages)
-        page = posted_page if isinstance(posted_page, service.Page) else None
+        page = posted_page if isinstance(posted_page, Page) else None
         on_page = [who.plan.item(sid) for sid in page.statement_ids] if page else None
-        shown = service.shown_reasons(session, who, on_page)
+        shown = questionnaires.shown_reasons(session, who, on_page)
         posted = schemas.parse_form(
             form.multi_items(),
             page.statement_ids if page else who.plan.statement_ids,
@@ -380,25 +385,25 @@ def _answer(request: Request, transactions: Transactions, form: FormData) -> Res
                 ((page.topic_id,) if page.proposal else ()) if page else who.proposal_topics
             ),
             shown_reasons=shown,
-            rank_limits=service.rank_limits(who),
+            rank_limits=questionnaires.rank_limits(who),
         )
         if posted_page != WHOLE:
             posted = replace(
-                posted, answers=service.page_answers(session, who, posted.answers, page)
+                posted, answers=questionnaires.page_answers(session, who, posted.answers, page)
             )
         checked = (
-            service.check(session, who, posted.answers, None if page else shown)
+            submitting.check(session, who, posted.answers, None if page else shown)
             if posted.action == "submit"
             else None
         )
     with transactions.write() as session:
-        outcome = service.answer(session, who, posted, checked)
+        outcome = submitting.answer(session, who, posted, checked)
     if outcome.status == "closed":
         with transactions.read() as session:
             return _closed_page(request, session, who, posted=True)
     if outcome.status == "incomplete":
         with transactions.read() as session:
-            questionnaire = service.questionnaire(
+            questionnaire = questionnaires.questionnaire(
                 session, who, posted.answers, outcome.errors, posted.too_long
             )
         unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT

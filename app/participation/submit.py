@@ -61,10 +61,10 @@ def answer(
     listed. ``checked`` is what :func:`check` found if the caller looked already, outside
     this transaction, so that a write holds the database only as long as writing takes.
     """
-    if not _still_open(session, who):
+    if not still_open(session, who):
         keep_late_answers(session, who, posted.answers)
         return Outcome("closed")
-    too_long = _too_long(who, posted.too_long)
+    too_long = too_long_problems(who, posted.too_long)
     if posted.action != "submit":
         save_draft(session, who, posted.answers)
         return Outcome("incomplete", too_long) if too_long else Outcome("saved")
@@ -95,7 +95,9 @@ def check(
     return Checked(problems(session, who, answers), frozenset(shown))
 
 
-def _too_long(who: Participant, texts: dict[str, str]) -> dict[str, str]:
+def too_long_problems(who: Participant, texts: dict[str, str]) -> dict[str, str]:
+    """The message for each posted text too long to store (``texts``: field name to text),
+    in the panelist's language, by field name."""
     gettext = who.translations.gettext
     numbers = {reason_field(i.statement_id): i.number for i in who.plan.items}
     titles = {proposal_field(t.id): who.text(t.title) for t in who.survey.topics}
@@ -114,7 +116,7 @@ def _too_long(who: Participant, texts: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-def _still_open(session: Session, who: Participant) -> bool:
+def still_open(session: Session, who: Participant) -> bool:
     """Whether the round takes answers, judged so that no close can slip in between.
 
     On SQLite this write transaction holds the one write lock (see app.db), so the state

@@ -11,8 +11,8 @@ from starlette.datastructures import FormData
 
 from app.db import Transactions
 from app.participation import schemas
-from app.participation.pages import PanelistRoute, PostedForm, _page, _participant
-from app.participation.service import Participant
+from app.participation.pages import PanelistRoute, PostedForm, panelist_page, participant_or_404
+from app.participation.participant import Participant
 from app.rankings import form as ranking_form
 from app.realtime import live, service
 from app.web.csrf import CsrfProtected, csrf_token
@@ -30,7 +30,7 @@ def _live_page(
     flag: str | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
-    return _page(
+    return panelist_page(
         request,
         who,
         "participant/live.html",
@@ -51,9 +51,9 @@ async def show(
 
 def _show(request: Request, transactions: Transactions, flag: str | None) -> Response:
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         if not who.is_open:
-            return _page(request, who, "participant/live_closed.html", {"posted": False})
+            return panelist_page(request, who, "participant/live_closed.html", {"posted": False})
         page = service.page(session, who)
     return _live_page(request, who, page, flag if flag in STATUS_FLAGS else None)
 
@@ -78,7 +78,7 @@ async def answer(request: Request, form: PostedForm, transactions: TransactionsD
 def _answer(request: Request, transactions: Transactions, form: FormData) -> Response:
     # Read first, then write in one short transaction (as the round questionnaire does).
     with transactions.read() as session:
-        who = _participant(request, session)
+        who = participant_or_404(request, session)
         items = form.multi_items()
         posted = schemas.parse_form(
             items,
@@ -94,7 +94,7 @@ def _answer(request: Request, transactions: Transactions, form: FormData) -> Res
     if outcome.recorded is not None:
         live.record(where, who.plan, outcome.recorded)
     if outcome.status == "closed":
-        return _page(
+        return panelist_page(
             request, who, "participant/live_closed.html", {"posted": True}, status.HTTP_409_CONFLICT
         )
     if outcome.status == "incomplete":

@@ -29,10 +29,11 @@ from app.audit import record
 from app.errors import N_, Conflict, Invalid
 from app.models import Reason, Round, Survey, SurveyMode
 from app.panel import respondents
-from app.participation import service as participation
-from app.participation.feedback import CriterionFeedback, ShownReason, _language_name
+from app.participation import submit as submitting
+from app.participation.feedback import CriterionFeedback, ShownReason, reason_language_name
+from app.participation.participant import Participant
+from app.participation.questionnaire import FieldError, Question, points_of
 from app.participation.schemas import Posted, rating_field, reason_field
-from app.participation.service import FieldError, Participant, Question
 from app.rankings import form as ranking_form
 from app.realtime import live
 
@@ -178,7 +179,7 @@ def page(
                         name=rating_field(sid, c.id),
                         label=who.text(c.label),
                         hint=who.text(c.question),
-                        points=participation.points_of(who, c),
+                        points=points_of(who, c),
                         selected=answers.value(sid, c.id),
                         error=errors.get(rating_field(sid, c.id)),
                     )
@@ -298,7 +299,7 @@ def _reasons(
                     language=r.language,
                     foreign=r.language is not None and r.language != who.language,
                     persuasive=False,
-                    language_name=_language_name(r.language, who.language),
+                    language_name=reason_language_name(r.language, who.language),
                 )
             )
     return out
@@ -376,13 +377,13 @@ def answer(
     post is kept as the draft); after the study closed, the post is kept as the draft
     and nothing counts.
     """
-    if not participation._still_open(session, who):
-        participation.keep_late_answers(session, who, posted.answers)
+    if not submitting.still_open(session, who):
+        submitting.keep_late_answers(session, who, posted.answers)
         return Outcome("closed")
     gettext = who.translations.gettext
-    errors = participation._too_long(who, posted.too_long)
+    errors = submitting.too_long_problems(who, posted.too_long)
     if posted.action == "save" and not errors:
-        participation.save_draft(session, who, posted.answers)
+        submitting.save_draft(session, who, posted.answers)
         return Outcome("saved")
     complete: list[int] = []
     for item in who.plan.items:
@@ -408,7 +409,7 @@ def answer(
             "Answer at least one statement on every criterion before you submit"
         )
     if errors:
-        participation.save_draft(session, who, posted.answers)
+        submitting.save_draft(session, who, posted.answers)
         return Outcome("incomplete", errors)
     respondent_id = respondents.find_or_create_id(
         session, who.survey.id, who.panelist_id, who.stakeholder_group
@@ -427,5 +428,5 @@ def answer(
     )
     if any(sid not in complete for sid in posted.answers.reasons):
         # A reason written on a statement not rated yet stays in the draft.
-        participation.save_draft(session, who, posted.answers)
+        submitting.save_draft(session, who, posted.answers)
     return Outcome("submitted", recorded=recorded)

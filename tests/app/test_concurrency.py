@@ -40,8 +40,8 @@ from app.models import (
     Survey,
 )
 from app.panel import respondents
+from app.participation import participant as participants
 from app.participation import schemas
-from app.participation import service as participation
 from app.participation import submit as submitting
 from app.rounds import links
 from app.rounds import service as rounds
@@ -243,14 +243,14 @@ class TestSubmitsRacingAClose:
 
         def answer() -> str:
             with unit_of_work() as session:
-                who = participation.participant(session, link)
+                who = participants.participant(session, link)
                 assert who is not None
                 posted = schemas.parse_form(
                     [*form.items(), ("action", "submit")],
                     who.plan.statement_ids,
                     who.survey.criteria,
                 )
-                return participation.answer(session, who, posted).status
+                return submitting.answer(session, who, posted).status
 
         def close() -> RoundSnapshot:
             assert checked.wait(TIMEOUT)

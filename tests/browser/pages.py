@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import NoSuchElementException, WebDriverException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 NAVIGATION_TIMEOUT = 15
@@ -18,11 +21,18 @@ CANNOT_JUDGE = "cj"
 RadioGroups = dict[str, list[tuple[str, str]]]  # group name -> [(value, input id), ...]
 
 
+# A mark on the document being left: the next page's document never has it.
+_LEAVING = "document.delphiLeaving = true"
+_ARRIVED = "return document.delphiLeaving !== true && document.readyState === 'complete'"
+
+
 def _gone(element: WebElement) -> bool:
-    """Whether the element's page has been replaced."""
+    """Whether the element's page has been replaced (``staleness_of``, and the other ways
+    chromedriver reports it)."""
     try:
-        element.is_enabled()
-    except StaleElementReferenceException:
+        return bool(expected_conditions.staleness_of(element)(None))
+    except NoSuchElementException:
+        # Some chromedriver versions answer so, now and then, for a replaced page's element.
         return True
     except WebDriverException as exc:
         # While the next page loads chromedriver may report the old page's elements this
@@ -30,18 +40,44 @@ def _gone(element: WebElement) -> bool:
         if "does not belong to the document" in str(exc.msg):
             return True
         raise
-    return False
 
 
 def navigate(driver: WebDriver, action: Callable[[], object]) -> None:
     """Do what leads to another page (a click, Enter on a button or link) and wait until
     that page has replaced this one and loaded: finding elements before then may find the
-    old page's, stale a moment later."""
+    old page's, stale a moment later. No element found before may be used after."""
     page = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script(_LEAVING)
     action()
-    WebDriverWait(driver, NAVIGATION_TIMEOUT, poll_frequency=0.05).until(
-        lambda d: _gone(page) and d.execute_script("return document.readyState") == "complete"
+    wait = WebDriverWait(driver, NAVIGATION_TIMEOUT, poll_frequency=0.05)
+    wait.until(lambda _: _gone(page))
+    # The old <html> may be reported gone while its document still answers scripts (see
+    # _gone): the next page is there once the document has no mark and has loaded.
+    wait.until(lambda d: d.execute_script(_ARRIVED))
+
+
+class Focus(NamedTuple):
+    """What has the keyboard focus, read in one script: no element reference to go stale."""
+
+    tag: str
+    type: str | None
+    name: str | None
+    value: str | None
+
+
+def focused(driver: WebDriver) -> Focus:
+    """The element that has the focus (``body`` when nothing has)."""
+    tag, type_, name, value = driver.execute_script(
+        "const e = document.activeElement || document.body;"
+        "return [e.localName, e.getAttribute('type'), e.getAttribute('name'),"
+        " e.getAttribute('value')]"
     )
+    return Focus(tag, type_, name, value)
+
+
+def key(driver: WebDriver, *keys: str) -> None:
+    """Press ``keys`` on whatever has the focus, as a keyboard does: no element is named."""
+    ActionChains(driver).send_keys(*keys).perform()
 
 
 def _navigate_by(driver: WebDriver, control: WebElement) -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -31,8 +32,10 @@ from tests.browser.harness import (
 from tests.browser.pages import (
     QuestionnairePage,
     assert_fits_width,
+    focused,
     heading,
     horizontal_extent,
+    key,
     navigate,
     press,
     press_value,
@@ -254,34 +257,42 @@ class TestKeyboardOnly:
     def test_a_whole_round_by_keyboard(
         self, browser: Callable[..., WebDriver], study: OpenRound
     ) -> None:
-        """Tab to each question, Space to choose, Enter on the buttons: no mouse at all."""
+        """Tab to each question, Space to choose, Enter on the buttons: no mouse at all.
+
+        The keys go to whatever has the focus and the focus is read afresh after each one,
+        so no element of a page is held across the page loads that Enter causes."""
         driver = browser()
         page = QuestionnairePage(driver)
         email = study.emails[len(LANGUAGES)]  # a panelist no other test uses
         page.open_link(study.links[email])
-        for _ in range(page.topics()):
+        for number in range(1, page.topics() + 1):
+            assert driver.current_url.endswith("/round" if number == 1 else f"topic={number}")
             groups = page.radio_groups()
             for _step in range(40 * len(groups) + 40):
-                active = driver.switch_to.active_element
-                kind = active.get_dom_attribute("type")
-                if kind == "radio" and active.get_dom_attribute("name") not in page.chosen():
-                    active.send_keys(Keys.SPACE)
-                elif active.tag_name == "button" and set(page.chosen()) == set(groups):
-                    if active.get_dom_attribute("value") in ("next", "review"):
-                        navigate(driver, partial(active.send_keys, Keys.ENTER))
-                        break
-                active.send_keys(Keys.TAB)
+                now = focused(driver)
+                if now.type == "radio" and now.name not in page.chosen():
+                    key(driver, Keys.SPACE)
+                elif (
+                    now.tag == "button"
+                    and now.value in ("next", "review")
+                    and set(page.chosen()) == set(groups)
+                ):
+                    navigate(driver, partial(key, driver, Keys.ENTER))
+                    break
+                key(driver, Keys.TAB)
             else:
                 pytest.fail(f"the keyboard did not get through {driver.current_url}")
+        assert urlsplit(driver.current_url).path == "/round/summary"
         assert heading(driver)
         for _step in range(200):
-            active = driver.switch_to.active_element
-            if active.tag_name == "button" and active.get_dom_attribute("value") == "submit":
-                navigate(driver, partial(active.send_keys, Keys.ENTER))
+            now = focused(driver)
+            if now.tag == "button" and now.value == "submit":
+                navigate(driver, partial(key, driver, Keys.ENTER))
                 break
-            active.send_keys(Keys.TAB)
+            key(driver, Keys.TAB)
         else:
             pytest.fail("the keyboard did not reach Submit")
+        assert urlsplit(driver.current_url).path == "/round/submitted"
         assert "your answers are submitted" in status_message(driver)
 
 

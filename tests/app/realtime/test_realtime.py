@@ -19,7 +19,7 @@ from app.answers.cells import ratings as float_ratings
 from app.errors import Conflict
 from app.models import AccessLink, AnswerRevision, Panelist, Role, Round, RoundState, Survey
 from app.panel import respondents
-from app.participation import service as participation
+from app.participation import participant as participants
 from app.realtime import checkpoints, guard, live
 from app.rounds import repository, snapshot
 from app.rounds import service as rounds
@@ -320,7 +320,7 @@ class TestConsole:
         page = f"/console/studies/{study.key}/live"
         refused = console_post(console, page, f"/console/studies/{study.key}/mode", mode="rounds")
         assert refused.status_code == 409
-        assert "can no longer change" in refused.text
+        assert refused.text.count("has been launched; its mode can no longer change") == 1
 
     def test_checkpoint_button_and_guard_figures(
         self,
@@ -367,9 +367,9 @@ class TestPlanAfterCheckpoint:
     ) -> None:
         panelists.post(panel[0], answer(study, sid, 5))  # the plan of number 1 is kept now
         link_id = db.scalar(select(AccessLink.id).where(AccessLink.panelist_id == panel[0].id))
-        assert participation.participant(db, link_id).plan.number == 1  # type: ignore[union-attr]
+        assert participants.participant(db, link_id).plan.number == 1  # type: ignore[union-attr]
         checkpoints.take(transactions, study.id, actor="test")  # type: ignore[arg-type]
-        who = participation.participant(db, link_id)
+        who = participants.participant(db, link_id)
         assert who is not None
         assert who.plan.number == 2
         assert who.plan.round_id == live_round.id
