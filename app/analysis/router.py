@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from app.analysis import schemas, study
 from app.api import service as api_service
 from app.api.keys import AnalystKey
-from app.api.router import NOT_FOUND, OPEN_ROUND, RoundNumber, StudyDep, _problem
+from app.api.router import NOT_FOUND, OPEN_ROUND, RoundNumber, StudyDep, problem_doc
 from app.errors import N_, NotFound
 from app.rounds import repository
 from app.web.sessions import SessionDep
@@ -18,7 +18,9 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["analyst"],
     dependencies=[AnalystKey],
-    responses={status.HTTP_401_UNAUTHORIZED: _problem("Missing, unknown or revoked API key.")},
+    responses={
+        status.HTTP_401_UNAUTHORIZED: problem_doc("Missing, unknown, revoked or expired API key.")
+    },
 )
 
 

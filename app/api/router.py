@@ -31,15 +31,16 @@ RoundNumber = Annotated[
 ]
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry: the problem body and what it means."""
     return {"model": schemas.Problem, "description": description}
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: _problem("No such study or round.")
+    status.HTTP_404_NOT_FOUND: problem_doc("No such study or round.")
 }
 OPEN_ROUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: _problem("The round is not closed yet.")
+    status.HTTP_409_CONFLICT: problem_doc("The round is not closed yet.")
 }
 # Closed-round resources carry an ETag; a client that sends it back gets 304.
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
@@ -53,7 +54,7 @@ router = APIRouter(
     tags=["analyst"],
     dependencies=[AnalystKey],
     responses={
-        status.HTTP_401_UNAUTHORIZED: _problem("Missing, unknown, revoked or expired API key.")
+        status.HTTP_401_UNAUTHORIZED: problem_doc("Missing, unknown, revoked or expired API key.")
     },
 )
 

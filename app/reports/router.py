@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from app.api.keys import AnalystKey
-from app.api.router import NOT_FOUND, StudyDep, _problem
+from app.api.router import NOT_FOUND, StudyDep, problem_doc
 from app.reports import page, schemas, service
 from app.web.sessions import SessionDep
 
 OPEN_STUDY: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: _problem("A round of the study is still open.")
+    status.HTTP_409_CONFLICT: problem_doc("A round of the study is still open.")
 }
 
 PdfLanguage = Annotated[
@@ -29,7 +29,9 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["analyst"],
     dependencies=[AnalystKey],
-    responses={status.HTTP_401_UNAUTHORIZED: _problem("Missing, unknown or revoked API key.")},
+    responses={
+        status.HTTP_401_UNAUTHORIZED: problem_doc("Missing, unknown, revoked or expired API key.")
+    },
 )
 
 
@@ -56,7 +58,7 @@ def report(session: SessionDep, survey: StudyDep) -> dict[str, Any]:
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             "description": "The report printed to A4 PDF, with its charts and text tables.",
         },
-        status.HTTP_503_SERVICE_UNAVAILABLE: _problem("Chromium, which prints it, is missing."),
+        status.HTTP_503_SERVICE_UNAVAILABLE: problem_doc("Chromium, which prints it, is missing."),
         **NOT_FOUND,
         **OPEN_STUDY,
     },
