@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.errors import N_, Say
+from app.errors import N_, N_plural, Say
 from engine.methods import QuantileMethod
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
@@ -269,8 +269,11 @@ class SurveyIn(Strict):
             if extra:
                 raise ValueError(
                     Say(
-                        N_("%(where)s has text in undeclared language(s) %(languages)s"),
-                        {"where": where, "languages": sorted(extra)},
+                        N_plural(
+                            "%(where)s has text in %(count)s undeclared language: %(languages)s",
+                            "%(where)s has text in %(count)s undeclared languages: %(languages)s",
+                        ),
+                        {"where": where, "languages": sorted(extra), "count": len(extra)},
                     )
                 )
             missing = [language for language in self.languages if language not in translations]
