@@ -6,11 +6,21 @@ the API, the command line and the logs) together with what a page needs to show 
 its reader's language::
 
     raise Conflict(N_("Round %(number)s is already closed."), number=number)
+
+A message whose words follow a number is marked with ``N_plural`` and carries the number
+in its values; each language then shows the form its grammar needs for that number
+(Russian has three, Arabic six)::
+
+    raise Conflict(
+        N_plural("%(count)s statement lacks a text", "%(count)s statements lack a text"),
+        count=len(missing),
+    )
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 
 def N_(message: str) -> str:
@@ -19,19 +29,50 @@ def N_(message: str) -> str:
     return message
 
 
+@dataclass(frozen=True)
+class Plural:
+    """A message in its two English forms; the value named ``count`` picks the form."""
+
+    singular: str
+    plural: str
+    count: str = "count"
+
+    def number(self, values: Mapping[str, object]) -> int:
+        """The whole number in ``values`` that picks the form."""
+        value = values.get(self.count)
+        if not isinstance(value, int):
+            raise TypeError(f"the message {self.singular!r} needs the number {self.count!r}")
+        return value
+
+    def english(self, values: Mapping[str, object]) -> str:
+        """The English form for the number in ``values``, filled."""
+        return (self.singular if self.number(values) == 1 else self.plural) % values
+
+
+def N_plural(singular: str, plural: str, count: str = "count") -> Plural:
+    """Mark a message whose words depend on the number in its value ``count`` (pybabel
+    extracts both forms: see the ``keywords`` of app/translations/babel.cfg)."""
+    return Plural(singular, plural, count)
+
+
 class Say(str):
     """An English message that can also be shown in the language of the page.
 
     It is the English text itself (``str``), so callers that log, print or return it
     need nothing new; :meth:`text` translates the marked original and fills its values.
+    A :class:`Plural` template is shown in the form its ``count`` value asks for.
     """
 
-    template: str
+    template: str | Plural
     params: Mapping[str, object]
 
-    def __new__(cls, template: str, params: Mapping[str, object] | None = None) -> Say:
+    def __new__(cls, template: str | Plural, params: Mapping[str, object] | None = None) -> Say:
         values = dict(params or {})
-        self = super().__new__(cls, template % values if values else template)
+        if isinstance(template, Plural):
+            english = template.english(values)
+        else:
+            english = template % values if values else template
+        self = super().__new__(cls, english)
         self.template = template
         self.params = values
         return self
@@ -41,6 +82,10 @@ class Say(str):
         that is itself a :class:`Say` (a label, a reason) is translated too."""
         from app import i18n  # the catalogs load only where a page shows an error
 
+        if isinstance(self.template, Plural):
+            message = self.template
+            n = message.number(self.params)
+            return i18n.translate_plural(message.singular, message.plural, n, self.params)
         return i18n.translate(self.template, self.params or None)
 
 
@@ -76,7 +121,7 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, /, **say: object) -> None:
+    def __init__(self, message: str | Plural, /, **say: object) -> None:
         text = message if isinstance(message, Say) else Say(message, say)
         super().__init__(text)
         self.message: Say = text
@@ -100,7 +145,7 @@ class Invalid(DomainError):
     status = 422
 
     def __init__(
-        self, message: str, /, problems: Sequence[str] | None = None, **say: object
+        self, message: str | Plural, /, problems: Sequence[str] | None = None, **say: object
     ) -> None:
         super().__init__(message, **say)
         self.problems = list(problems or [])

@@ -9,10 +9,14 @@ French), through the Jinja filters ``decimal``, ``percent``, ``long_date`` and
 ``short_time``.
 
 Templates translate with ``{% trans %}`` blocks and ``_()`` (Jinja's i18n extension, new
-style: ``_("Round %(number)s", number=n)``). Which language they render in is the one
-set by :func:`use_language` for the duration of the render; a context variable holds it,
-so concurrent requests in threads or tasks never see each other's language. Code that
-needs a phrase outside a template asks :func:`translations` for the language explicitly.
+style: ``_("Round %(number)s", number=n)``). A sentence whose words follow a number is
+written in both English forms, ``{% trans count=n %}…{% pluralize count %}…{% endtrans %}``
+(``ngettext`` in code, ``app.errors.N_plural`` in the errors the services raise), and each
+catalog gives as many forms as its language's ``Plural-Forms`` asks for. Which language
+templates render in is the one set by :func:`use_language` for the duration of the render;
+a context variable holds it, so concurrent requests in threads or tasks never see each
+other's language. Code that needs a phrase outside a template asks :func:`translations` for
+the language explicitly.
 
 How to add a language (``de`` here), or update the catalogs after changing wording::
 
@@ -61,6 +65,7 @@ __all__ = [
     "request_language",
     "text_direction",
     "translate",
+    "translate_plural",
     "translations",
     "use_language",
 ]
@@ -147,6 +152,15 @@ def translate(message: str, params: Mapping[str, object] | None = None) -> str:
     text = translations(_language.get()).gettext(message)
     # A value that is itself a message (app.errors.Say: a label, a state) shows itself in
     # the same language; looked up by its method so this module needs nothing of errors.
+    return text % {name: _shown(value) for name, value in params.items()} if params else text
+
+
+def translate_plural(
+    singular: str, plural: str, n: int, params: Mapping[str, object] | None = None
+) -> str:
+    """The form of a message (marked with ``app.errors.N_plural``) that ``n`` takes in the
+    current language, its placeholders filled from ``params`` as :func:`translate` does."""
+    text = translations(_language.get()).ngettext(singular, plural, n)
     return text % {name: _shown(value) for name, value in params.items()} if params else text
 
 

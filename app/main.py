@@ -22,7 +22,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import i18n, logs
 from app.config import Settings, get_settings
-from app.errors import DomainError
+from app.errors import DomainError, Say
 from app.i18n import N_
 from app.web import ratelimit
 from app.web.access_log import AccessLog
@@ -159,8 +159,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
-        message = exc.message
-        return _error_response(request, message.template, exc.status, params=dict(message.params))
+        return _error_response(request, exc.message, exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -253,13 +252,14 @@ def _error_response(
 ) -> Response:
     """JSON under /api/, otherwise the error page in the visitor's language; never cached.
 
-    ``message`` is the English wording; the page shows its translation when the catalogs
-    hold it (every message a panelist can meet is marked with ``N_``).
+    ``message`` is the English wording (a :class:`Say` carries its values); the page shows
+    its translation when the catalogs hold it (every message a panelist can meet is marked
+    with ``N_``).
     """
     headers = {**(extra or {}), "Cache-Control": "no-store"}
+    said = message if isinstance(message, Say) else Say(message, params)
     if request.url.path.startswith("/api/"):
-        detail = message % params if params else message
-        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+        return JSONResponse({"detail": str(said)}, status_code=status, headers=headers)
     session = request.scope.get("session", {})
     language = i18n.request_language(
         session.get(LANGUAGE_SESSION_KEY), request.headers.get("accept-language")
@@ -268,7 +268,7 @@ def _error_response(
         return templates.TemplateResponse(
             request,
             "error.html",
-            {"lang": language, "message": message, "params": params, "status": status},
+            {"lang": language, "message": said, "status": status},
             status_code=status,
             headers=headers,
         )

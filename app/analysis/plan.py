@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from app.audit import record
-from app.errors import N_, Conflict, Invalid
+from app.errors import N_, Conflict, Invalid, N_plural
 from app.models import AnalysisPlan, PlanAmendment, Survey
 
 QUANTILE_METHODS = tuple(engine.QUANTILE_METHODS)
@@ -110,7 +110,14 @@ def amend(
     if not reason:
         raise Invalid(N_("an amendment needs a reason: say why the plan changes"))
     if len(reason) > MAX_REASON:
-        raise Invalid(N_("the reason may be at most %(most)s characters"), most=MAX_REASON)
+        raise Invalid(
+            N_plural(
+                "the reason may be at most %(most)s character",
+                "the reason may be at most %(most)s characters",
+                "most",
+            ),
+            most=MAX_REASON,
+        )
     if not changes:
         raise Invalid(N_("an amendment needs at least one setting to change"))
     before = content(survey)

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import N_, Conflict, Invalid, NotFound
+from app.errors import N_, Conflict, Invalid, N_plural, NotFound
 from app.models import ApiKey, Survey
 from app.models.base import today, utcnow
 from app.rounds import deadlines
@@ -109,7 +109,10 @@ def create(
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
         raise Invalid(
-            N_("name: an API key needs a name of 1 to %(count)s characters"),
+            N_plural(
+                "name: an API key needs a name of 1 to %(count)s character",
+                "name: an API key needs a name of 1 to %(count)s characters",
+            ),
             count=MAX_NAME_LENGTH,
         )
     if expires_at is not None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import N_, Conflict, Invalid, Say
+from app.errors import N_, Conflict, Invalid, N_plural, Say
 from app.models import Facilitator
 from app.security import hash_password, verify_password
 
@@ -30,7 +30,11 @@ def normalize_email(email: str) -> str:
 def too_short() -> str:
     """The problem of a password shorter than :data:`MIN_PASSWORD_LENGTH`."""
     return Say(
-        N_("password: must be at least %(count)s characters long"), {"count": MIN_PASSWORD_LENGTH}
+        N_plural(
+            "password: must be at least %(count)s character long",
+            "password: must be at least %(count)s characters long",
+        ),
+        {"count": MIN_PASSWORD_LENGTH},
     )
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, StudyRound, console_router, done, study_page
-from app.errors import N_, DomainError, Invalid
+from app.errors import N_, DomainError, Invalid, N_plural
 from app.rounds import deadlines
 from app.schedule.plan import as_utc
 from app.web.sessions import SessionDep
@@ -38,9 +38,11 @@ def extend(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        N_(
+        N_plural(
+            "Round %(number)s now closes at %(moment)s UTC; %(count)s panelist will be told "
+            "by email.",
             "Round %(number)s now closes at %(moment)s UTC; %(count)s panelists will be told "
-            "by email."
+            "by email.",
         ),
         "console_study",
         say={"number": round_.number, "moment": f"{as_utc(when):%Y-%m-%d %H:%M}", "count": told},

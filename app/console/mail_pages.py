@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, StudyRound, console_router, done, render
-from app.errors import N_, DomainError
+from app.errors import DomainError, N_plural
 from app.mail import status
 from app.rounds import invitations, repository
 from app.web.sessions import SessionDep
@@ -58,9 +58,10 @@ def retry(
         return mail_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        N_("%(count)s failed email of round %(number)s queued again.")
-        if count == 1
-        else N_("%(count)s failed emails of round %(number)s queued again."),
+        N_plural(
+            "%(count)s failed email of round %(number)s queued again.",
+            "%(count)s failed emails of round %(number)s queued again.",
+        ),
         "console_mail",
         say={"count": count, "number": round_.number},
         key=survey.key,

@@ -18,7 +18,7 @@ from app import i18n
 from app.console import auth, report, service
 from app.console.auth import CurrentFacilitator
 from app.console.throttle import TooManyFailures
-from app.errors import DomainError, NotFound, Say
+from app.errors import DomainError, N_plural, NotFound, Plural, Say
 from app.exports import service as exports
 from app.i18n import N_
 from app.models import Facilitator, Role, Round, RoundState, Survey
@@ -121,16 +121,16 @@ def console_language(request: Request) -> str:
     return i18n.request_language(None, request.headers.get("accept-language"))
 
 
-def console_text(request: Request, message: str, **params: object) -> str:
-    """``message`` (marked with ``N_``) in the language the console pages are shown in, so a
-    flash message reads like the page it appears on."""
+def console_text(request: Request, message: str | Plural, **params: object) -> str:
+    """``message`` (marked with ``N_`` or ``N_plural``) in the language the console pages are
+    shown in, so a flash message reads like the page it appears on."""
     with i18n.use_language(console_language(request)):
-        return i18n.translate(message, params)
+        return Say(message, params).text()
 
 
 def done(
     request: Request,
-    message: str,
+    message: str | Plural,
     route: str,
     *,
     say: Mapping[str, str | int] | None = None,
@@ -138,10 +138,16 @@ def done(
 ) -> Response:
     """Post/redirect/get: the message shows once on the page redirected to.
 
-    ``message`` is marked with ``N_`` and kept untranslated with its placeholders ``say``,
-    so the page shows it in the language that page is rendered in.
+    ``message`` is marked with ``N_`` (or ``N_plural``) and kept untranslated with its
+    placeholders ``say``, so the page shows it in the language that page is rendered in.
     """
-    request.session[FLASH_KEY] = [message, dict(say or {})]
+    # The session is JSON: a plural message is kept as the list of its forms and count.
+    kept = (
+        [message.singular, message.plural, message.count]
+        if isinstance(message, Plural)
+        else message
+    )
+    request.session[FLASH_KEY] = [kept, dict(say or {})]
     return RedirectResponse(path_for(request, route, **params), status.HTTP_303_SEE_OTHER)
 
 
@@ -149,6 +155,8 @@ def _flash(stored: object) -> str | None:
     """The flash message left by :func:`done`, in the current language."""
     if isinstance(stored, list) and len(stored) == 2:
         message, params = stored
+        if isinstance(message, list):
+            return Say(Plural(*map(str, message)), params).text()
         return i18n.translate(str(message), params or None)
     return i18n.translate(stored) if isinstance(stored, str) else None
 
@@ -327,7 +335,7 @@ def import_panel(
         return panel_view(request, session, survey, facilitator, exc)
     return done(
         request,
-        N_("%(count)s panelists added."),
+        N_plural("%(count)s panelist added.", "%(count)s panelists added."),
         "console_panel",
         say={"count": added},
         key=survey.key,
@@ -360,9 +368,12 @@ def launch(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        N_("Round %(number)s launched: %(invited)s invitations are queued."),
+        N_plural(
+            "Round %(number)s launched: %(count)s invitation is queued.",
+            "Round %(number)s launched: %(count)s invitations are queued.",
+        ),
         "console_study",
-        say={"number": round_.number, "invited": invited},
+        say={"number": round_.number, "count": invited},
         key=survey.key,
     )
 
@@ -384,7 +395,10 @@ def remind(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        N_("Reminders queued for %(count)s panelists who have not submitted."),
+        N_plural(
+            "Reminder queued for %(count)s panelist who has not submitted.",
+            "Reminders queued for %(count)s panelists who have not submitted.",
+        ),
         "console_study",
         say={"count": count},
         key=survey.key,
@@ -428,7 +442,11 @@ def close(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        N_("Round %(number)s closed: %(responded)s of %(invited)s panelists submitted."),
+        N_plural(
+            "Round %(number)s closed: %(responded)s of %(invited)s panelist submitted.",
+            "Round %(number)s closed: %(responded)s of %(invited)s panelists submitted.",
+            "invited",
+        ),
         "console_round",
         say={
             "number": round_.number,
@@ -488,7 +506,10 @@ def finish(
         return study_page(request, session, survey, facilitator, exc)
     return done(
         request,
-        N_("The study is finished. %(count)s panelists will get its results by email."),
+        N_plural(
+            "The study is finished. %(count)s panelist will get its results by email.",
+            "The study is finished. %(count)s panelists will get its results by email.",
+        ),
         "console_study",
         say={"count": told},
         key=survey.key,

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.console.auth import CurrentFacilitator
 from app.console.pages import Csrf, Study, console_router, done, render
-from app.errors import DomainError
+from app.errors import DomainError, N_plural
 from app.i18n import N_
 from app.realtime import checkpoints, guard
 from app.realtime import service as realtime
@@ -90,7 +90,11 @@ def take_checkpoint(
         return _page(request, session, survey, facilitator, exc)
     return done(
         request,
-        N_("Checkpoint taken: the answers of %(responded)s panelists are frozen in its report."),
+        N_plural(
+            "Checkpoint taken: the answers of %(responded)s panelist are frozen in its report.",
+            "Checkpoint taken: the answers of %(responded)s panelists are frozen in its report.",
+            "responded",
+        ),
         "console_live",
         say={"responded": snapshot.responded},
         key=survey.key,

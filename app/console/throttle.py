@@ -26,7 +26,7 @@ import math
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
 
-from app.errors import N_, DomainError
+from app.errors import N_, DomainError, N_plural, Plural
 from app.web.ratelimit import RateLimits
 
 PER_PAIR = parse("5/15 minutes")
@@ -41,7 +41,7 @@ class TooManyFailures(DomainError):
 
     status = 429
 
-    def __init__(self, message: str, retry_after: int, **say: object) -> None:
+    def __init__(self, message: str | Plural, retry_after: int, **say: object) -> None:
         super().__init__(message, **say)
         self.retry_after = retry_after
 
@@ -58,24 +58,22 @@ class ThrottleUnavailable(TooManyFailures):
         )
 
 
-# Each refusal is two whole sentences: for a wait of one minute, and of several.
-BY_ADDRESS = (
-    N_("Too many sign-in attempts from your address; try again in %(minutes)s minute."),
-    N_("Too many sign-in attempts from your address; try again in %(minutes)s minutes."),
+BY_ADDRESS = N_plural(
+    "Too many sign-in attempts from your address; try again in %(minutes)s minute.",
+    "Too many sign-in attempts from your address; try again in %(minutes)s minutes.",
+    "minutes",
 )
-BY_SLOWED_ACCOUNT = (
-    N_(
-        "This account has had many failed sign-ins lately, so each address gets one try a "
-        "minute; try again in %(minutes)s minute."
-    ),
-    N_(
-        "This account has had many failed sign-ins lately, so each address gets one try a "
-        "minute; try again in %(minutes)s minutes."
-    ),
+BY_SLOWED_ACCOUNT = N_plural(
+    "This account has had many failed sign-ins lately, so each address gets one try a "
+    "minute; try again in %(minutes)s minute.",
+    "This account has had many failed sign-ins lately, so each address gets one try a "
+    "minute; try again in %(minutes)s minutes.",
+    "minutes",
 )
-BY_ACCOUNT = (
-    N_("Too many failed sign-ins for this account; try again in %(minutes)s minute."),
-    N_("Too many failed sign-ins for this account; try again in %(minutes)s minutes."),
+BY_ACCOUNT = N_plural(
+    "Too many failed sign-ins for this account; try again in %(minutes)s minute.",
+    "Too many failed sign-ins for this account; try again in %(minutes)s minutes.",
+    "minutes",
 )
 
 
@@ -106,10 +104,9 @@ class SignInThrottle:
         if not hit(PER_PAIR, self.pair):
             self._refuse(PER_PAIR, self.pair, BY_ACCOUNT)
 
-    def _refuse(self, item: RateLimitItem, identifier: str, refusal: tuple[str, str]) -> None:
+    def _refuse(self, item: RateLimitItem, identifier: str, refusal: Plural) -> None:
         wait = self.limits.wait(item, identifier)
-        minutes = math.ceil(wait / 60)
-        raise TooManyFailures(refusal[0 if minutes == 1 else 1], wait, minutes=minutes)
+        raise TooManyFailures(refusal, wait, minutes=math.ceil(wait / 60))
 
     def failed(self) -> None:
         """The password was wrong: count it against the account."""

@@ -6,7 +6,17 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, and_, true
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, IdMixin, str_enum, utcnow
@@ -64,6 +74,9 @@ class Survey(IdMixin, Base):
     # Invite to each round panelists who did not submit the one before (on by default:
     # re-inviting non-responders raises response and guards against false consensus).
     reinvite_non_responders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A text missing in one of the languages is shown in the default language (marked as
+    # such) rather than refused: at import, and when a changed statement launches a round.
+    translation_fallbacks: Mapped[bool] = mapped_column(default=False, server_default=false())
     # {"reasons_per_band": int, "groups": bool}: how many reasons the next round shows
     # per band; whether panelists also see last round's figures per stakeholder group.
     feedback: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import N_, Invalid, NotFound, Say
+from app.errors import N_, Invalid, N_plural, NotFound, Say
 from app.mail.outbox import cancel_for_panelist
 from app.models import Panelist, Survey
 from app.models.base import utcnow
@@ -62,15 +62,27 @@ def _parse_rows(reader: csv.DictReader[str], survey: Survey, filename: str) -> l
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise Invalid(
-            N_("%(file)s: missing column(s) %(missing)s; expected a header line with %(columns)s"),
+            N_plural(
+                "%(file)s: %(count)s column missing: %(missing)s; expected a header line with "
+                "%(columns)s",
+                "%(file)s: %(count)s columns missing: %(missing)s; expected a header line with "
+                "%(columns)s",
+            ),
             file=filename,
             missing=", ".join(missing),
+            count=len(missing),
             columns=", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS),
         )
     unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
         raise Invalid(
-            N_("%(file)s: unknown column(s) %(unknown)s"), file=filename, unknown=", ".join(unknown)
+            N_plural(
+                "%(file)s: %(count)s unknown column: %(unknown)s",
+                "%(file)s: %(count)s unknown columns: %(unknown)s",
+            ),
+            file=filename,
+            unknown=", ".join(unknown),
+            count=len(unknown),
         )
     reader.fieldnames = header
     groups = [g["key"] for g in survey.stakeholder_groups]
@@ -89,7 +101,11 @@ def _parse_rows(reader: csv.DictReader[str], survey: Survey, filename: str) -> l
                 _on_line(
                     line,
                     Say(
-                        N_("%(column)s: longer than %(most)s characters"),
+                        N_plural(
+                            "%(column)s: longer than %(most)s character",
+                            "%(column)s: longer than %(most)s characters",
+                            "most",
+                        ),
                         {"column": too_long[0], "most": MAX_FIELD_LENGTH},
                     ),
                 )
@@ -113,7 +129,10 @@ def _parse_rows(reader: csv.DictReader[str], survey: Survey, filename: str) -> l
         raise Invalid(N_("%(file)s: no panelists in the file"), file=filename)
     if problems:
         raise Invalid(
-            N_("%(file)s: %(count)s problem(s); nothing was imported"),
+            N_plural(
+                "%(file)s: %(count)s problem; nothing was imported",
+                "%(file)s: %(count)s problems; nothing was imported",
+            ),
             problems,
             file=filename,
             count=len(problems),
@@ -140,7 +159,16 @@ def _check_row(
     if not name:
         problems.append(Say(N_("name: missing")))
     elif len(name) > MAX_NAME_LENGTH:
-        problems.append(Say(N_("name: longer than %(most)s characters"), {"most": MAX_NAME_LENGTH}))
+        problems.append(
+            Say(
+                N_plural(
+                    "name: longer than %(most)s character",
+                    "name: longer than %(most)s characters",
+                    "most",
+                ),
+                {"most": MAX_NAME_LENGTH},
+            )
+        )
     if any("\x00" in value for value in values.values()):
         problems.append(Say(N_("contains a NUL character (is this a text CSV file?)")))
     group = values.get("stakeholder_group", "")
@@ -173,7 +201,10 @@ def import_rows(session: Session, survey: Survey, rows: list[PanelRow], *, actor
     clashes = [r.email for r in rows if r.email in existing]
     if clashes:
         raise Invalid(
-            N_("%(count)s email(s) already on the panel of %(key)r; nothing was imported"),
+            N_plural(
+                "%(count)s email already on the panel of %(key)r; nothing was imported",
+                "%(count)s emails already on the panel of %(key)r; nothing was imported",
+            ),
             [Say(N_("already on the panel: %(email)s"), {"email": email}) for email in clashes],
             count=len(clashes),
             key=survey.key,

@@ -98,20 +98,26 @@ def check(
 def too_long_problems(who: Participant, texts: dict[str, str]) -> dict[str, str]:
     """The message for each posted text too long to store (``texts``: field name to text),
     in the panelist's language, by field name."""
-    gettext = who.translations.gettext
+    ngettext = who.translations.ngettext
     numbers = {reason_field(i.statement_id): i.number for i in who.plan.items}
     titles = {proposal_field(t.id): who.text(t.title) for t in who.survey.topics}
     errors = {}
     for name, value in texts.items():
         if name in numbers:
-            errors[name] = gettext(
+            errors[name] = ngettext(
+                "Statement %(number)s: your reason has %(length)s character; shorten it to "
+                "%(limit)s at most",
                 "Statement %(number)s: your reason has %(length)s characters; shorten it to "
-                "%(limit)s at most"
+                "%(limit)s at most",
+                len(value),
             ) % {"number": numbers[name], "length": len(value), "limit": REASON_MAX_LENGTH}
         else:
-            errors[name] = gettext(
+            errors[name] = ngettext(
+                "%(topic)s: your proposal has %(length)s character; shorten it to %(limit)s "
+                "at most",
                 "%(topic)s: your proposal has %(length)s characters; shorten it to %(limit)s "
-                "at most"
+                "at most",
+                len(value),
             ) % {"topic": titles.get(name, ""), "length": len(value), "limit": PROPOSAL_MAX_LENGTH}
     return errors
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.errors import N_, Invalid, NotFound
+from app.errors import N_, Invalid, N_plural, NotFound
 from app.models import Round, Statement, Survey
 from app.reasons.bands import BandKind, bands_of
 from app.reasons.service import RoundReason, round_reasons, shown_groups, snapshot_or_raise
@@ -70,9 +70,12 @@ def statement_reasons(
     allowed = shown_groups(survey, entry)
     if group is not None and group not in allowed:
         raise Invalid(
-            N_(
+            N_plural(
                 "group: reasons can be filtered by a stakeholder group only where it has at "
-                "least %(size)s raters on the statement; %(group)s has not"
+                "least %(size)s rater on the statement; %(group)s has not",
+                "group: reasons can be filtered by a stakeholder group only where it has at "
+                "least %(size)s raters on the statement; %(group)s has not",
+                "size",
             ),
             size=survey.min_group_size,
             group=repr(group),

@@ -13,7 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from app.errors import N_, Invalid, Joined, Say
+from app.errors import N_, Invalid, Joined, N_plural, Say
 from app.models import Criterion, Statement, StatementState, Survey
 
 REQUIRED_COLUMNS = ("round", "respondent", "statement", "criterion", "rating")
@@ -88,21 +88,28 @@ class _Parser:
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise Invalid(
-                N_(
-                    "%(file)s: missing column(s) %(missing)s; expected a header line with "
-                    "%(required)s and optionally %(optional)s"
+                N_plural(
+                    "%(file)s: %(count)s column missing: %(missing)s; expected a header line with "
+                    "%(required)s and optionally %(optional)s",
+                    "%(file)s: %(count)s columns missing: %(missing)s; expected a header line with "
+                    "%(required)s and optionally %(optional)s",
                 ),
                 file=self.filename,
                 missing=", ".join(missing),
+                count=len(missing),
                 required=", ".join(REQUIRED_COLUMNS),
                 optional=", ".join(OPTIONAL_COLUMNS),
             )
         unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
         if unknown:
             raise Invalid(
-                N_("%(file)s: unknown column(s) %(unknown)s"),
+                N_plural(
+                    "%(file)s: %(count)s unknown column: %(unknown)s",
+                    "%(file)s: %(count)s unknown columns: %(unknown)s",
+                ),
                 file=self.filename,
                 unknown=", ".join(unknown),
+                count=len(unknown),
             )
         reader.fieldnames = header
         for record in reader:
@@ -116,7 +123,11 @@ class _Parser:
                 self._problem(
                     line,
                     Say(
-                        N_("%(column)s: longer than %(most)s characters"),
+                        N_plural(
+                            "%(column)s: longer than %(most)s character",
+                            "%(column)s: longer than %(most)s characters",
+                            "most",
+                        ),
                         {"column": too_long[0], "most": MAX_FIELD_LENGTH},
                     ),
                 )
@@ -139,10 +150,16 @@ class _Parser:
             listed = self.problems[:MAX_PROBLEMS]
             if len(self.problems) > MAX_PROBLEMS:
                 listed.append(
-                    Say(N_("… and %(count)s more"), {"count": len(self.problems) - MAX_PROBLEMS})
+                    Say(
+                        N_plural("… and %(count)s more problem", "… and %(count)s more problems"),
+                        {"count": len(self.problems) - MAX_PROBLEMS},
+                    )
                 )
             raise Invalid(
-                N_("%(file)s: %(count)s problem(s); nothing was imported"),
+                N_plural(
+                    "%(file)s: %(count)s problem; nothing was imported",
+                    "%(file)s: %(count)s problems; nothing was imported",
+                ),
                 listed,
                 file=self.filename,
                 count=len(self.problems),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet
 from app.audit import record
-from app.errors import N_, Conflict, Invalid, Say
+from app.errors import N_, Conflict, Invalid, N_plural, Say
 from app.models import (
     Respondent,
     Round,
@@ -166,7 +166,11 @@ def _check_number(session: Session, survey: Survey, number: int, filename: str) 
         )
     if number > survey.max_rounds:
         raise Conflict(
-            N_("%(file)s: round %(number)s is past the study's maximum of %(most)s rounds"),
+            N_plural(
+                "%(file)s: round %(number)s is past the study's maximum of %(most)s round",
+                "%(file)s: round %(number)s is past the study's maximum of %(most)s rounds",
+                "most",
+            ),
             file=filename,
             number=number,
             most=survey.max_rounds,

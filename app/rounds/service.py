@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.analysis import plan as analysis_plan
 from app.audit import record
 from app.db import Transactions
-from app.errors import N_, Conflict, NotFound, Say
+from app.errors import N_, Conflict, N_plural, NotFound, Say
 from app.models import (
     AccessLink,
     Panelist,
@@ -186,7 +186,11 @@ def _next_number(survey: Survey, previous: Round | None, proposals_only: bool) -
     number = previous.number + 1 if previous else 1
     if number > survey.max_rounds:
         raise Conflict(
-            N_("study %(key)r has reached its maximum of %(most)s rounds"),
+            N_plural(
+                "study %(key)r has reached its maximum of %(most)s round",
+                "study %(key)r has reached its maximum of %(most)s rounds",
+                "most",
+            ),
             key=survey.key,
             most=survey.max_rounds,
         )

@@ -5,8 +5,10 @@ version (the same key, the next version number) and splitting or merging makes n
 statements; each new row is linked to the versions it came from, which become
 ``superseded`` and keep their ratings. Nothing may change a statement on the open round
 (it would change what is being rated). A changed text must be given in every language
-of the study before the next round can launch (:func:`missing_translations`). Every
-change is audit-logged, without the texts.
+of the study before the next round can launch (:func:`missing_translations`), unless the
+study allows translation fallbacks: panelists then read the default language's text,
+marked as not translated, as for the study file's own texts. Every change is
+audit-logged, without the texts.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import N_, Conflict, Invalid, NotFound, Say
+from app.errors import N_, Conflict, Invalid, N_plural, NotFound, Say
 from app.models import (
     Round,
     RoundItem,
@@ -144,9 +146,12 @@ def clean_text(survey: Survey, texts: Mapping[str, str], field: str = "text") ->
             )
         if len(value) > MAX_TEXT_LENGTH:
             raise Invalid(
-                N_(
+                N_plural(
+                    "%(field)s (%(language)s): at most %(most)s character "
+                    "(this one has %(length)s)",
                     "%(field)s (%(language)s): at most %(most)s characters "
-                    "(this one has %(length)s)"
+                    "(this one has %(length)s)",
+                    "most",
                 ),
                 field=field,
                 language=language,
@@ -170,7 +175,11 @@ def clean_note(value: str, field: str) -> str:
         raise Invalid(N_("%(field)s: give a reason (it is kept with the decision)"), field=field)
     if len(note) > MAX_NOTE_LENGTH or "\x00" in note:
         raise Invalid(
-            N_("%(field)s: at most %(most)s characters of plain text"),
+            N_plural(
+                "%(field)s: at most %(most)s character of plain text",
+                "%(field)s: at most %(most)s characters of plain text",
+                "most",
+            ),
             field=field,
             most=MAX_NOTE_LENGTH,
         )
@@ -319,7 +328,10 @@ def split(
             count=len(parts),
         )
     if len(parts) > MAX_PARTS:
-        raise Invalid(N_("parts: at most %(most)s parts"), most=MAX_PARTS)
+        raise Invalid(
+            N_plural("parts: at most %(most)s part", "parts: at most %(most)s parts", "most"),
+            most=MAX_PARTS,
+        )
     defaults = [part[survey.default_language] for part in parts]
     if len(set(defaults)) != len(defaults):
         raise Invalid(N_("parts: two parts have the same text"))
@@ -509,14 +521,19 @@ def missing_translations(session: Session, survey: Survey) -> list[Missing]:
 
 
 def ensure_translated(session: Session, survey: Survey) -> None:
-    """Refuse to launch while a changed statement lacks a translation."""
+    """Refuse to launch while a changed statement lacks a translation, unless the study
+    shows its default language in the place of a missing one (``translation_fallbacks``)."""
+    if survey.translation_fallbacks:
+        return
     missing = missing_translations(session, survey)
     if missing:
         listed = "; ".join(f"{m.statement.label}: {', '.join(m.languages)}" for m in missing)
         raise Conflict(
-            N_(
-                "the next round cannot launch: %(count)s changed statement(s) lack a "
-                "translation (%(listed)s)"
+            N_plural(
+                "the next round cannot launch: %(count)s changed statement lacks a "
+                "translation (%(listed)s)",
+                "the next round cannot launch: %(count)s changed statements lack a "
+                "translation (%(listed)s)",
             ),
             count=len(missing),
             listed=listed,

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.errors import N_, Say
+from app.errors import N_, N_plural, Say
 from engine.methods import QuantileMethod
 
 # Named so that app.studies.pydantic_messages can say in words what each one asks for.
@@ -274,8 +274,11 @@ class SurveyIn(Strict):
             if extra:
                 raise ValueError(
                     Say(
-                        N_("%(where)s has text in undeclared language(s) %(languages)s"),
-                        {"where": where, "languages": sorted(extra)},
+                        N_plural(
+                            "%(where)s has text in %(count)s undeclared language: %(languages)s",
+                            "%(where)s has text in %(count)s undeclared languages: %(languages)s",
+                        ),
+                        {"where": where, "languages": sorted(extra), "count": len(extra)},
                     )
                 )
             missing = [language for language in self.languages if language not in translations]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.errors import N_, Conflict, Invalid, Say
+from app.errors import N_, Conflict, Invalid, N_plural, Say
 from app.models import Criterion, CriterionKind, Statement, Survey, SurveyMode, Topic
 from app.studies.pydantic_messages import said as _said
 from app.studies.repository import get_by_key as get_by_key
@@ -69,7 +69,10 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
                 Say("%(where)s: %(problem)s", {"where": where, "problem": _said(error)})
             )
         raise Invalid(
-            N_("%(file)s: %(count)s problem(s); nothing was imported"),
+            N_plural(
+                "%(file)s: %(count)s problem; nothing was imported",
+                "%(file)s: %(count)s problems; nothing was imported",
+            ),
             problems,
             file=filename,
             count=len(problems),
@@ -101,15 +104,23 @@ def _check_shape(text: str, filename: str) -> None:
         values += size
         if values > MAX_VALUES:
             raise Invalid(
-                N_("%(file)s:%(line)s: more than %(most)s values in the file"),
+                N_plural(
+                    "%(file)s:%(line)s: more than %(most)s value in the file",
+                    "%(file)s:%(line)s: more than %(most)s values in the file",
+                ),
                 file=filename,
                 line=line,
                 most=f"{MAX_VALUES:,}",
+                count=MAX_VALUES,
             )
         if isinstance(event, yaml.CollectionStartEvent):
             if len(open_sizes) == MAX_DEPTH:
                 raise Invalid(
-                    N_("%(file)s:%(line)s: nested deeper than %(most)s levels"),
+                    N_plural(
+                        "%(file)s:%(line)s: nested deeper than %(most)s level",
+                        "%(file)s:%(line)s: nested deeper than %(most)s levels",
+                        "most",
+                    ),
                     file=filename,
                     line=line,
                     most=MAX_DEPTH,
@@ -176,6 +187,7 @@ def create(session: Session, study: SurveyIn, definition: str, *, actor: str) ->
         stopping=as_plain(study.stopping),
         reminder_days=list(study.reminders.days_before),
         reinvite_non_responders=study.reinvite_non_responders,
+        translation_fallbacks=study.translation_fallbacks,
         feedback=as_plain(study.feedback),
         proposals=as_plain(study.proposals),
         mode=SurveyMode(study.mode),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.audit import record
 from app.config import get_settings
 from app.console import accounts
-from app.errors import N_, DomainError, Invalid, Say
+from app.errors import N_, DomainError, Invalid, N_plural, Say
 from app.mail.outbox import enqueue
 from app.models import AccountToken, Facilitator, TokenPurpose
 from app.models.base import utcnow
@@ -95,7 +95,13 @@ def _validate(password: str, confirm: str) -> None:
         problems.append(accounts.too_short())
     if len(password) > MAX_PASSWORD_LENGTH:
         problems.append(
-            Say(N_("password: at most %(count)s characters"), {"count": MAX_PASSWORD_LENGTH})
+            Say(
+                N_plural(
+                    "password: at most %(count)s character",
+                    "password: at most %(count)s characters",
+                ),
+                {"count": MAX_PASSWORD_LENGTH},
+            )
         )
     if password != confirm:
         problems.append(Say(N_("confirm: the two passwords differ")))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.console import accounts
-from app.errors import N_, Conflict, Invalid, NotFound, Say
+from app.errors import N_, Conflict, Invalid, N_plural, NotFound, Say
 from app.mail.outbox import enqueue
 from app.models import Facilitator, Membership, Role, Survey, TokenPurpose
 from app.team import passwords
@@ -133,7 +133,12 @@ def invite(
         problems.append(exc.message)
     name = name.strip()
     if len(name) > MAX_NAME_LENGTH:
-        problems.append(Say(N_("name: at most %(count)s characters"), {"count": MAX_NAME_LENGTH}))
+        problems.append(
+            Say(
+                N_plural("name: at most %(count)s character", "name: at most %(count)s characters"),
+                {"count": MAX_NAME_LENGTH},
+            )
+        )
     if problems or parsed is None:
         raise Invalid(N_("cannot invite this colleague"), problems)
     colleague = accounts.get_by_email(session, address)

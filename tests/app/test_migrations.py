@@ -424,3 +424,59 @@ class TestTeamMigration:
         migrate(empty_database, "0004_between", down=True)
         assert "membership" not in inspect(engine).get_table_names()
         engine.dispose()
+
+
+class TestFallbacksMigration:
+    """0009 reads each study's translation_fallbacks from its stored definition."""
+
+    def test_the_choice_comes_from_the_study_file_and_goes_on_downgrade(
+        self, empty_database: str
+    ) -> None:
+        migrate(empty_database, "0008_rank")
+        engine = create_engine(empty_database)
+        now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        metadata = MetaData()
+        metadata.reflect(engine)
+        definitions = {
+            1: "key: s1\nlanguages: [en, fr]\ntranslation_fallbacks: true\n",
+            2: "key: s2\nlanguages: [en, fr]\n",
+            3: "key: [unclosed\n",
+            4: "translation_fallbacks: 'yes please'\n",
+        }
+        with engine.begin() as conn:
+            for sid, definition in definitions.items():
+                conn.execute(
+                    metadata.tables["survey"]
+                    .insert()
+                    .values(
+                        id=sid,
+                        key=f"s{sid}",
+                        title={"en": "S"},
+                        description={},
+                        languages=["en", "fr"],
+                        stakeholder_groups=[],
+                        min_group_size=5,
+                        method={},
+                        stopping={},
+                        definition=definition,
+                        created_at=now,
+                        state="active",
+                        feedback={},
+                        proposals={},
+                    )
+                )
+        migrate(empty_database)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, translation_fallbacks FROM survey ORDER BY id")
+            ).all()
+        assert [(sid, bool(value)) for sid, value in rows] == [
+            (1, True),
+            (2, False),
+            (3, False),
+            (4, False),
+        ]
+        migrate(empty_database, "0008_rank", down=True)
+        columns = {c["name"] for c in inspect(engine).get_columns("survey")}
+        assert "translation_fallbacks" not in columns
+        engine.dispose()

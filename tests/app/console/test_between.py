@@ -198,7 +198,45 @@ class TestStatementsPages:
         assert "The next round cannot launch yet" in listing
         refused = post_form(study, f"{study}/rounds")
         assert refused.status_code == 409
-        assert "lack a translation (cybercrime-a1: fr, es, ar, zh, ru)" in refused.text
+        assert (
+            "1 changed statement lacks a translation (cybercrime-a1: fr, es, ar, zh, ru)"
+            in refused.text
+        )
+        russian = post_form(study, f"{study}/rounds", headers={"Accept-Language": "ru"})
+        assert "у 1 изменённого утверждения нет перевода (cybercrime-a1:" in russian.text
+
+    def test_a_study_with_fallbacks_launches_over_a_missing_translation(
+        self,
+        db: Session,
+        signed_in: TestClient,
+        post_form: Post,
+        survey: Survey,
+        closed: tuple[Round, Statement],
+    ) -> None:
+        survey.translation_fallbacks = True  # as a study file with translation_fallbacks: true
+        db.flush()
+        study = f"/console/studies/{survey.key}"
+        post_form(
+            f"{study}/statements",
+            f"{study}/statements",
+            {"topic": str(survey.topics[0].id), "text-en": "English only."},
+        )
+        listing = signed_in.get(f"{study}/statements").text
+        assert "The next round cannot launch yet" not in listing
+        assert "Shown untranslated in the next round" in listing
+        assert "see the English text, marked as not translated" in listing
+        added = db.scalars(
+            select(Statement).where(
+                Statement.survey_id == survey.id, Statement.key == "cybercrime-a1"
+            )
+        ).one()
+        page = signed_in.get(f"{study}/statements/{added.id}").text
+        assert "Panelists who read them see the English text" in page
+        launched = post_form(study, f"{study}/rounds")
+        assert launched.status_code == 200
+        assert "Round 2 launched" in launched.text
+        round2 = db.scalars(select(Round).where(Round.survey_id == survey.id, Round.number == 2))
+        assert added.id in [item.statement_id for item in round2.one().items]
 
 
 class TestProposalsPages:

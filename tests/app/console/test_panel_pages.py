@@ -213,7 +213,7 @@ class TestMailPage:
         row = re.search(r'<tr data-kind="invitation">(.*?)</tr>', page, re.S)
         assert row
         assert re.findall(r'class="num">(\d+)<', row.group(1)) == ["1", "0", "1", "1", "0"]
-        assert "Retry 1 failed" in page
+        assert "Retry 1 failed email" in page
 
     def test_retry_queues_the_failed_mail_again(
         self,

@@ -77,7 +77,7 @@ class TestBadPanelFiles:
         assert _count(db) == 2
 
     def test_missing_columns(self, survey: Survey) -> None:
-        with pytest.raises(Invalid, match="missing column"):
+        with pytest.raises(Invalid, match="columns? missing"):
             service.parse("email,name\na@example.org,A\n", survey)
 
     def test_failed_import_changes_nothing(

@@ -11,7 +11,9 @@ from app.mail.render import render
 from app.models import Outbox, Panelist, Round, Survey
 from app.rounds import invitations
 from app.rounds import service as rounds
+from app.statements import service as statements
 from app.studies import service as studies
+from tests.app import factories
 from tests.app.participation.conftest import Browser, Page, add_panelist, csrf_of
 
 FALLBACK_STUDY = """\
@@ -132,3 +134,25 @@ class TestFallbacks:
             s["lang"] for s in page.all("span", **{"class": "statement__text"}) if s.get("lang")
         ] == ["en"]
         assert page.text.count("Pas encore traduit : affiché en anglais.") == 1
+
+    def test_a_statement_reworded_without_a_language_is_shown_in_the_default_one(
+        self, db: Session, enter: Callable[..., Browser]
+    ) -> None:
+        """A study with fallbacks launches the next round over a missing translation; the
+        panelist reads the reworded text in the default language, marked as such."""
+        survey = studies.create(db, studies.parse(FALLBACK_STUDY), FALLBACK_STUDY, actor="test")
+        panelists = [add_panelist(db, survey, n, language="fr", group="ngo") for n in range(3)]
+        first = rounds.launch(db, survey, actor="test")
+        for panelist in panelists:
+            factories.submit(db, survey, first, panelist, lambda j, c: 5)
+        rounds.close(db, survey, first, actor="test")
+        s1 = next(s for s in survey.statements if s.key == "s1")
+        statements.reword(db, survey, s1, {"en": "First statement, reworded"}, actor="test")
+        assert [m.languages for m in statements.missing_translations(db, survey)] == [["fr"]]
+        second = rounds.launch(db, survey, actor="test")
+        page = Page(enter(second, panelists[0]).page())
+        assert "First statement, reworded" in page.text
+        # The reworded statement and the seeded one without French are both marked.
+        languages = [s.get("lang") for s in page.all("span", **{"class": "statement__text"})]
+        assert languages == ["en", "en"]
+        assert page.text.count("Pas encore traduit : affiché en anglais.") == 2

@@ -80,6 +80,33 @@ class TestCatalogs:
                 missing.append(forms(message.id)[0])
         assert missing == []
 
+    @pytest.mark.parametrize(
+        ("language", "plurals"), [("ar", 6), ("es", 3), ("fr", 3), ("ru", 3), ("zh", 1)]
+    )
+    def test_every_plural_message_has_each_form_of_the_language(
+        self, extracted: Catalog, language: str, plurals: int
+    ) -> None:
+        """A message with a number has as many forms as the language's grammar (Plural-Forms:
+        CLDR's categories, the millions of French and Spanish included), each written."""
+        translations = catalog(language)
+        assert translations.num_plurals == plurals
+        wanted = {forms(m.id)[0]: forms(m.id)[1] for m in extracted if m.id and m.pluralizable}
+        assert len(wanted) > 50
+        incomplete = []
+        for message in translations:
+            if not message.id or not message.pluralizable:
+                continue
+            written = [text for text in forms(message.string) if text.strip()]
+            if len(written) != plurals or wanted.get(forms(message.id)[0]) != forms(message.id)[1]:
+                incomplete.append(forms(message.id)[0])
+        # A message made plural in the code must be plural in the catalog too, not an old
+        # one-form entry found under its singular.
+        singular = [
+            key for key in wanted if not (found := translations.get(key)) or not found.pluralizable
+        ]
+        assert incomplete == []
+        assert singular == []
+
     @pytest.mark.parametrize("language", TRANSLATED)
     def test_translations_keep_the_placeholders(self, language: str) -> None:
         for message in catalog(language):

@@ -204,13 +204,13 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("text", "message"),
         [
-            ("", "round.csv: missing column(s) round, respondent"),
+            ("", "round.csv: 5 columns missing: round, respondent"),
             (HEADER, "round.csv: no answers in the file"),
             (
                 "round,respondent,statement,criterion\n1,a,cyber-01,importance\n",
-                "missing column(s) rating",
+                "1 column missing: rating",
             ),
-            (HEADER.replace("reason", "email"), "round.csv: unknown column(s) email"),
+            (HEADER.replace("reason", "email"), "round.csv: 1 unknown column: email"),
             (
                 HEADER + "1,a,cyber-01,importance,1,0,ngo,x,extra\n",
                 "line 2: more fields than columns",
@@ -227,10 +227,10 @@ class TestBadInput:
         with pytest.raises(Invalid) as caught:
             round_import.import_text(db, survey, text, "round.csv", actor="test")
 
-        assert caught.value.message == "round.csv: 72 problem(s); nothing was imported"
+        assert caught.value.message == "round.csv: 72 problems; nothing was imported"
         assert len(caught.value.problems) == 51
         assert caught.value.problems[0].startswith("line 2: statement:")
-        assert caught.value.problems[-1] == "… and 22 more"
+        assert caught.value.problems[-1] == "… and 22 more problems"
 
     def test_a_round_must_come_after_the_last_one(self, db, survey):
         round_import.import_text(db, survey, round_csv(2), "r2.csv", actor="test")
@@ -265,7 +265,7 @@ class TestCommandLine:
         )
         result = runner.invoke(cli, ["round", "import", KEY, str(bad)])
         assert result.exit_code == 2
-        assert "problem(s); nothing was imported" in result.output
+        assert "problems; nothing was imported" in result.output
         assert "statement: the study has no statement 'cyber-99'" in result.output
         status = runner.invoke(cli, ["round", "status", KEY]).output
         assert "round 1: closed" in status
@@ -292,7 +292,7 @@ class TestConsoleUpload:
 
         assert bad.status_code == 422
         summary = bad.text[bad.text.index("error-summary") :][:600]
-        assert "mine.csv: 1 problem(s); nothing was imported" in summary, summary
+        assert "mine.csv: 1 problem; nothing was imported" in summary, summary
         assert "line 2: rating: &#39;0&#39; is not a point" in bad.text
         assert good.status_code == 200
         assert good.url.path == f"{page}/rounds/1"

@@ -180,12 +180,36 @@ class TestTranslations:
         [missing] = statements.missing_translations(db, survey)
         assert (missing.statement.id, missing.languages) == (new.id, ["fr", "es", "ar", "zh", "ru"])
         with pytest.raises(
-            Conflict, match=r"lack a translation \(cyber-02 v2: fr, es, ar, zh, ru\)"
+            Conflict, match=r"1 changed statement lacks a translation \(cyber-02 v2: fr, es, ar, zh"
         ):
             rounds.launch(db, survey, actor="test")
         statements.translate(db, survey, new, {**EN_FR_ES, "en": "English only."}, actor="test")
         assert statements.missing_translations(db, survey) == []
         assert rounds.launch(db, survey, actor="test").number == 2
+
+    def test_a_study_with_fallbacks_launches_and_still_lists_what_is_missing(
+        self, db: Session, survey: Survey, closed_round: Round
+    ) -> None:
+        survey.translation_fallbacks = True  # as a study file with translation_fallbacks: true
+        db.flush()
+        old = _statement(survey, "cyber-02")
+        new = statements.reword(db, survey, old, {"en": "English only."}, actor="test")
+        [missing] = statements.missing_translations(db, survey)
+        assert (missing.statement.id, missing.languages) == (new.id, ["fr", "es", "ar", "zh", "ru"])
+        round_ = rounds.launch(db, survey, actor="test")
+        assert new.id in [item.statement_id for item in round_.items]
+        assert old.id not in [item.statement_id for item in round_.items]
+
+    def test_two_changed_statements_are_counted_in_the_refusal(
+        self, db: Session, survey: Survey, closed_round: Round
+    ) -> None:
+        for key in ("cyber-02", "cyber-03"):
+            statements.reword(db, survey, _statement(survey, key), {"en": key}, actor="test")
+        with pytest.raises(Conflict) as refused:
+            rounds.launch(db, survey, actor="test")
+        assert str(refused.value).startswith(
+            "the next round cannot launch: 2 changed statements lack a translation"
+        )
 
     def test_the_default_language_is_required(self, survey: Survey) -> None:
         with pytest.raises(Invalid, match=r"default language \(en\) is required"):

@@ -85,6 +85,12 @@ class TestDefaults:
         assert survey.text(first.text, "fr") == "Premier"
         assert survey.text(second.text, "fr") == "Second"
 
+    def test_the_fallback_choice_is_kept_with_the_study(self, db: Session) -> None:
+        """Statements changed between rounds follow it too (app/statements)."""
+        allowing = service.create(db, service.parse(MINIMAL), MINIMAL, actor="test")
+        strict = service.import_file(db, DEMO, actor="test")
+        assert (allowing.translation_fallbacks, strict.translation_fallbacks) == (True, False)
+
 
 class TestBadFiles:
     def _count(self, db: Session) -> int:
@@ -148,6 +154,15 @@ class TestBadFiles:
         with pytest.raises(Invalid, match="topic 'cyber' has no text in 'fr'"):
             service.parse(untitled)
         service.parse(untitled + "translation_fallbacks: true\n")
+
+    def test_text_in_undeclared_languages_is_counted(self) -> None:
+        extra = MINIMAL.replace("{en: First, fr: Premier}", "{en: First, de: Erste, it: Primo}")
+        with pytest.raises(Invalid) as info:
+            service.parse(extra, "study.yaml")
+        assert (
+            "statement 's1' has text in 2 undeclared languages: ['de', 'it']"
+            in info.value.problems[0]
+        )
 
     def test_broken_yaml_gives_the_line(self) -> None:
         with pytest.raises(Invalid, match=r"study.yaml:\d+: not valid YAML"):
