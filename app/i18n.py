@@ -18,9 +18,10 @@ a context variable holds it, so concurrent requests in threads or tasks never se
 other's language. Code that needs a phrase outside a template asks :func:`translations` for
 the language explicitly.
 
-How to add a language (``de`` here), or update the catalogs after changing wording::
+How to add a language (``de`` here), or update the catalogs after changing wording (the
+engine's consensus-rule errors are extracted too, from ``engine``)::
 
-    .venv/bin/pybabel extract -F app/translations/babel.cfg -o /tmp/messages.pot app
+    .venv/bin/pybabel extract -F app/translations/babel.cfg -o /tmp/messages.pot app engine
     .venv/bin/pybabel init -i /tmp/messages.pot -d app/translations -l de    # new language
     .venv/bin/pybabel update -i /tmp/messages.pot -d app/translations       # new wording
 

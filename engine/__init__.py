@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from engine.consensus import ConsensusRule, evaluate
     from engine.descriptive import Summary, summarize, summarize_counts
     from engine.dissent import GroupDivergence, OpinionGroups, group_divergence, opinion_groups
+    from engine.errors import RuleError
     from engine.frequencies import counts
     from engine.groups import CommonGroups, GroupBreakdown, by_group, common_groups, shown_cells
     from engine.live import LiveTally
@@ -88,6 +89,7 @@ _WHERE: dict[str, str] = {
     "RankChange": "engine.ranking",
     "RankSummary": "engine.ranking",
     "RoundStability": "engine.change",
+    "RuleError": "engine.errors",
     "Scale": "engine.scale",
     "Sensitivity": "engine.sensitivity",
     "Stopping": "engine.change",
@@ -160,6 +162,7 @@ __all__ = [
     "RankChange",
     "RankSummary",
     "RoundStability",
+    "RuleError",
     "Scale",
     "Sensitivity",
     "Stopping",

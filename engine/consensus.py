@@ -14,6 +14,10 @@ Grammar (``and`` binds tighter than ``or``; parentheses group)::
     value      := number | number "%" | quoted string (rand_ucla_class only)
 
 Field names are those of :meth:`Summary.metric_names` (case-insensitive).
+
+A rule that cannot be read raises :class:`~engine.errors.RuleError`, a ``ValueError``
+that also keeps its message's template and values, for an application to show it in its
+reader's language.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.descriptive import Summary
+from engine.errors import N_, RuleError
 
 __all__ = ["PRESETS", "AllOf", "AnyOf", "Comparison", "ConsensusRule", "evaluate"]
 
@@ -101,23 +106,38 @@ def _field_names() -> tuple[str, ...]:
 
 def _comparison(field: Any, op: Any, value: Any) -> Comparison:
     if not isinstance(field, str) or field.lower() not in _field_names():
-        raise ValueError(
-            f"unknown field {field!r} in consensus rule; known fields: {', '.join(_field_names())}"
+        raise RuleError(
+            N_("unknown field %(field)r in consensus rule; known fields: %(known)s"),
+            field=field,
+            known=", ".join(_field_names()),
         )
     name = field.lower()
     if op not in _OPERATORS:
-        raise ValueError(f"unknown operator {op!r} in consensus rule; use one of >=, >, <=, <, ==")
+        raise RuleError(
+            N_("unknown operator %(op)r in consensus rule; use one of >=, >, <=, <, =="), op=op
+        )
     if name in _TEXT_FIELDS:
         if not isinstance(value, str) or op != "==":
-            raise ValueError(
-                f"{name} can only be compared with == to a quoted class name, e.g. "
-                f'{name} == "appropriate"'
+            raise RuleError(
+                N_(
+                    "%(field)s can only be compared with == to a quoted class name, e.g. "
+                    '%(field)s == "appropriate"'
+                ),
+                field=name,
             )
         return Comparison(name, op, value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"the value compared with {name} must be a number, got {value!r}")
+        raise RuleError(
+            N_("the value compared with %(field)s must be a number, got %(value)r"),
+            field=name,
+            value=value,
+        )
     if not math.isfinite(value):
-        raise ValueError(f"the value compared with {name} must be finite, got {value!r}")
+        raise RuleError(
+            N_("the value compared with %(field)s must be finite, got %(value)r"),
+            field=name,
+            value=value,
+        )
     return Comparison(name, op, value)
 
 
@@ -150,7 +170,11 @@ class _Parser:
                 break
             match = _TOKEN.match(text, position)
             if match is None or match.lastgroup is None:
-                raise ValueError(f"cannot read consensus rule {text!r} at {text[position:]!r}")
+                raise RuleError(
+                    N_("cannot read consensus rule %(rule)r at %(rest)r"),
+                    rule=text,
+                    rest=text[position:],
+                )
             self.tokens.append((match.lastgroup, match.group(match.lastgroup), match.start()))
             position = match.end()
         self.index = 0
@@ -161,7 +185,7 @@ class _Parser:
     def take(self) -> tuple[str, str, int]:
         token = self.peek()
         if token is None:
-            raise ValueError(f"consensus rule {self.text!r} ends too early")
+            raise RuleError(N_("consensus rule %(rule)r ends too early"), rule=self.text)
         self.index += 1
         return token
 
@@ -191,17 +215,24 @@ class _Parser:
             closing = self.peek()
             self.index += 1
             if closing is None or closing[:2] != ("paren", ")"):
-                raise ValueError(f"missing ')' in consensus rule {self.text!r}")
+                raise RuleError(N_("missing ')' in consensus rule %(rule)r"), rule=self.text)
             return inner
         if kind != "name" or text.lower() in ("and", "or"):
-            raise ValueError(
-                f"expected a field name at position {at} of consensus rule {self.text!r}"
+            raise RuleError(
+                N_("expected a field name at position %(position)s of consensus rule %(rule)r"),
+                position=at,
+                rule=self.text,
             )
         op_kind, op, op_at = self.take()
         if op_kind != "op":
-            raise ValueError(
-                f"expected a comparison (>=, >, <=, <, ==) after {text!r} at position {op_at} "
-                f"of consensus rule {self.text!r}"
+            raise RuleError(
+                N_(
+                    "expected a comparison (>=, >, <=, <, ==) after %(field)r at position "
+                    "%(position)s of consensus rule %(rule)r"
+                ),
+                field=text,
+                position=op_at,
+                rule=self.text,
             )
         value_kind, raw, value_at = self.take()
         value: int | float | str
@@ -210,20 +241,29 @@ class _Parser:
         elif value_kind == "text":
             value = raw[1:-1]
         else:
-            raise ValueError(
-                f"expected a number after {text} {op} at position {value_at} "
-                f"of consensus rule {self.text!r}"
+            raise RuleError(
+                N_(
+                    "expected a number after %(field)s %(op)s at position %(position)s of "
+                    "consensus rule %(rule)r"
+                ),
+                field=text,
+                op=op,
+                position=value_at,
+                rule=self.text,
             )
         return _comparison(text, op, value)
 
     def parse(self) -> Node:
         if not self.tokens:
-            raise ValueError("consensus rule is empty")
+            raise RuleError(N_("consensus rule is empty"))
         node = self.rule()
-        if self.peek() is not None:
-            raise ValueError(
-                f"unexpected {self.peek()[1]!r} at position {self.peek()[2]} "  # type: ignore[index]
-                f"of consensus rule {self.text!r}"
+        extra = self.peek()
+        if extra is not None:
+            raise RuleError(
+                N_("unexpected %(token)r at position %(position)s of consensus rule %(rule)r"),
+                token=extra[1],
+                position=extra[2],
+                rule=self.text,
             )
         return node
 
@@ -238,7 +278,7 @@ def _number(raw: str) -> int | float:
 
 def _node_from_dict(data: Any) -> Node:
     if not isinstance(data, Mapping):
-        raise ValueError(f"a consensus rule node must be a mapping, got {data!r}")
+        raise RuleError(N_("a consensus rule node must be a mapping, got %(node)r"), node=data)
     keys = set(data)
     if keys == {"field", "op", "value"}:
         return _comparison(data["field"], data["op"], data["value"])
@@ -246,11 +286,14 @@ def _node_from_dict(data: Any) -> Node:
         if keys == {key}:
             terms = data[key]
             if not isinstance(terms, list | tuple) or not terms:
-                raise ValueError(f"{key!r} of a consensus rule must be a non-empty list")
+                raise RuleError(N_("%(key)r of a consensus rule must be a non-empty list"), key=key)
             return _combine(kind, [_node_from_dict(t) for t in terms])
-    raise ValueError(
-        "a consensus rule node is {'field', 'op', 'value'}, {'all': [...]} or {'any': [...]}; "
-        f"got keys {sorted(keys)}"
+    raise RuleError(
+        N_(
+            "a consensus rule node is {'field', 'op', 'value'}, {'all': [...]} or "
+            "{'any': [...]}; got keys %(keys)s"
+        ),
+        keys=sorted(keys),
     )
 
 
@@ -304,11 +347,11 @@ class ConsensusRule:
 
         Raises
         ------
-        ValueError
+        RuleError
             On a syntax error or an unknown field (the message names it).
         """
         if not isinstance(text, str):
-            raise ValueError(f"consensus rule must be a string, got {text!r}")
+            raise RuleError(N_("consensus rule must be a string, got %(rule)r"), rule=text)
         return cls(_Parser(text).parse())
 
     @classmethod
@@ -345,7 +388,11 @@ class ConsensusRule:
         'iqr <= 1'
         """
         if name not in PRESETS:
-            raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+            raise RuleError(
+                N_("unknown preset %(name)r; choose one of %(presets)s"),
+                name=name,
+                presets=", ".join(PRESETS),
+            )
         return cls.parse(PRESETS[name][0])
 
     @classmethod
@@ -368,6 +415,12 @@ class ConsensusRule:
         -------
         ConsensusRule
 
+        Raises
+        ------
+        RuleError
+            For anything that is not a rule, an unknown preset or a rule that does not
+            parse.
+
         Notes
         -----
         A preset name can never be read as an expression (names hold ``-``, which
@@ -389,7 +442,9 @@ class ConsensusRule:
             if set(rule) == {"preset"}:
                 return cls.preset(rule["preset"])
             return cls.from_dict(rule)
-        raise ValueError(f"rule must be a ConsensusRule, a string or a dict, got {rule!r}")
+        raise RuleError(
+            N_("rule must be a ConsensusRule, a string or a dict, got %(rule)r"), rule=rule
+        )
 
 
 def _evaluate(node: Node, summary: Summary) -> BoolArray:

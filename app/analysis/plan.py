@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from app.audit import record
-from app.errors import N_, Conflict, Invalid, N_plural
+from app.errors import N_, Conflict, Invalid, N_plural, Say
 from app.models import AnalysisPlan, PlanAmendment, Survey
 
 QUANTILE_METHODS = tuple(engine.QUANTILE_METHODS)
@@ -170,8 +170,12 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _rule_text(name: str, value: str) -> str:
     try:
         return str(engine.ConsensusRule.coerce(value))
-    except ValueError as exc:
-        raise Invalid(N_("%(setting)s: %(problem)s"), setting=name, problem=exc) from None
+    except engine.RuleError as exc:
+        raise Invalid(
+            N_("%(setting)s: %(problem)s"),
+            setting=name,
+            problem=Say(exc.template, exc.params),
+        ) from None
 
 
 def _apply(survey: Survey, change: Setting) -> None:

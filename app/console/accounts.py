@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.errors import N_, Conflict, Invalid, N_plural, Say
+from app.mail.addresses import normalize_email
 from app.models import Facilitator
 from app.security import hash_password, verify_password
 
 MIN_PASSWORD_LENGTH = 12
-
-
-def normalize_email(email: str) -> str:
-    """The canonical (lower-case) form accounts are stored, looked up and throttled under.
-
-    Raises ``Invalid`` for anything that is not an email address (NUL characters and
-    addresses over 254 characters included), so such input never reaches the database.
-    """
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        # The reason is email_validator's own, in English.
-        raise Invalid(N_("email: %(reason)s"), reason=str(exc)) from None
 
 
 def too_short() -> str:

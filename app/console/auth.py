@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.audit import record
 from app.console import accounts, throttle
 from app.errors import Invalid
+from app.mail.addresses import normalize_email
 from app.models import Facilitator, Role
 from app.models.base import utcnow
 from app.team import access
@@ -48,7 +49,7 @@ def login(request: Request, session: Session, email: str, password: str) -> Faci
     address cannot match an account; it fails like a wrong password and is not counted.
     """
     try:
-        key = accounts.normalize_email(email)
+        key = normalize_email(email)
     except Invalid:
         accounts.authenticate(session, email, password)  # as slow as any other failure
         return None

@@ -7,12 +7,12 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.errors import N_, Invalid, N_plural, NotFound, Say
+from app.mail.addresses import normalize_email
 from app.mail.outbox import cancel_for_panelist
 from app.models import Panelist, Survey
 from app.models.base import utcnow
@@ -150,11 +150,9 @@ def _check_row(
     problems: list[Say] = []
     email = values.get("email", "")
     try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        problems.append(
-            Say(N_("email: %(problem)s"), {"problem": exc}) if email else Say(N_("email: missing"))
-        )
+        email = normalize_email(email)
+    except Invalid as exc:
+        problems.append(exc.message)
     name = values.get("name", "")
     if not name:
         problems.append(Say(N_("name: missing")))

@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 
 from app.errors import N_, Say
 from app.studies.schemas import KEY_PATTERN, LANGUAGE_PATTERN, TEXT_PATTERN
+from engine.errors import RuleError
 
 __all__ = ["said"]
 
@@ -78,9 +79,10 @@ _LIMITS: dict[str, tuple[str, str]] = {
 def said(error: ErrorDetails) -> Say | str:
     """What ``error`` says, as a message of ours when its type is known.
 
-    A :class:`~app.errors.Say` that a schema's validator raised is returned as it is;
-    another validator's message (the engine's, on a consensus rule) and any error type not
-    known here keep pydantic's English text.
+    A :class:`~app.errors.Say` that a schema's validator raised is returned as it is, and
+    the engine's :class:`~engine.errors.RuleError` (a consensus rule that does not
+    parse) is said with its own marked message; another validator's message and any error
+    type not known here keep pydantic's English text.
     """
     kind = error["type"]
     ctx = error.get("ctx", {})
@@ -88,6 +90,8 @@ def said(error: ErrorDetails) -> Say | str:
         cause = ctx.get("error")
         if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Say):
             return cause.args[0]
+        if isinstance(cause, RuleError):
+            return Say(cause.template, cause.params)
         return error["msg"].removeprefix("Value error, ")
     if kind in _TYPES:
         if error["input"] is None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit import record
 from app.console import accounts
 from app.errors import N_, Conflict, Invalid, N_plural, NotFound, Say
+from app.mail.addresses import normalize_email
 from app.mail.outbox import enqueue
 from app.models import Facilitator, Membership, Role, Survey, TokenPurpose
 from app.team import passwords
@@ -123,7 +124,7 @@ def invite(
     problems: list[str] = []
     parsed: Role | None = None
     try:
-        address = accounts.normalize_email(email)
+        address = normalize_email(email)
     except Invalid as exc:
         problems.append(exc.message)
         address = ""

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.console import accounts
 from app.errors import Conflict, Invalid
 from app.models import AuditLog, Facilitator
@@ -43,6 +44,28 @@ class TestCreateAccount:
 
         assert problem in str(caught.value)
         assert db.scalar(select(Facilitator)) is None
+
+    @pytest.mark.parametrize(
+        ("email", "english", "french"),
+        [
+            ("  ", "email: missing", "email : manquant"),
+            (
+                "lead.example.org",
+                "email: not a valid email address: it has no @",
+                "adresse électronique : adresse non valide : il manque le signe @",
+            ),
+        ],
+    )
+    def test_a_bad_email_is_explained_in_the_readers_language(
+        self, db: Session, email: str, english: str, french: str
+    ) -> None:
+        with pytest.raises(Invalid) as caught:
+            accounts.create(db, email=email, name="Lea", password=PASSWORD)
+        [problem] = caught.value.problems
+        with i18n.use_language("fr"):
+            shown = problem.text()
+
+        assert (problem, shown) == (english, french)
 
     def test_a_duplicate_email_is_a_conflict(self, db: Session) -> None:
         accounts.create(db, email="lead@example.org", name="Lea", password=PASSWORD)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Facilitator, Panelist, Round, Survey
 from app.rounds import service as rounds
+from tests.app.conftest import STUDY_FILE
 
 from .conftest import EMAIL, PASSWORD, csrf_from, sign_in
 
@@ -248,4 +250,51 @@ class TestInTheReadersLanguage:
         assert page.status_code == 422
         assert "بيانات عضو الفريق غير صالحة؛ لم يُغيَّر شيء." in page.text
         assert "<li>name: مفقود</li>" in page.text
+        assert db.scalar(select(func.count()).select_from(Panelist)) == 0
+
+    def test_a_consensus_rule_that_does_not_parse_is_explained_in_french(
+        self, post_form: Callable[..., Any], db: Session
+    ) -> None:
+        text = STUDY_FILE.read_text(encoding="utf-8")
+        rule = '"median >= 7 and agree >= 0.70 and disagree < 0.15"'
+        line = next(n for n, row in enumerate(text.splitlines(), 1) if rule in row)
+        broken = text.replace(rule, '"median >= 7 and"', 1)
+
+        page = post_form(
+            "/console/import-study",
+            "/console/import-study",
+            files={"file": ("study.yaml", broken.encode())},
+            headers={"Accept-Language": "fr"},
+        )
+
+        assert page.status_code == 422
+        shown = html.unescape(page.text)
+        assert (
+            f"study.yaml:{line}: criteria.0.consensus: "
+            "la règle de consensus 'median >= 7 and' s’arrête trop tôt"
+        ) in shown
+        assert "ends too early" not in shown
+        assert db.scalar(select(func.count()).select_from(Survey)) == 0
+
+    def test_a_panel_file_with_bad_addresses_is_explained_in_french(
+        self, post_form: Callable[..., Any], survey: Survey, db: Session
+    ) -> None:
+        panel = f"/console/studies/{survey.key}/panel"
+        csv = "email,name,stakeholder_group\nana.example.org,Ana,ngo\nben@example,Ben,ngo\n"
+
+        page = post_form(
+            panel,
+            panel,
+            files={"file": ("panel.csv", csv.encode())},
+            headers={"Accept-Language": "fr"},
+        )
+
+        assert page.status_code == 422
+        shown = html.unescape(page.text)
+        assert "ligne 2 : adresse électronique : adresse non valide : il manque le signe @" in shown
+        assert (
+            "ligne 3 : adresse électronique : adresse non valide : ce qui suit le @ n’est pas un "
+            "nom de domaine comme example.org"
+        ) in shown
+        assert "@-sign" not in shown
         assert db.scalar(select(func.count()).select_from(Panelist)) == 0

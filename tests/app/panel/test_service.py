@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.errors import Invalid
 from app.models import Panelist, Survey
 from app.panel import service
@@ -59,6 +60,49 @@ class TestBadPanelFiles:
         assert "line 4: name: missing" in problems
         assert any(p.startswith("line 4: stakeholder_group: 'pirates'") for p in problems)
         assert any(p.startswith("line 4: language: 'de'") for p in problems)
+
+    @pytest.mark.parametrize(
+        ("email", "english", "french"),
+        [
+            (
+                "ana.example.org",
+                "not a valid email address: it has no @",
+                "adresse non valide : il manque le signe @",
+            ),
+            (
+                "ana@example",
+                "not a valid email address: what follows the @ is not a domain name such as "
+                "example.org",
+                "adresse non valide : ce qui suit le @ n’est pas un nom de domaine comme "
+                "example.org",
+            ),
+            (
+                "ana@",
+                "not a valid email address: what follows the @ is not a domain name such as "
+                "example.org",
+                "adresse non valide : ce qui suit le @ n’est pas un nom de domaine comme "
+                "example.org",
+            ),
+            (
+                "a" * 250 + "@example.org",
+                "not a valid email address: too long, the maximum length is 254",
+                "adresse non valide : trop longue, la longueur maximale est 254",
+            ),
+            ("ana..lima@example.org", "not a valid email address", "adresse non valide"),
+        ],
+    )
+    def test_a_bad_email_is_explained_in_our_words(
+        self, survey: Survey, email: str, english: str, french: str
+    ) -> None:
+        text = f"email,name,stakeholder_group\n{email},Ana,ngo\n"
+        with pytest.raises(Invalid) as info:
+            service.parse(text, survey, "panel.csv")
+        [problem] = info.value.problems
+        with i18n.use_language("fr"):
+            shown = problem.text()
+
+        assert problem == f"line 2: email: {english}"
+        assert shown == f"ligne 2 : adresse électronique : {french}"
 
     def test_duplicates_in_the_file_are_reported(self, survey: Survey) -> None:
         text = GOOD + "ana@example.org,Ana Again,ngo,en\n"

@@ -20,10 +20,12 @@ from babel.messages.pofile import read_po
 from jinja2 import Environment
 
 import app
+import engine
 from app import i18n
 from app.web.templating import templates
 
 APP_DIR = Path(app.__file__).resolve().parent
+ENGINE_DIR = Path(engine.__file__).resolve().parent
 TRANSLATED = [language for language in i18n.LANGUAGES if language != i18n.SOURCE_LANGUAGE]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -33,9 +35,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     """The messages in the templates and code, by the documented extraction command."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     config = i18n.TRANSLATIONS_DIR / "babel.cfg"
-    CommandLineInterface().run(
-        ["pybabel", "-q", "extract", "-F", str(config), "-o", str(pot), str(APP_DIR)]
-    )
+    command = ["pybabel", "-q", "extract", "-F", str(config), "-o", str(pot)]
+    CommandLineInterface().run([*command, str(APP_DIR), str(ENGINE_DIR)])
     with pot.open("rb") as file:
         return read_po(file)
 
@@ -64,6 +65,7 @@ class TestCatalogs:
         assert "Skip to main content" in ids  # the shared page frame
         assert "Page not found" in ids  # the error pages
         assert "There is no page at this address." in ids  # marked with N_ in the web layer
+        assert "consensus rule %(rule)r ends too early" in ids  # the engine's rule errors
 
     @pytest.mark.parametrize("language", TRANSLATED)
     def test_every_message_has_a_translation(self, extracted: Catalog, language: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -10,6 +11,7 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
+import engine
 from app import i18n
 from app.analysis import plan, study
 from app.errors import Invalid
@@ -339,3 +341,24 @@ class TestPlanPage:
         assert study.survey.min_group_size == 6
         # each setting named, with the key an amendment is written with
         assert 'Smallest group reported (k) <code class="muted">min_group_size</code>' in page
+
+    def test_a_rule_that_does_not_parse_is_explained_in_french(
+        self, db, signed_in, post_form, study
+    ):
+        study.panel({"member-state": 6})
+        study.launch()
+        url = f"/console/studies/{STUDY}/plan"
+        amendment = {
+            "setting": "criteria.importance.consensus",
+            "value": "popularity >= 7",
+            "reason": "Une coquille.",
+        }
+        refused = post_form(url, url, amendment, headers={"Accept-Language": "fr"})
+        assert refused.status_code == 422
+        shown = html.unescape(refused.text)
+        assert (
+            "criteria.importance.consensus : champ inconnu 'popularity' dans la règle de "
+            f"consensus ; champs connus : {', '.join(engine.Summary.metric_names())}"
+        ) in shown
+        assert "unknown field" not in shown
+        assert plan.get(db, study.survey).amendments == []

@@ -16,7 +16,8 @@ from app import i18n
 from app.errors import Invalid, Say
 from app.studies import service
 from app.studies.pydantic_messages import said
-from app.studies.schemas import Key, Language, SurveyIn, Text
+from app.studies.schemas import Key, Language, RuleText, SurveyIn, Text
+from engine import Summary
 
 # One problem of each common kind, each on a line of its own.
 BROKEN = """\
@@ -127,6 +128,25 @@ class TestStudyFileProblems:
             texts = [problem.text() for problem in info.value.problems]
 
         assert "study.yaml:13: criteria.0.scale: high (9) doit être supérieur à low (10)" in texts
+
+    def test_a_consensus_rule_the_engine_refuses_reads_whole_in_french(self) -> None:
+        question = '    question: {en: "How important is it?"}\n'
+        ruled = BROKEN.replace(question, f"{question}    consensus: popularity >= 7\n")
+        with pytest.raises(Invalid) as info:
+            service.parse(ruled, "study.yaml")
+        [problem] = [p for p in info.value.problems if ": criteria.0.consensus: " in p]
+        with i18n.use_language("fr"):
+            french = problem.text()
+
+        known = ", ".join(Summary.metric_names())
+        assert problem == (
+            "study.yaml:13: criteria.0.consensus: unknown field 'popularity' in consensus rule; "
+            f"known fields: {known}"
+        )
+        assert french == (
+            "study.yaml:13: criteria.0.consensus: champ inconnu 'popularity' dans la règle de "
+            f"consensus ; champs connus : {known}"
+        )
 
 
 class _Model(BaseModel):
@@ -296,6 +316,36 @@ class TestMapping:
         raised = Say("high (%(high)s) must be greater than low (%(low)s)", {"high": 1, "low": 2})
 
         assert said(_error(Annotated[int, _raising(raised)], 1)) is raised
+
+    @pytest.mark.parametrize(
+        ("rule", "english", "french"),
+        [
+            (
+                "median >= ",
+                "consensus rule 'median >= ' ends too early",
+                "la règle de consensus 'median >= ' s’arrête trop tôt",
+            ),
+            (
+                "median >= 7 iqr",
+                "unexpected 'iqr' at position 11 of consensus rule 'median >= 7 iqr'",
+                "'iqr' inattendu à la position 11 de la règle de consensus 'median >= 7 iqr'",
+            ),
+            (
+                "median >= 1e999",
+                "the value compared with median must be finite, got inf",
+                "la valeur comparée à median doit être finie, et non inf",
+            ),
+        ],
+    )
+    def test_the_engines_rule_errors_are_said_in_its_marked_words(
+        self, rule: str, english: str, french: str
+    ) -> None:
+        message = said(_error(RuleText, rule))
+
+        assert isinstance(message, Say)
+        assert message == english
+        with i18n.use_language("fr"):
+            assert message.text() == french
 
     def test_another_validators_message_loses_only_pydantics_prefix(self) -> None:
         error = _error(Annotated[int, _raising("unknown field 'popularity'")], 1)
