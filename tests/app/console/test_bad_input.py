@@ -232,7 +232,7 @@ class TestInTheReadersLanguage:
         page = post_form(study, f"{study}/rounds", headers={"Accept-Language": "fr"})
 
         assert page.status_code == 409
-        assert "n’a pas de panel ; importez d’abord des panélistes" in page.text
+        assert "n’a pas de panel\u202f; importez d’abord des panélistes" in page.text
         assert "import panelists first" not in page.text
 
     def test_each_problem_with_a_panelist_is_listed_in_arabic(

@@ -187,7 +187,7 @@ class TestConsolePage:
         assert "Smallest group reported (k): 5" in method.group(0)
         assert "quantile_method" not in method.group(0)
         french = signed_in.get(url, headers={"Accept-Language": "fr"}).text
-        assert "Méthode de calcul des quantiles : weibull" in french
+        assert "Méthode de calcul des quantiles\xa0: weibull" in french
 
     def test_the_map_takes_any_two_criteria_and_refuses_others(self, signed_in, two_rounds):
         page = signed_in.get(
