@@ -128,7 +128,7 @@ class TestPlural:
         error = Invalid(PROBLEMS, file="x.csv", count=3)
         assert str(error) == "x.csv: 3 problems; nothing was imported"
         with i18n.use_language("fr"):
-            assert error.text() == "x.csv : 3 problèmes ; rien n’a été importé"
+            assert error.text() == "x.csv\xa0: 3 problèmes\u202f; rien n’a été importé"
         with i18n.use_language("es"):
             assert Invalid(PROBLEMS, file="x.csv", count=1).text() == (
                 "x.csv: 1 problema; no se importó nada"

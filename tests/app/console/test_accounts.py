@@ -48,11 +48,11 @@ class TestCreateAccount:
     @pytest.mark.parametrize(
         ("email", "english", "french"),
         [
-            ("  ", "email: missing", "email : manquant"),
+            ("  ", "email: missing", "email\u00a0: manquant"),
             (
                 "lead.example.org",
                 "email: not a valid email address: it has no @",
-                "adresse électronique : adresse non valide : il manque le signe @",
+                "adresse électronique\u00a0: adresse non valide\u00a0: il manque le signe @",
             ),
         ],
     )

@@ -234,7 +234,7 @@ class TestInTheReadersLanguage:
         page = post_form(study, f"{study}/rounds", headers={"Accept-Language": "fr"})
 
         assert page.status_code == 409
-        assert "n’a pas de panel ; importez d’abord des panélistes" in page.text
+        assert "n’a pas de panel\u202f; importez d’abord des panélistes" in page.text
         assert "import panelists first" not in page.text
 
     def test_each_problem_with_a_panelist_is_listed_in_arabic(
@@ -291,10 +291,13 @@ class TestInTheReadersLanguage:
 
         assert page.status_code == 422
         shown = html.unescape(page.text)
-        assert "ligne 2 : adresse électronique : adresse non valide : il manque le signe @" in shown
         assert (
-            "ligne 3 : adresse électronique : adresse non valide : ce qui suit le @ n’est pas un "
-            "nom de domaine comme example.org"
+            "ligne 2\u00a0: adresse électronique\u00a0: adresse non valide\u00a0: "
+            "il manque le signe @"
+        ) in shown
+        assert (
+            "ligne 3\u00a0: adresse électronique\u00a0: adresse non valide\u00a0: "
+            "ce qui suit le @ n’est pas un nom de domaine comme example.org"
         ) in shown
         assert "@-sign" not in shown
         assert db.scalar(select(func.count()).select_from(Panelist)) == 0

@@ -107,8 +107,9 @@ class TestLockPerAddressAndAccount:
         response = sign_in(client, EMAIL, PASSWORD)
 
         assert response.status_code == 429
-        assert "Trop d’échecs de connexion pour ce compte ; réessayez dans 15 minutes." in _errors(
-            response.text
+        assert (
+            "Trop d’échecs de connexion pour ce compte\u202f; réessayez dans 15 minutes."
+            in _errors(response.text)
         )
 
     def test_four_failures_still_let_the_right_password_in(

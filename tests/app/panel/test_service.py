@@ -67,26 +67,26 @@ class TestBadPanelFiles:
             (
                 "ana.example.org",
                 "not a valid email address: it has no @",
-                "adresse non valide : il manque le signe @",
+                "adresse non valide\u00a0: il manque le signe @",
             ),
             (
                 "ana@example",
                 "not a valid email address: what follows the @ is not a domain name such as "
                 "example.org",
-                "adresse non valide : ce qui suit le @ n’est pas un nom de domaine comme "
+                "adresse non valide\u00a0: ce qui suit le @ n’est pas un nom de domaine comme "
                 "example.org",
             ),
             (
                 "ana@",
                 "not a valid email address: what follows the @ is not a domain name such as "
                 "example.org",
-                "adresse non valide : ce qui suit le @ n’est pas un nom de domaine comme "
+                "adresse non valide\u00a0: ce qui suit le @ n’est pas un nom de domaine comme "
                 "example.org",
             ),
             (
                 "a" * 250 + "@example.org",
                 "not a valid email address: too long, the maximum length is 254",
-                "adresse non valide : trop longue, la longueur maximale est 254",
+                "adresse non valide\u00a0: trop longue, la longueur maximale est 254",
             ),
             ("ana..lima@example.org", "not a valid email address", "adresse non valide"),
         ],
@@ -102,7 +102,7 @@ class TestBadPanelFiles:
             shown = problem.text()
 
         assert problem == f"line 2: email: {english}"
-        assert shown == f"ligne 2 : adresse électronique : {french}"
+        assert shown == f"ligne 2\u00a0: adresse électronique\u00a0: {french}"
 
     def test_duplicates_in_the_file_are_reported(self, survey: Survey) -> None:
         text = GOOD + "ana@example.org,Ana Again,ngo,en\n"

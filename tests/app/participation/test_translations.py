@@ -23,6 +23,7 @@ import app
 import engine
 from app import i18n
 from app.web.templating import templates
+from tools import french_typography
 
 APP_DIR = Path(app.__file__).resolve().parent
 ENGINE_DIR = Path(engine.__file__).resolve().parent
@@ -117,6 +118,13 @@ class TestCatalogs:
             wanted = set(PLACEHOLDER.findall(" ".join(forms(message.id))))
             for text in forms(message.string):
                 assert set(PLACEHOLDER.findall(text)) == wanted, forms(message.id)[0]
+
+    def test_french_punctuation_has_its_no_break_spaces(self) -> None:
+        """A no-break space before ":" and inside « », a narrow one before ";", "?" and "!",
+        so no line of a French page starts with the mark (``python -m
+        tools.french_typography`` puts them in)."""
+        catalog = i18n.TRANSLATIONS_DIR / "fr" / "LC_MESSAGES" / "messages.po"
+        assert french_typography.check(catalog) == []
 
     def test_a_language_without_a_catalog_reads_english(self) -> None:
         assert i18n.negotiate("de") == "en"

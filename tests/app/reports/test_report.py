@@ -189,7 +189,7 @@ class TestConsolePage:
         assert "Smallest group reported (k): 5" in method.group(0)
         assert "quantile_method" not in method.group(0)
         french = signed_in.get(url, headers={"Accept-Language": "fr"}).text
-        assert "Méthode de calcul des quantiles : weibull" in french
+        assert "Méthode de calcul des quantiles\xa0: weibull" in french
 
     def test_the_map_takes_any_two_criteria_and_refuses_others(self, signed_in, two_rounds):
         page = signed_in.get(
@@ -357,8 +357,8 @@ class TestPlanPage:
         assert refused.status_code == 422
         shown = html.unescape(refused.text)
         assert (
-            "criteria.importance.consensus : champ inconnu 'popularity' dans la règle de "
-            f"consensus ; champs connus : {', '.join(engine.Summary.metric_names())}"
+            "criteria.importance.consensus\u00a0: champ inconnu 'popularity' dans la règle de "
+            f"consensus\u202f; champs connus\u00a0: {', '.join(engine.Summary.metric_names())}"
         ) in shown
         assert "unknown field" not in shown
         assert plan.get(db, study.survey).amendments == []

@@ -53,12 +53,12 @@ IN_ENGLISH = [
 
 IN_FRENCH = [
     "study.yaml:1: key: obligatoire mais absent",
-    "study.yaml:3: mode: doit être l’une de ces valeurs : 'rounds', 'realtime'",
-    "study.yaml:4: colour: champ inconnu : vérifiez son orthographe, ou supprimez-le",
+    "study.yaml:3: mode: doit être l’une de ces valeurs\xa0: 'rounds', 'realtime'",
+    "study.yaml:4: colour: champ inconnu\xa0: vérifiez son orthographe, ou supprimez-le",
     "study.yaml:5: translation_fallbacks: doit valoir true ou false",
     "study.yaml:6: min_group_size: doit valoir au moins 1",
-    "study.yaml:8: stakeholder_groups.0.key: doit être une clé : lettres minuscules (a-z), "
-    "chiffres et traits d’union, sans trait d’union au début ; la longueur maximale est 80",
+    "study.yaml:8: stakeholder_groups.0.key: doit être une clé\xa0: lettres minuscules (a-z), "
+    "chiffres et traits d’union, sans trait d’union au début\u202f; la longueur maximale est 80",
     "study.yaml:13: criteria.0.scale.low: doit être un nombre entier",
     "study.yaml:14: stopping.stability_threshold: doit être inférieur à 1",
     "study.yaml:15: topics: ne doit pas être vide",
@@ -145,7 +145,7 @@ class TestStudyFileProblems:
         )
         assert french == (
             "study.yaml:13: criteria.0.consensus: champ inconnu 'popularity' dans la règle de "
-            f"consensus ; champs connus : {known}"
+            f"consensus\u202f; champs connus\u00a0: {known}"
         )
 
 

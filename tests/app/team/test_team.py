@@ -157,7 +157,7 @@ class TestRoles:
 
         assert removed.status_code == 409
         assert (
-            "olivia@example.org est le dernier propriétaire de l’étude : nommez d’abord "
+            "olivia@example.org est le dernier propriétaire de l’étude\xa0: nommez d’abord "
             "quelqu’un d’autre propriétaire"
         ) in removed.text
         assert "last owner" not in removed.text
@@ -171,7 +171,7 @@ class TestRoles:
         refused = browser.get(f"{team_url.rsplit('/', 1)[0]}/keys")
 
         assert refused.status_code == 403
-        assert "Votre rôle dans cette étude est « observateur »" in refused.text
+        assert "Votre rôle dans cette étude est «\xa0observateur\xa0»" in refused.text
 
     def test_one_of_two_owners_can_leave(self, db, survey, owner, account) -> None:
         account("sam", survey, Role.OWNER)
