@@ -58,7 +58,8 @@ _CLOSING = re.compile(rf"(?P<space>[{_SPACES}]?)»")
 _AFTER = re.compile(r"$|[\s)\]»\"’'.,;:?!<]")
 _TOKEN_BEFORE = re.compile(r"\w[\w.\-]*$")
 _TOKEN_AFTER = re.compile(r"\w[\w.\-]*")
-_NO_WORD = frozenset(":;?!«([{")
+# After a quotation mark a mark is quoted input ("the ':' after a key"), not prose.
+_NO_WORD = frozenset(":;?!«([{'\"‘“")
 
 _Edit = tuple[int, int, str]
 
@@ -90,7 +91,7 @@ def _mark_edits(text: str, source: str, spans: list[tuple[int, int]]) -> list[_E
         following = text[end : end + 1]
         if _inside(match.start("mark"), spans) or not previous or previous.isspace():
             continue
-        # No word before it ("::", "?!", "(:"), or a token such as 10:30 or ?page=2.
+        # No word before it ("::", "?!", "(:", "':'"), or a token such as 10:30 or ?page=2.
         if previous in _NO_WORD or not _AFTER.match(following) or mark + following == "::":
             continue
         if _quoted_literal(text, start, end, source):

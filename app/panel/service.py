@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.errors import N_, Invalid, N_plural, NotFound, Say
+from app.file_messages import cannot_read, csv_problem
 from app.mail.addresses import normalize_email
 from app.mail.outbox import cancel_for_panelist
 from app.models import Panelist, Survey
@@ -43,7 +44,7 @@ def parse(text: str, survey: Survey, filename: str = "<panel>") -> list[PanelRow
             file=filename,
             size=MAX_FILE_BYTES // 1_000_000,
         )
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         return _parse_rows(reader, survey, filename)
     except csv.Error as exc:  # a field past the csv module's own limit (128 kB), for one
@@ -53,7 +54,7 @@ def parse(text: str, survey: Survey, filename: str = "<panel>") -> list[PanelRow
             N_("%(file)s: line %(line)s: not valid CSV: %(problem)s; nothing was imported"),
             file=filename,
             line=line,
-            problem=exc,
+            problem=csv_problem(exc),
         ) from None
 
 
@@ -232,9 +233,7 @@ def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "c
             )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(
-            N_("%(file)s: cannot read the file (%(problem)s)"), file=path, problem=exc
-        ) from None
+        raise cannot_read(path, exc) from None
     return import_rows(session, survey, parse(text, survey, str(path)), actor=actor)
 
 

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 
 from app.errors import N_, Invalid, Joined, N_plural, Say
+from app.file_messages import csv_problem
 from app.models import Criterion, Statement, StatementState, Survey
 
 REQUIRED_COLUMNS = ("round", "respondent", "statement", "criterion", "rating")
@@ -58,7 +59,14 @@ def parse(text: str, survey: Survey, statements: list[Statement], filename: str)
             file=filename,
             size=MAX_FILE_BYTES // 1_000_000,
         )
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if "\x00" in text:  # PostgreSQL refuses to store it, and no text file holds one
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise Invalid(
+            N_("%(file)s: line %(line)s: contains a NUL character; not a text file"),
+            file=filename,
+            line=line,
+        )
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         return _Parser(survey, statements, filename).rows(reader)
     except csv.Error as exc:
@@ -66,7 +74,7 @@ def parse(text: str, survey: Survey, statements: list[Statement], filename: str)
             N_("%(file)s: line %(line)s: not valid CSV: %(problem)s; nothing was imported"),
             file=filename,
             line=reader.reader.line_num,
-            problem=exc,
+            problem=csv_problem(exc),
         ) from None
 
 

@@ -22,6 +22,7 @@ from app.answers import service as answers_store
 from app.answers.sheet import AnswerSheet
 from app.audit import record
 from app.errors import N_, Conflict, Invalid, N_plural, Say
+from app.file_messages import cannot_read
 from app.models import (
     Respondent,
     Round,
@@ -106,9 +107,7 @@ def import_file(session: Session, survey: Survey, path: Path, *, actor: str = "c
             )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(
-            N_("%(file)s: cannot read the file (%(problem)s)"), file=path, problem=exc
-        ) from None
+        raise cannot_read(path, exc) from None
     return import_text(session, survey, text, str(path), actor=actor)
 
 
@@ -130,13 +129,6 @@ def import_upload(
         raise Invalid(
             N_("%(file)s: not UTF-8 text; save the file as UTF-8 and try again"), file=filename
         ) from None
-    if "\x00" in text:  # PostgreSQL refuses to store it, and no text file holds one
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise Invalid(
-            N_("%(file)s: line %(line)s: contains a NUL character; not a text file"),
-            file=filename,
-            line=line,
-        )
     return import_text(session, survey, text, filename, actor=actor)
 
 

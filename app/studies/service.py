@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.errors import N_, Conflict, Invalid, N_plural, Say
+from app.file_messages import cannot_read
 from app.models import Criterion, CriterionKind, Statement, Survey, SurveyMode, Topic
+from app.studies import yaml_messages
 from app.studies.pydantic_messages import said as _said
 from app.studies.repository import get_by_key as get_by_key
 from app.studies.repository import get_by_key_or_raise as get_by_key_or_raise
@@ -38,20 +40,27 @@ def parse(text: str, filename: str = "<study>") -> SurveyIn:
             file=filename,
             size=MAX_FILE_BYTES // 1_000_000,
         )
+    node: yaml.Node | None = None
     try:
         _check_shape(text, filename)
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{filename}:{mark.line + 1}" if mark else filename
-        problem = " ".join(
-            str(part)
-            for part in (getattr(exc, "context", None), getattr(exc, "problem", None))
-            if part
-        )
+        line = yaml_messages.line(exc, text)
         raise Invalid(
-            N_("%(file)s: not valid YAML: %(problem)s"), file=where, problem=problem or exc
+            N_("%(file)s: not valid YAML: %(problem)s"),
+            file=f"{filename}:{line}" if line else filename,
+            problem=yaml_messages.said(exc),
+        ) from None
+    except ValueError:  # a date that does not exist, which PyYAML leaves to Python to refuse
+        impossible = yaml_messages.impossible_date(node) if node is not None else None
+        if impossible is None:
+            raise
+        line, problem = impossible
+        raise Invalid(
+            N_("%(file)s: not valid YAML: %(problem)s"),
+            file=f"{filename}:{line}",
+            problem=problem,
         ) from None
     if not isinstance(data, dict):
         raise Invalid(N_("%(file)s: a study file must be a mapping of fields"), file=filename)
@@ -165,9 +174,7 @@ def import_file(session: Session, path: Path, *, actor: str = "cli") -> Survey:
             )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(
-            N_("%(file)s: cannot read the file (%(problem)s)"), file=path, problem=exc
-        ) from None
+        raise cannot_read(path, exc) from None
     return create(session, parse(text, str(path)), text, actor=actor)
 
 

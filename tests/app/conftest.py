@@ -20,6 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 STUDY_FILE = ROOT / "surveys" / "crime-prevention-strategy.yaml"
 
 
+def spaced(text: str) -> str:
+    """``text`` with ordinary spaces for the narrow and no-break ones that French puts
+    before ``: ; ? !``, so a check of a French line holds while the catalog's messages
+    move from one kind of space to the other."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
 def _server_reachable(url: str) -> str | None:
     try:
         engine = create_engine(url)

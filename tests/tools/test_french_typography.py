@@ -50,6 +50,7 @@ class TestTypeset:
             "Foo::bar, a :: b",
             ": au début, (: ici",
             "a != b, ?page=2",
+            "il manque le ':' après une clé, ou ': ' dans un texte, ou \"!\" en tête",
         ],
     )
     def test_code_markup_and_tokens_are_left_alone(self, text: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Facilitator, Panelist, Round, Survey
 from app.rounds import service as rounds
-from tests.app.conftest import STUDY_FILE
+from tests.app.conftest import STUDY_FILE, spaced
 
 from .conftest import EMAIL, PASSWORD, csrf_from, sign_in
 
@@ -300,4 +300,51 @@ class TestInTheReadersLanguage:
             "ce qui suit le @ n’est pas un nom de domaine comme example.org"
         ) in shown
         assert "@-sign" not in shown
+        assert db.scalar(select(func.count()).select_from(Panelist)) == 0
+
+    def test_a_study_file_that_is_not_valid_yaml_is_explained_in_french(
+        self, post_form: Callable[..., Any], db: Session
+    ) -> None:
+        page = post_form(
+            "/console/import-study",
+            "/console/import-study",
+            files={"file": ("study.yaml", b"key: pilot\ntitle\nlanguages: [en]\n")},
+            headers={"Accept-Language": "fr"},
+        )
+
+        assert page.status_code == 422
+        shown = spaced(html.unescape(page.text))
+        assert (
+            "study.yaml:3 : YAML non valide : il manque le ':' après une clé (dans la clé de la "
+            "ligne 2)"
+        ) in shown
+        assert "could not find" not in shown
+        assert db.scalar(select(func.count()).select_from(Survey)) == 0
+
+    @pytest.mark.parametrize(
+        ("data", "french"),
+        [
+            (
+                "email,name,stakeholder_group\nana@example.org,Anaïs,ngo\n".encode("latin-1"),
+                "panel.csv : ce n’est pas du texte UTF-8 ; enregistrez le fichier en UTF-8 et "
+                "réessayez",
+            ),
+            (
+                b"email,name,stakeholder_group\nana@example.org,Ana\x00,ngo\n",
+                "panel.csv:2 : contient un caractère NUL ; ce n’est pas un fichier texte",
+            ),
+        ],
+        ids=["latin-1", "nul"],
+    )
+    def test_a_panel_file_that_is_not_text_is_explained_in_french(
+        self, post_form: Callable[..., Any], survey: Survey, db: Session, data: bytes, french: str
+    ) -> None:
+        panel = f"/console/studies/{survey.key}/panel"
+
+        page = post_form(
+            panel, panel, files={"file": ("panel.csv", data)}, headers={"Accept-Language": "fr"}
+        )
+
+        assert page.status_code == 422
+        assert french in spaced(html.unescape(page.text))
         assert db.scalar(select(func.count()).select_from(Panelist)) == 0

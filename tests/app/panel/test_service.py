@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import i18n
-from app.errors import Invalid
+from app.errors import Invalid, shown
 from app.models import Panelist, Survey
 from app.panel import service
+from tests.app.conftest import spaced
 
 GOOD = """email,name,stakeholder_group,language
 Ana@Example.org,Ana Lima,ngo,fr
@@ -144,3 +145,95 @@ class TestUnstorableValues:
             service.parse(text, survey, "panel.csv")
         assert "line 2: name: longer than 200 characters" in info.value.problems
         assert any(p.startswith("line 3: contains a NUL character") for p in info.value.problems)
+
+
+def _in_english_and_french(refused: Invalid) -> tuple[str, str]:
+    with i18n.use_language("fr"):
+        french = "\n".join([refused.text(), *(shown(p) for p in refused.problems)])
+    return str(refused), spaced(french)
+
+
+class TestFilesThatCannotBeRead:
+    """What the file system, the UTF-8 codec and the csv module refuse, in the reader's
+    language."""
+
+    HEADER = "email,name,stakeholder_group\n"
+
+    def _refused(self, db: Session, survey: Survey, path: Path) -> tuple[str, str]:
+        """The file's error and its problems, in English and in French."""
+        with pytest.raises(Invalid) as info:
+            service.import_file(db, survey, path)
+        assert _count(db) == 0
+        return _in_english_and_french(info.value)
+
+    def test_a_file_that_is_not_utf8(self, db: Session, survey: Survey, tmp_path: Path) -> None:
+        path = tmp_path / "panel.csv"
+        path.write_bytes((self.HEADER + "ana@example.org,Anaïs,ngo\n").encode("latin-1"))
+
+        english, french = self._refused(db, survey, path)
+
+        assert english == f"{path}: not UTF-8 text; save the file as UTF-8 and try again"
+        assert french == (
+            f"{path} : ce n’est pas du texte UTF-8 ; enregistrez le fichier en UTF-8 et réessayez"
+        )
+
+    @pytest.mark.parametrize(
+        ("name", "english", "french"),
+        [
+            ("missing.csv", "there is no such file", "ce fichier n’existe pas"),
+            ("", "it is a folder, not a file", "c’est un dossier, pas un fichier"),
+        ],
+        ids=["missing", "folder"],
+    )
+    def test_a_path_that_is_no_file(
+        self, db: Session, survey: Survey, tmp_path: Path, name: str, english: str, french: str
+    ) -> None:
+        path = tmp_path / name
+
+        said = self._refused(db, survey, path)
+
+        assert said == (
+            f"{path}: cannot read the file ({english})",
+            f"{path} : impossible de lire le fichier ({french})",
+        )
+
+    def test_a_field_past_the_csv_modules_limit(
+        self, db: Session, survey: Survey, tmp_path: Path
+    ) -> None:
+        unclosed = self.HEADER + 'ana@example.org,"Ana,ngo\n' + "x" * 140_000 + "\n"
+        path = _write(tmp_path, unclosed)
+
+        english, french = self._refused(db, survey, path)
+
+        assert english == (
+            f"{path}: line 3: not valid CSV: a field is longer than 131072 characters: is a "
+            "closing quotation mark missing?; nothing was imported"
+        )
+        assert french == (
+            f"{path} : ligne 3 : CSV non valide : un champ dépasse 131072 caractères : "
+            "manque-t-il un guillemet fermant ? ; rien n’a été importé"
+        )
+
+    def test_old_mac_line_endings_in_an_upload_are_read(self, survey: Survey) -> None:
+        # A file read from disk has its line endings made "\n"; an upload's text is as sent.
+        mac = (self.HEADER + "ana@example.org,Ana,ngo\n").replace("\n", "\r")
+
+        rows = service.parse(mac, survey, "panel.csv")
+
+        assert [(r.email, r.name, r.stakeholder_group) for r in rows] == [
+            ("ana@example.org", "Ana", "ngo")
+        ]
+
+    def test_a_nul_character(self, db: Session, survey: Survey, tmp_path: Path) -> None:
+        path = _write(tmp_path, self.HEADER + "ana@example.org,Ana\x00,ngo\n")
+
+        english, french = self._refused(db, survey, path)
+
+        assert english == (
+            f"{path}: 1 problem; nothing was imported\n"
+            "  - line 2: contains a NUL character (is this a text CSV file?)"
+        )
+        assert french == (
+            f"{path} : 1 problème ; rien n’a été importé\n"
+            "ligne 2 : contient un caractère NUL (est-ce bien un fichier CSV texte ?)"
+        )

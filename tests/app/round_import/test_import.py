@@ -4,6 +4,7 @@ results, served by the API and exports; a failed import writes nothing."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from pathlib import Path
 
@@ -15,14 +16,15 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 import engine
+from app import i18n
 from app.api import keys
 from app.api import service as api
 from app.cli import cli
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, shown
 from app.models import Respondent, Round, RoundState, Survey
 from app.round_import import service as round_import
 from app.rounds import service as rounds
-from tests.app.conftest import STUDY_FILE
+from tests.app.conftest import STUDY_FILE, spaced
 from tests.app.console.conftest import csrf_from
 
 KEY = "crime-prevention-2027"
@@ -248,6 +250,58 @@ class TestBadInput:
             round_import.import_text(db, survey, round_csv(2), "r2.csv", actor="test")
 
 
+def in_french(refused: Invalid) -> str:
+    with i18n.use_language("fr"):
+        return spaced("\n".join([refused.text(), *(shown(p) for p in refused.problems)]))
+
+
+class TestFilesThatCannotBeRead:
+    """What the UTF-8 codec and the csv module refuse, and a NUL character, said in the
+    reader's language."""
+
+    def test_a_file_that_is_not_utf8(self, db, survey, tmp_path: Path):
+        path = tmp_path / "round.csv"
+        path.write_bytes(round_csv().replace("Reason of 0", "Réponse de 0").encode("latin-1"))
+
+        with pytest.raises(Invalid) as caught:
+            round_import.import_file(db, survey, path)
+
+        assert str(caught.value) == f"{path}: not UTF-8 text; save the file as UTF-8 and try again"
+        assert in_french(caught.value) == (
+            f"{path} : ce n’est pas du texte UTF-8 ; enregistrez le fichier en UTF-8 et réessayez"
+        )
+        assert nothing_written(db, survey)
+
+    def test_a_nul_character_read_from_a_file(self, db, survey, tmp_path: Path):
+        path = tmp_path / "round.csv"
+        path.write_text(round_csv().replace("Reason of 1 ", "Reason\x00of 1 "), encoding="utf-8")
+
+        with pytest.raises(Invalid) as caught:
+            round_import.import_file(db, survey, path)
+
+        line = next(n for n, row in enumerate(round_csv().splitlines(), 1) if "Reason of 1 " in row)
+        assert str(caught.value) == (
+            f"{path}: line {line}: contains a NUL character; not a text file"
+        )
+        assert in_french(caught.value) == (
+            f"{path} : ligne {line} : contient un caractère NUL ; ce n’est pas un fichier texte"
+        )
+        assert nothing_written(db, survey)
+
+    def test_a_field_past_the_csv_modules_limit(self, db, survey):
+        unclosed = round_csv().replace("Reason of 0", '"Reason of 0', 1) + "x" * 140_000
+
+        with pytest.raises(Invalid) as caught:
+            round_import.import_text(db, survey, unclosed, "round.csv", actor="test")
+
+        last = unclosed.count("\n") + 1  # where the csv module gave up
+        assert in_french(caught.value) == (
+            f"round.csv : ligne {last} : CSV non valide : un champ dépasse 131072 caractères : "
+            "manque-t-il un guillemet fermant ? ; rien n’a été importé"
+        )
+        assert nothing_written(db, survey)
+
+
 class TestCommandLine:
     def test_import_then_errors_exit_2(self, live_database: str, tmp_path: Path):
         runner = CliRunner()
@@ -297,3 +351,35 @@ class TestConsoleUpload:
         assert good.status_code == 200
         assert good.url.path == f"{page}/rounds/1"
         assert "Round 1 imported and closed: 12 respondents, 3 statements." in good.text
+
+    @pytest.mark.parametrize(
+        ("data", "french"),
+        [
+            (
+                round_csv().replace("Reason of 0", "Réponse de 0").encode("latin-1"),
+                "mine.csv : ce n’est pas du texte UTF-8 ; enregistrez le fichier en UTF-8 et "
+                "réessayez",
+            ),
+            (
+                round_csv().replace("Reason of 0 ", "Reason\x00of 0 ").encode(),
+                "mine.csv : ligne 2 : contient un caractère NUL ; ce n’est pas un fichier texte",
+            ),
+        ],
+        ids=["latin-1", "nul"],
+    )
+    def test_a_file_that_is_not_text_is_explained_in_french(
+        self, signed_in: TestClient, db, survey, data: bytes, french: str
+    ):
+        page = f"/console/studies/{KEY}"
+        token = csrf_from(signed_in.get(page).text)
+
+        refused = signed_in.post(
+            f"{page}/rounds/import",
+            data={"csrf_token": token},
+            files={"file": ("mine.csv", data)},
+            headers={"Accept-Language": "fr"},
+        )
+
+        assert refused.status_code == 422
+        assert french in spaced(html.unescape(refused.text))
+        assert nothing_written(db, survey)
