@@ -59,7 +59,10 @@ class TestPanelUpload:
     @pytest.mark.parametrize(
         ("text", "message"),
         [
-            (HUGE_CELL, "panel.csv: line 3: not valid CSV: field larger than field limit"),
+            (
+                HUGE_CELL,
+                "panel.csv: line 3: not valid CSV: a field is longer than 131072 characters",
+            ),
             (LONG_NAME, "line 3: name: longer than 1000 characters"),
         ],
         ids=["1.9 MB cell", "5 kB cell"],
@@ -121,4 +124,4 @@ class TestCommandLine:
         code, out = run("panel", "import", "crime-prevention-2027", str(panel))
 
         assert code == 2
-        assert f"{panel}: line 3: not valid CSV: field larger than field limit" in out
+        assert f"{panel}: line 3: not valid CSV: a field is longer than 131072 characters" in out
