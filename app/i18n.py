@@ -150,10 +150,7 @@ def translate(message: str, params: Mapping[str, object] | None = None) -> str:
     ``params`` fill its ``%(name)s`` placeholders; without them the text is left as is, so
     a message that happens to hold a ``%`` sign cannot break the page.
     """
-    text = translations(_language.get()).gettext(message)
-    # A value that is itself a message (app.errors.Say: a label, a state) shows itself in
-    # the same language; looked up by its method so this module needs nothing of errors.
-    return text % {name: _shown(value) for name, value in params.items()} if params else text
+    return _filled(translations(_language.get()).gettext(message), params)
 
 
 def translate_plural(
@@ -161,7 +158,12 @@ def translate_plural(
 ) -> str:
     """The form of a message (marked with ``app.errors.N_plural``) that ``n`` takes in the
     current language, its placeholders filled from ``params`` as :func:`translate` does."""
-    text = translations(_language.get()).ngettext(singular, plural, n)
+    return _filled(translations(_language.get()).ngettext(singular, plural, n), params)
+
+
+def _filled(text: str, params: Mapping[str, object] | None) -> str:
+    # A value that is itself a message (app.errors.Say: a label, a state) shows itself in
+    # the same language; looked up by its method so this module needs nothing of errors.
     return text % {name: _shown(value) for name, value in params.items()} if params else text
 
 

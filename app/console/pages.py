@@ -155,9 +155,8 @@ def _flash(stored: object) -> str | None:
     """The flash message left by :func:`done`, in the current language."""
     if isinstance(stored, list) and len(stored) == 2:
         message, params = stored
-        if isinstance(message, list):
-            return Say(Plural(*map(str, message)), params).text()
-        return i18n.translate(str(message), params or None)
+        template = Plural(*map(str, message)) if isinstance(message, list) else str(message)
+        return Say(template, params).text()
     return i18n.translate(stored) if isinstance(stored, str) else None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import N_, Invalid
+from app.file_messages import cannot_read
 from app.models import (
     Panelist,
     Round,
@@ -155,10 +156,8 @@ def decode_upload(data: bytes, filename: str) -> str:
         )
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Invalid(
-            N_("%(file)s: not UTF-8 text; save the file as UTF-8 and try again"), file=filename
-        ) from None
+    except UnicodeDecodeError as exc:
+        raise cannot_read(filename, exc) from None
     if "\x00" in text:
         # A text file never holds one, and PostgreSQL refuses to store it.
         line = text.count("\n", 0, text.index("\x00")) + 1

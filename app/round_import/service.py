@@ -125,10 +125,8 @@ def import_upload(
         raise Invalid(N_("choose a CSV file to upload"))
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Invalid(
-            N_("%(file)s: not UTF-8 text; save the file as UTF-8 and try again"), file=filename
-        ) from None
+    except UnicodeDecodeError as exc:
+        raise cannot_read(filename, exc) from None
     return import_text(session, survey, text, filename, actor=actor)
 
 
